@@ -1,0 +1,32 @@
+"""Channel kind → adapter instance. Adding a platform is one line here."""
+
+from crossdesk.channels.base import ChannelAdapter
+from crossdesk.domain import ChannelKind
+from crossdesk.errors import NotFound
+
+_ADAPTERS: dict[ChannelKind, ChannelAdapter] = {}
+
+
+def register(adapter: ChannelAdapter) -> None:
+    _ADAPTERS[adapter.kind] = adapter
+
+
+def get_adapter(kind: ChannelKind) -> ChannelAdapter:
+    _load_builtin()
+    try:
+        return _ADAPTERS[kind]
+    except KeyError:
+        raise NotFound(f"no adapter for channel kind {kind.value!r}") from None
+
+
+def registered_kinds() -> list[ChannelKind]:
+    _load_builtin()
+    return sorted(_ADAPTERS, key=lambda k: k.value)
+
+
+def _load_builtin() -> None:
+    if _ADAPTERS:
+        return
+    from crossdesk.channels.sandbox.adapter import SandboxAdapter
+
+    register(SandboxAdapter())

@@ -1,0 +1,113 @@
+"""Enumerations shared by every layer."""
+
+from enum import StrEnum
+
+
+class Direction(StrEnum):
+    INBOUND = "inbound"
+    OUTBOUND = "outbound"
+
+
+class ChannelKind(StrEnum):
+    """One slug per platform, used in the enum, folder, URL, fixtures and docs page."""
+
+    SANDBOX = "sandbox"
+    WHATSAPP = "whatsapp"
+    WHATSAPP_WEB = "whatsapp_web"
+    MESSENGER = "messenger"
+    INSTAGRAM = "instagram"
+    TELEGRAM_BOT = "telegram_bot"
+    TELEGRAM_USER = "telegram_user"
+    LINE = "line"
+    EMAIL = "email"
+
+
+class MessageStatus(StrEnum):
+    """Delivery state of a message. Outbound statuses only ever move forward (see RANK)."""
+
+    RECEIVED = "received"
+    QUEUED = "queued"
+    SENDING = "sending"
+    SENT = "sent"
+    DELIVERED = "delivered"
+    READ = "read"
+    FAILED = "failed"
+    UNKNOWN = "unknown"
+    BLOCKED = "blocked"
+
+    @property
+    def rank(self) -> int:
+        return _STATUS_RANK[self]
+
+    def can_become(self, new: "MessageStatus") -> bool:
+        """True if a status event may move a message from this status to ``new``.
+
+        Progress is monotonic so a late "sent" never overwrites "read"; "failed" and
+        "unknown" may still be corrected by a later positive platform report.
+        """
+        if self is new:
+            return False
+        if self in (MessageStatus.FAILED, MessageStatus.UNKNOWN):
+            return new in (MessageStatus.SENT, MessageStatus.DELIVERED, MessageStatus.READ)
+        if new in (MessageStatus.FAILED, MessageStatus.UNKNOWN):
+            return self.rank < MessageStatus.SENT.rank
+        return new.rank > self.rank
+
+
+_STATUS_RANK = {
+    MessageStatus.RECEIVED: 0,
+    MessageStatus.BLOCKED: 0,
+    MessageStatus.QUEUED: 1,
+    MessageStatus.SENDING: 2,
+    MessageStatus.FAILED: 2,
+    MessageStatus.UNKNOWN: 2,
+    MessageStatus.SENT: 3,
+    MessageStatus.DELIVERED: 4,
+    MessageStatus.READ: 5,
+}
+
+
+class ConversationStatus(StrEnum):
+    OPEN = "open"
+    RESOLVED = "resolved"
+
+
+class StageStatus(StrEnum):
+    """What a pipeline stage did to a message, recorded truthfully on the message."""
+
+    NOT_CHECKED = "not_checked"
+    CLEAN = "clean"
+    FLAGGED = "flagged"
+    BLOCKED = "blocked"
+    NOT_TRANSLATED = "not_translated"
+    TRANSLATED = "translated"
+    NOT_MASKED = "not_masked"
+    MASKED = "masked"
+    NOT_DETECTED = "not_detected"
+    DETECTED = "detected"
+
+
+class Role(StrEnum):
+    OWNER = "owner"
+    ADMIN = "admin"
+    SUPERVISOR = "supervisor"
+    AGENT = "agent"
+    AUDITOR = "auditor"
+
+
+class Permission(StrEnum):
+    CONVERSATION_READ_OWN = "conversation.read.own"
+    CONVERSATION_READ_TEAM = "conversation.read.team"
+    CONVERSATION_READ_ALL = "conversation.read.all"
+    CONVERSATION_ASSIGN = "conversation.assign"
+    CONVERSATION_RESOLVE = "conversation.resolve"
+    MESSAGE_SEND = "message.send"
+    PII_REVEAL = "pii.reveal"
+    EXPORT = "export"
+    ACCOUNT_MANAGE = "account.manage"
+    ACCOUNT_OPEN = "account.open"
+    WORDLIST_MANAGE = "wordlist.manage"
+    USER_MANAGE = "user.manage"
+    AUDIT_READ = "audit.read"
+    RISK_MANAGE = "risk.manage"
+    WORKSPACE_READ = "workspace.read"
