@@ -1,0 +1,174 @@
+"""Typed Messenger Platform / Instagram messaging webhook payloads and Send API replies.
+
+References:
+    https://developers.facebook.com/docs/messenger-platform/reference/webhook-events
+    (``messages``, ``message_echoes``, ``message_deliveries``, ``message_reads``,
+    ``message_reactions``, ``message_edits``, ``messaging_postbacks``),
+    https://developers.facebook.com/docs/instagram-platform/webhooks/examples
+    (Instagram: ``messaging_seen`` carries ``read.mid``; ``is_deleted``, ``is_unsupported``),
+    https://developers.facebook.com/docs/messenger-platform/reference/send-api (reply body).
+
+Models ignore unknown fields (Meta adds fields without notice) but require what we rely on,
+so a body missing them is reported as invalid rather than silently dropped.
+"""
+
+from typing import Literal, TypeVar
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from crossdesk.errors import InvalidInput
+
+
+class MetaModel(BaseModel):
+    """Base for Meta payload models: frozen, tolerant of new fields, ids as strings."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True, coerce_numbers_to_str=True)
+
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def decode_body(model: type[M], body: bytes, platform: str) -> M:
+    """Parse a raw JSON body into ``model`` or raise ``InvalidInput`` naming the problem."""
+    try:
+        return model.model_validate_json(body)
+    except ValidationError as exc:
+        raise InvalidInput(describe_validation_error(exc, platform)) from None
+
+
+def describe_validation_error(exc: ValidationError, platform: str) -> str:
+    """One line naming the first offending field, e.g. ``entry.0.messaging.0.sender: ...``."""
+    first = exc.errors()[0]
+    where = ".".join(str(part) for part in first["loc"]) or "body"
+    if first["type"] == "json_invalid":
+        return f"{platform} webhook body is not valid JSON"
+    return f"{platform} webhook payload invalid at {where}: {first['msg']}"
+
+
+class Party(MetaModel):
+    """``sender`` / ``recipient``: a PSID, IGSID, page id or Instagram account id."""
+
+    id: str
+
+
+class Coordinates(MetaModel):
+    lat: float
+    long: float
+
+
+class AttachmentPayload(MetaModel):
+    url: str | None = None
+    title: str | None = None
+    sticker_id: str | None = None
+    coordinates: Coordinates | None = None
+
+
+class MessageAttachment(MetaModel):
+    """``message.attachments[]``: image, video, audio, file, location, fallback, template,
+    share, story_mention, ig_reel, reel, ig_post ..."""
+
+    type: str
+    payload: AttachmentPayload | None = None
+    title: str | None = None
+
+
+class ReplyTo(MetaModel):
+    mid: str | None = None
+
+
+class QuickReply(MetaModel):
+    payload: str
+
+
+class Message(MetaModel):
+    """``message``: a customer's message, or with ``is_echo`` one sent by the account."""
+
+    mid: str
+    text: str | None = None
+    attachments: tuple[MessageAttachment, ...] = ()
+    is_echo: bool = False
+    is_deleted: bool = False
+    is_unsupported: bool = False
+    app_id: str | None = None
+    metadata: str | None = None
+    reply_to: ReplyTo | None = None
+    quick_reply: QuickReply | None = None
+
+
+class Delivery(MetaModel):
+    """``delivery`` (Messenger ``message_deliveries``); ``mids`` may be absent."""
+
+    mids: tuple[str, ...] = ()
+    watermark: int
+
+
+class Read(MetaModel):
+    """``read``: Messenger sends a ``watermark``; Instagram (``messaging_seen``) a ``mid``."""
+
+    watermark: int | None = None
+    mid: str | None = None
+
+
+class Reaction(MetaModel):
+    """``reaction`` (``message_reactions``); an ``unreact`` may omit emoji and reaction."""
+
+    mid: str
+    action: Literal["react", "unreact"]
+    reaction: str | None = None
+    emoji: str | None = None
+
+
+class MessageEdit(MetaModel):
+    """``message_edit`` (``message_edits``)."""
+
+    mid: str
+    text: str = ""
+    num_edit: int = 0
+
+
+class Postback(MetaModel):
+    """``postback`` (``messaging_postbacks``); ``mid`` since v11.0."""
+
+    mid: str | None = None
+    title: str | None = None
+    payload: str | None = None
+
+
+class MessagingEvent(MetaModel):
+    """One element of ``entry[].messaging[]``."""
+
+    sender: Party
+    recipient: Party
+    timestamp: int
+    message: Message | None = None
+    delivery: Delivery | None = None
+    read: Read | None = None
+    reaction: Reaction | None = None
+    message_edit: MessageEdit | None = None
+    postback: Postback | None = None
+
+
+class Entry(MetaModel):
+    """``entry[]``: ``id`` is the page id (Messenger) or Instagram account id.
+
+    ``standby`` events (handover protocol, another app in control) and ``changes`` (feed,
+    comments) are not messaging events for this app and are ignored.
+    """
+
+    id: str
+    time: int
+    messaging: tuple[MessagingEvent, ...] = ()
+
+
+class WebhookBody(MetaModel):
+    """The POST body: ``object`` is ``page`` for Messenger and ``instagram`` for Instagram."""
+
+    object: str
+    entry: tuple[Entry, ...]
+
+
+class SendReply(MetaModel):
+    """Send API success reply."""
+
+    recipient_id: str | None = None
+    message_id: str

@@ -1,0 +1,96 @@
+"""WhatsApp Business Cloud API adapter.
+
+Secrets: ``app_secret`` (``X-Hub-Signature-256``), ``verify_token`` (GET handshake),
+``access_token`` (system-user token with ``whatsapp_business_messaging``).
+Config: ``api_base_url`` (default ``https://graph.facebook.com``; a fake in tests),
+``api_version`` (default ``v21.0``). ``external_id`` is the phone-number id: the send path
+is ``/{api_version}/{external_id}/messages``. The caller passes an ``httpx.AsyncClient``
+already configured with the account's ``proxy_url``.
+
+References:
+    https://developers.facebook.com/docs/whatsapp/cloud-api/guides/send-messages
+    https://developers.facebook.com/docs/whatsapp/cloud-api/support/error-codes
+    https://developers.facebook.com/docs/whatsapp/pricing#customer-service-windows
+"""
+
+from datetime import timedelta
+from typing import ClassVar
+
+import httpx
+from pydantic import ValidationError
+
+from crossdesk.channels.base import (
+    AccountContext,
+    Capabilities,
+    HandshakeReply,
+    ParsedEvent,
+    WebhookRequest,
+)
+from crossdesk.channels.meta import graph
+from crossdesk.channels.meta.payloads import decode_body
+from crossdesk.channels.whatsapp.events import change_events
+from crossdesk.channels.whatsapp.outbound import request_body
+from crossdesk.channels.whatsapp.payloads import SendReply, WebhookBody
+from crossdesk.channels.whatsapp.signature import answer_subscription, verify_signature
+from crossdesk.domain import ChannelKind, MessageStatus, OutboundMessage, Receipt
+from crossdesk.errors import InvalidInput, RetryableSendError
+
+WEBHOOK_OBJECT = "whatsapp_business_account"
+DEFAULT_API_BASE = "https://graph.facebook.com"
+
+
+class WhatsAppCloudAdapter:
+    """One WhatsApp Business phone number on the Cloud API."""
+
+    kind: ClassVar[ChannelKind] = ChannelKind.WHATSAPP
+    capabilities: ClassVar[Capabilities] = Capabilities(
+        attachments=True,
+        reactions=True,
+        # Only with coexistence (numbers also used in the WhatsApp Business app).
+        echoes=True,
+        messaging_window=timedelta(hours=24),
+        max_text_length=4096,
+    )
+
+    def handshake(self, account: AccountContext, request: WebhookRequest) -> HandshakeReply | None:
+        """Answer the ``hub.challenge`` subscription handshake."""
+        return answer_subscription(account.secrets, request)
+
+    def verify(self, account: AccountContext, request: WebhookRequest) -> None:
+        """Check ``X-Hub-Signature-256`` with the app secret."""
+        verify_signature(account.secrets, request)
+
+    def parse(self, account: AccountContext, request: WebhookRequest) -> list[ParsedEvent]:
+        """Messages, coexistence echoes and statuses of every ``entry[].changes[]``."""
+        body = decode_body(WebhookBody, request.body, "whatsapp")
+        if body.object != WEBHOOK_OBJECT:
+            raise InvalidInput(
+                f"whatsapp webhook object must be {WEBHOOK_OBJECT!r}, got {body.object!r}"
+            )
+        events: list[ParsedEvent] = []
+        for e, entry in enumerate(body.entry):
+            for c, change in enumerate(entry.changes):
+                where = f"entry.{e}.changes.{c}.value"
+                events.extend(change_events(change.field, change.value, where))
+        return events
+
+    async def send(
+        self, client: httpx.AsyncClient, account: AccountContext, message: OutboundMessage
+    ) -> Receipt:
+        """Send text, one media item or a template.
+
+        Raises:
+            PermanentSendError: e.g. ``reason="window_closed"`` (131047: only a template may
+                be sent), ``undeliverable`` (131026), ``access_token_invalid`` (190).
+            RetryableSendError: 130429 throughput, 131056 pair rate limit, 5xx, timeouts.
+        """
+        body = request_body(message)
+        url = graph.api_url(account, DEFAULT_API_BASE, account.external_id, "messages")
+        data = await graph.post_json(client, url, graph.access_token(account), body)
+        try:
+            reply = SendReply.model_validate(data)
+        except ValidationError:
+            raise RetryableSendError(
+                "Cloud API reply has no message id", outcome="unknown"
+            ) from None
+        return Receipt(platform_message_id=reply.messages[0].id, status=MessageStatus.SENT)

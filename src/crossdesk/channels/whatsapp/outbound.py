@@ -1,0 +1,120 @@
+"""Request bodies for ``POST /{phone-number-id}/messages``.
+
+Reference: https://developers.facebook.com/docs/whatsapp/cloud-api/reference/messages
+(text, image/video/audio/document/sticker by ``id`` or ``link``, template, ``context``,
+``biz_opaque_callback_data``).
+
+``OutboundMessage.metadata`` keys understood here:
+    ``template_name``: send a template instead of free text (the only kind of message
+        allowed outside the 24-hour customer-service window);
+    ``template_language``: template language code (default ``en_US``);
+    ``template_components``: JSON array of Cloud API template components, passed through;
+    ``template_body_params``: JSON array of strings, shorthand for one body component;
+    ``preview_url``: ``"true"`` to render a link preview for text.
+"""
+
+import json
+from typing import Any
+
+from crossdesk.domain import Attachment, OutboundMessage
+from crossdesk.errors import PermanentSendError
+
+MAX_TEXT = 4096
+MAX_CAPTION = 1024
+_MEDIA = ("image", "video", "audio", "document", "sticker")
+_CAPTIONED = ("image", "video", "document")
+
+
+def request_body(message: OutboundMessage) -> dict[str, Any]:
+    """Build the Cloud API body for one outbound message."""
+    body: dict[str, Any] = {
+        "messaging_product": "whatsapp",
+        "recipient_type": "individual",
+        "to": message.recipient_id,
+    }
+    if message.metadata.get("template_name"):
+        body["type"] = "template"
+        body["template"] = _template(message)
+    elif message.attachments:
+        if len(message.attachments) > 1:
+            raise PermanentSendError(
+                "WhatsApp sends one attachment per message", reason="split_required"
+            )
+        kind, media = _media(message.attachments[0], message.text)
+        body["type"] = kind
+        body[kind] = media
+    else:
+        if not message.text:
+            raise PermanentSendError("empty message", reason="invalid_message")
+        if len(message.text) > MAX_TEXT:
+            raise PermanentSendError("text longer than 4096 characters", reason="text_too_long")
+        body["type"] = "text"
+        body["text"] = {
+            "preview_url": message.metadata.get("preview_url") == "true",
+            "body": message.text,
+        }
+    if message.reply_to_platform_id:
+        body["context"] = {"message_id": message.reply_to_platform_id}
+    body["biz_opaque_callback_data"] = f"crossdesk:outbox:{message.message_id}"
+    return body
+
+
+def _media(attachment: Attachment, text: str) -> tuple[str, dict[str, Any]]:
+    kind = attachment.kind
+    if kind not in _MEDIA:
+        raise PermanentSendError(f"cannot send a {kind} attachment", reason="unsupported")
+    media: dict[str, Any]
+    if attachment.platform_file_id:
+        media = {"id": attachment.platform_file_id}
+    elif attachment.url:
+        media = {"link": attachment.url}
+    else:
+        raise PermanentSendError(
+            "attachment has neither url nor media id", reason="invalid_message"
+        )
+    caption = text or attachment.caption or ""
+    if caption:
+        if kind not in _CAPTIONED:
+            raise PermanentSendError(
+                f"a {kind} message cannot carry text; send it separately", reason="split_required"
+            )
+        if len(caption) > MAX_CAPTION:
+            raise PermanentSendError("caption longer than 1024 characters", reason="text_too_long")
+        media["caption"] = caption
+    if kind == "document" and attachment.filename:
+        media["filename"] = attachment.filename
+    return kind, media
+
+
+def _template(message: OutboundMessage) -> dict[str, Any]:
+    meta = message.metadata
+    template: dict[str, Any] = {
+        "name": meta["template_name"],
+        "language": {"code": meta.get("template_language", "en_US")},
+    }
+    components: Any  # Any: JSON decoded from metadata, checked below
+    if "template_components" in meta:
+        components = _json(meta["template_components"], "template_components")
+        if not isinstance(components, list):
+            raise PermanentSendError(
+                "template_components must be a JSON array", reason="invalid_message"
+            )
+        template["components"] = components
+    elif "template_body_params" in meta:
+        params = _json(meta["template_body_params"], "template_body_params")
+        if not isinstance(params, list) or not all(isinstance(p, str) for p in params):
+            raise PermanentSendError(
+                "template_body_params must be a JSON array of strings", reason="invalid_message"
+            )
+        template["components"] = [
+            {"type": "body", "parameters": [{"type": "text", "text": p} for p in params]}
+        ]
+    return template
+
+
+def _json(raw: str, name: str) -> Any:
+    """Decode a metadata value (Any: arbitrary JSON, validated by the caller)."""
+    try:
+        return json.loads(raw)
+    except ValueError:
+        raise PermanentSendError(f"{name} is not valid JSON", reason="invalid_message") from None
