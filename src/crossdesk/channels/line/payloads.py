@@ -1,0 +1,132 @@
+"""Typed LINE Messaging API webhook payloads and API replies.
+
+References (https://developers.line.biz/en/reference/messaging-api/):
+    #request-body (``destination``, ``events``), #common-properties (``type``,
+    ``timestamp``, ``source``, ``webhookEventId``, ``deliveryContext.isRedelivery``, ``mode``),
+    #message-event (text, image, video, audio, file, location, sticker; ``quoteToken``,
+    ``quotedMessageId``, ``contentProvider``), #unsend-event,
+    #send-push-message and #send-reply-message (``sentMessages``), #error-responses.
+"""
+
+from typing import TypeVar
+
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from crossdesk.errors import InvalidInput
+
+
+class LineModel(BaseModel):
+    """Base for LINE payload models: frozen, tolerant of new fields."""
+
+    model_config = ConfigDict(extra="ignore", frozen=True, coerce_numbers_to_str=True)
+
+
+M = TypeVar("M", bound=BaseModel)
+
+
+def decode_body(model: type[M], body: bytes) -> M:
+    """Parse a raw JSON body into ``model`` or raise ``InvalidInput`` naming the problem."""
+    try:
+        return model.model_validate_json(body)
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        if first["type"] == "json_invalid":
+            raise InvalidInput("line webhook body is not valid JSON") from None
+        where = ".".join(str(p) for p in first["loc"]) or "body"
+        raise InvalidInput(f"line webhook payload invalid at {where}: {first['msg']}") from None
+
+
+class Source(LineModel):
+    """#source-user, #source-group, #source-room."""
+
+    type: str
+    userId: str | None = None
+    groupId: str | None = None
+    roomId: str | None = None
+
+    @property
+    def chat_id(self) -> str | None:
+        """Where a push to this conversation goes: the group, the room or the user."""
+        return self.groupId or self.roomId or self.userId
+
+
+class ContentProvider(LineModel):
+    """``line`` (fetch from the content endpoint) or ``external`` (URLs given)."""
+
+    type: str
+    originalContentUrl: str | None = None
+    previewImageUrl: str | None = None
+
+
+class EventMessage(LineModel):
+    """``message`` of a message event; fields depend on ``type``."""
+
+    id: str
+    type: str
+    text: str | None = None
+    quoteToken: str | None = None
+    quotedMessageId: str | None = None
+    contentProvider: ContentProvider | None = None
+    duration: int | None = None
+    fileName: str | None = None
+    fileSize: int | None = None
+    title: str | None = None
+    address: str | None = None
+    latitude: float | None = None
+    longitude: float | None = None
+    packageId: str | None = None
+    stickerId: str | None = None
+    keywords: tuple[str, ...] = ()
+
+
+class Unsend(LineModel):
+    messageId: str
+
+
+class DeliveryContext(LineModel):
+    isRedelivery: bool = False
+
+
+class Event(LineModel):
+    """One webhook event; only ``message`` and ``unsend`` events become crossdesk events."""
+
+    type: str
+    timestamp: int
+    mode: str | None = None
+    webhookEventId: str | None = None
+    deliveryContext: DeliveryContext | None = None
+    source: Source | None = None
+    replyToken: str | None = None
+    message: EventMessage | None = None
+    unsend: Unsend | None = None
+
+
+class WebhookBody(LineModel):
+    """The POST body; the console's "Verify" button sends an empty ``events`` list."""
+
+    destination: str
+    events: tuple[Event, ...]
+
+
+class SentMessage(LineModel):
+    id: str
+    quoteToken: str | None = None
+
+
+class SendReply(LineModel):
+    """Reply of push / reply; a 409 for an already accepted retry key carries it too."""
+
+    sentMessages: tuple[SentMessage, ...] = ()
+
+
+class ErrorDetail(LineModel):
+    message: str | None = None
+    property: str | None = None
+
+
+class ErrorBody(LineModel):
+    """#error-responses"""
+
+    message: str
+    details: tuple[ErrorDetail, ...] = ()
+    sentMessages: tuple[SentMessage, ...] = ()

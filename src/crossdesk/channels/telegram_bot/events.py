@@ -1,0 +1,151 @@
+"""Telegram updates → crossdesk events.
+
+Identity conventions:
+    * ``sender_id`` is the chat id (what ``sendMessage`` needs; for private chats it equals
+      the user id), ``sender_name`` the author's name.
+    * Telegram message ids are only unique within a chat, so ``platform_message_id`` is
+      ``"{chat_id}:{message_id}"``; ``reply_to_platform_id`` uses the same form.
+    * Edits and reactions get ids of their own (``…:edit:{edit_date}``,
+      ``…:reaction:{user}:{date}``) so de-duplication never mistakes them for redeliveries.
+
+The Bot API reports no delivery or read receipts, so there are no status events, and a
+bot's own messages are not echoed back to it.
+"""
+
+from datetime import UTC, datetime
+
+from crossdesk.channels.base import ParsedEvent
+from crossdesk.channels.telegram_bot.payloads import File, Message, MessageReactionUpdated, Update
+from crossdesk.domain import Attachment, InboundEvent
+
+
+def message_id(chat_id: int, message_id: int) -> str:
+    """The crossdesk id of a Telegram message."""
+    return f"{chat_id}:{message_id}"
+
+
+def update_events(update: Update) -> list[ParsedEvent]:
+    """Events of one update; channel posts and update types we do not handle yield none."""
+    if update.message is not None:
+        event = _message(update.message, edit=False)
+        return [event] if event is not None else []
+    if update.edited_message is not None:
+        event = _message(update.edited_message, edit=True)
+        return [event] if event is not None else []
+    if update.message_reaction is not None:
+        return [_reaction(update.message_reaction)]
+    return []
+
+
+def _at(timestamp: int) -> datetime:
+    return datetime.fromtimestamp(timestamp, tz=UTC)
+
+
+def _message(message: Message, *, edit: bool) -> InboundEvent | None:
+    text, attachments = _content(message)
+    if not text and not attachments:
+        return None  # service messages, polls, dice, games ...
+    chat_id = message.chat.id
+    original = message_id(chat_id, message.message_id)
+    reply_to = (
+        message_id(chat_id, message.reply_to_message.message_id)
+        if message.reply_to_message is not None
+        else None
+    )
+    author = message.from_
+    if edit:
+        stamp = message.edit_date or message.date
+        return InboundEvent(
+            platform_message_id=f"{original}:edit:{stamp}",
+            sender_id=str(chat_id),
+            text=text,
+            sent_at=_at(stamp),
+            sender_name=author.full_name if author else message.chat.title,
+            attachments=attachments,
+            reply_to_platform_id=original,
+            kind="edit",
+        )
+    return InboundEvent(
+        platform_message_id=original,
+        sender_id=str(chat_id),
+        text=text,
+        sent_at=_at(message.date),
+        sender_name=author.full_name if author else message.chat.title,
+        language_hint=author.language_code if author else None,
+        attachments=attachments,
+        reply_to_platform_id=reply_to,
+    )
+
+
+def _file(
+    kind: str, item: File, caption: str | None, content_type: str | None = None
+) -> Attachment:
+    return Attachment(
+        kind=kind,
+        content_type=item.mime_type or content_type,
+        platform_file_id=item.file_id,
+        filename=item.file_name,
+        size=item.file_size,
+        caption=caption,
+    )
+
+
+def _content(message: Message) -> tuple[str, tuple[Attachment, ...]]:
+    caption = message.caption
+    text = message.text or caption or ""
+    if message.photo:
+        largest = max(message.photo, key=lambda p: p.file_size or 0)
+        return text, (_file("image", largest, caption, "image/jpeg"),)
+    # An animation message also carries the same file as ``document``: check it first.
+    for kind, item, default_type in (
+        ("video", message.animation, "video/mp4"),
+        ("video", message.video, None),
+        ("video", message.video_note, "video/mp4"),
+        ("audio", message.voice, "audio/ogg"),
+        ("audio", message.audio, None),
+        ("document", message.document, None),
+    ):
+        if item is not None:
+            return text, (_file(kind, item, caption, default_type),)
+    if message.sticker is not None:
+        sticker = message.sticker
+        sticker_type = (
+            "video/webm"
+            if sticker.is_video
+            else "application/x-tgsticker"
+            if sticker.is_animated
+            else "image/webp"
+        )
+        return text or sticker.emoji or "", (_file("sticker", sticker, None, sticker_type),)
+    if message.venue is not None:
+        venue = message.venue
+        label = f"{venue.title}, {venue.address}"
+        point = venue.location
+        geo = Attachment(
+            kind="location", url=f"geo:{point.latitude},{point.longitude}", caption=label
+        )
+        return label, (geo,)
+    if message.location is not None:
+        point = message.location
+        return text, (Attachment(kind="location", url=f"geo:{point.latitude},{point.longitude}"),)
+    if message.contact is not None:
+        contact = message.contact
+        name = " ".join(p for p in (contact.first_name, contact.last_name) if p)
+        return f"{name} {contact.phone_number}", ()
+    return text, ()
+
+
+def _reaction(update: MessageReactionUpdated) -> InboundEvent:
+    chat_id = update.chat.id
+    target = message_id(chat_id, update.message_id)
+    who = update.user.id if update.user is not None else chat_id
+    emoji = "".join(r.emoji or "" for r in update.new_reaction if r.type == "emoji")
+    return InboundEvent(
+        platform_message_id=f"{target}:reaction:{who}:{update.date}",
+        sender_id=str(chat_id),
+        text=emoji,
+        sent_at=_at(update.date),
+        sender_name=update.user.full_name if update.user is not None else None,
+        reply_to_platform_id=target,
+        kind="reaction",
+    )
