@@ -1,0 +1,1 @@
+"""Translation providers, one module each; :mod:`.null` ends every chain."""
