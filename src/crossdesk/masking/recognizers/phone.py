@@ -1,0 +1,130 @@
+"""PHONE: numbers in national and international formats, validated by ``phonenumbers``.
+
+Candidates are digit runs with the separators people type between digits (spaces, dots,
+dashes, slashes, parentheses, commas), found in the folded text so full-width and
+Arabic-Indic digits and the letter O typed for zero count too. Each candidate is validated
+with Google's libphonenumber metadata: international forms on their own, national forms
+against the contact's region hint first, then the regions of the message's language.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from functools import lru_cache
+
+import phonenumbers
+
+from crossdesk.masking.context import is_trap
+from crossdesk.masking.document import FALLBACK_REGIONS, Document
+from crossdesk.masking.types import EntityType, PiiSpan
+
+_SEP = r"(?:[ .\-/()ー]{1,3}|[ ]?[,、][ ]?)"
+CANDIDATE_RE = re.compile(
+    rf"(?:\+ ?|\(\+?)?\d(?:\d|{_SEP}(?=[\d(]))*\d(?:\)|(?:,? ?(?:ext\.?|x|доб\.?|内线|分机) ?\d{{1,5}}))?",
+    re.IGNORECASE,
+)
+_EXT_RE = re.compile(r",? ?(?:ext\.?|x|доб\.?|内线|分机) ?\d{1,5}$", re.IGNORECASE)
+_DATE_RE = re.compile(
+    r"^(?:\d{1,4}[./-]\d{1,2}[./-]\d{1,4}|\d{1,2}[./-]\d{1,2}|\d{1,2}:\d{2})(?:\s|$)"
+)
+_IPV4_RE = re.compile(r"^\d{1,3}\.\d{1,3}\.\d{1,3}\.\d{1,3}$")
+_SPLIT_RE = re.compile(r" ?[,、/] ?| {2,}")
+
+PHONE_CUES = re.compile(
+    r"(?:\b(?:tel|tél|phone|mobile|mob|cell|call|whatsapp|whats|wa|zap|zapzap|celular|telefone"
+    r"|teléfono|telefono|móvil|movil|fijo|numéro|número|numero|number|nummer|handy|rufnummer"
+    r"|ruf|telefon|телефон|тел|номер|мобильный|nomor|hp|sđt|llám\w*|ligue|appelez|joindre)\b"
+    r"|电话|電話|手机|号码|手機|番号|携帯|연락처|번호|전화|هاتف|رقم|جوال|واتساب|الجوال|เบอร์|โทร)"
+)
+
+
+@lru_cache(maxsize=4096)
+def _validate(candidate: str, regions: tuple[str, ...]) -> tuple[str, float] | None:
+    """Return (region, score) if ``candidate`` is a valid number, else None."""
+    compact = candidate.strip()
+    if compact.startswith("00"):
+        compact = "+" + compact[2:]
+    try:
+        if compact.lstrip("(").startswith("+"):
+            number = phonenumbers.parse(compact, None)
+            if phonenumbers.is_valid_number(number):
+                return phonenumbers.region_code_for_number(number) or "", 0.95
+            return None
+        for i, region in enumerate(regions + FALLBACK_REGIONS):
+            number = phonenumbers.parse(compact, region)
+            if phonenumbers.is_valid_number(number):
+                return region, (0.85 if i < len(regions) else 0.55)
+    except phonenumbers.NumberParseException:
+        return None
+    return None
+
+
+class PhoneRecognizer:
+    """Phone numbers written with digits (any script's digits)."""
+
+    name = "phone"
+    entities = frozenset({EntityType.PHONE})
+
+    def analyze(self, doc: Document) -> Iterator[PiiSpan]:
+        """Yield PHONE spans."""
+        if not doc.has_digit:
+            return
+        text = doc.numeric
+        for match in CANDIDATE_RE.finditer(text):
+            start, end = match.start(), match.end()
+            before = text[start - 1] if start else " "
+            before2 = text[max(0, start - 2) : start]
+            if before.isascii() and (before.isalnum() or before in "#@_"):
+                continue
+            if before == "." and start >= 2 and text[start - 2].isdigit():
+                continue  # "1.299": a decimal, not the start of a number
+            if len(before2) == 2 and before2[1] in "-/" and before2[0].isalnum():
+                continue  # "KD-1314440", "PO-211-988...": tail of a code
+            if end < len(text) and text[end].isascii() and text[end].isalnum():
+                continue
+            yield from self._check(doc, start, match.group())
+
+    def _check(self, doc: Document, start: int, raw: str) -> Iterator[PiiSpan]:
+        found = self._one(doc, start, raw)
+        if found is not None:
+            yield found
+            return
+        # Two numbers typed in one run ("617 936 397, 91 122 71 36"): try the pieces.
+        offset = 0
+        for piece in _SPLIT_RE.split(raw):
+            at = raw.index(piece, offset)
+            offset = at + len(piece)
+            if piece and piece != raw:
+                part = self._one(doc, start + at, piece)
+                if part is not None:
+                    yield part
+
+    def _one(self, doc: Document, start: int, raw: str) -> PiiSpan | None:
+        stripped = raw.rstrip(" .-/,、(")
+        lead = len(stripped) - len(stripped.lstrip(" .-/,、)"))
+        stripped = stripped[lead:]
+        if stripped.startswith("(") and ")" not in stripped:
+            stripped, lead = stripped[1:], lead + 1
+        if stripped.endswith(")") and "(" not in stripped:
+            stripped = stripped[:-1]
+        start += lead
+        end = start + len(stripped)
+        body = _EXT_RE.sub("", stripped)
+        digits = sum(ch.isdigit() for ch in body)
+        if not 7 <= digits <= 15 or _DATE_RE.match(body) or _IPV4_RE.match(body):
+            return None
+        if digits > 12 and body.isdigit():
+            return None  # a bare run this long is an order or tracking number
+        if is_trap(doc, start, end):
+            return None
+        result = _validate(body.replace("、", " ").replace(",", " "), doc.regions)
+        if result is None:
+            return None
+        region, score = result
+        if score < 0.6 and body.isdigit():
+            score = 0.45  # unformatted and only valid far from the expected regions
+        lo = max(0, start - 40)
+        if PHONE_CUES.search(doc.lower[lo:start]):
+            score = min(1.0, score + 0.15)
+        return PiiSpan(EntityType.PHONE, start, end, score, region or None, "phone")
