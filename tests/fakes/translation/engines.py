@@ -251,7 +251,13 @@ def google_routes(state: FakeState) -> list[Route]:
         _record(state, "google", request, body)
         if request.query_params.get("key") != GOOGLE_KEY:
             return JSONResponse(
-                {"error": {"code": 400, "message": "API key not valid.", "status": "INVALID_ARGUMENT"}},
+                {
+                    "error": {
+                        "code": 400,
+                        "message": "API key not valid.",
+                        "status": "INVALID_ARGUMENT",
+                    }
+                },
                 400,
             )
         if (scripted := await _scripted("google", state)) is not None:
@@ -278,7 +284,13 @@ def google_routes(state: FakeState) -> list[Route]:
         _record(state, "google-v3", request, body)
         if request.headers.get("authorization") != f"Bearer {GOOGLE_TOKEN}":
             return JSONResponse(
-                {"error": {"code": 401, "message": "invalid credentials", "status": "UNAUTHENTICATED"}},
+                {
+                    "error": {
+                        "code": 401,
+                        "message": "invalid credentials",
+                        "status": "UNAUTHENTICATED",
+                    }
+                },
                 401,
             )
         if (scripted := await _scripted("google-v3", state)) is not None:
@@ -401,10 +413,10 @@ def tencent_verify(request_headers: dict[str, str], payload: bytes, now: float) 
     if datetime.fromtimestamp(timestamp, UTC).strftime("%Y-%m-%d") != date:
         return "AuthFailure.SignatureFailure"
     names = signed.split(";")
-    canonical_headers = "".join(f"{n}:{request_headers.get(n, '').strip().lower()}\n" for n in names)
-    canonical = (
-        f"POST\n/\n\n{canonical_headers}\n{signed}\n{hashlib.sha256(payload).hexdigest()}"
+    canonical_headers = "".join(
+        f"{n}:{request_headers.get(n, '').strip().lower()}\n" for n in names
     )
+    canonical = f"POST\n/\n\n{canonical_headers}\n{signed}\n{hashlib.sha256(payload).hexdigest()}"
     to_sign = (
         f"TC3-HMAC-SHA256\n{timestamp}\n{date}/tmt/tc3_request\n"
         f"{hashlib.sha256(canonical.encode()).hexdigest()}"
@@ -434,9 +446,7 @@ def tencent_routes(state: FakeState) -> list[Route]:
             {
                 "Response": {
                     "TargetTextList": [
-                        fake_translate(
-                            "tencent", state, t, body["Target"], _PLACEHOLDER.findall(t)
-                        )
+                        fake_translate("tencent", state, t, body["Target"], _PLACEHOLDER.findall(t))
                         for t in body["SourceTextList"]
                     ],
                     "RequestId": "fake-request",
@@ -477,7 +487,11 @@ def apy_routes(state: FakeState) -> list[Route]:
         text = args.get("q", "")
         out = fake_translate("apy", state, text, target[:2], _PLACEHOLDER.findall(text))
         return JSONResponse(
-            {"responseData": {"translatedText": out}, "responseDetails": None, "responseStatus": 200}
+            {
+                "responseData": {"translatedText": out},
+                "responseDetails": None,
+                "responseStatus": 200,
+            }
         )
 
     return [

@@ -66,9 +66,7 @@ def test_model_loads_with_the_network_unreachable(monkeypatch: pytest.MonkeyPatc
 
 @settings(max_examples=60, deadline=None)
 @given(st.text(max_size=60), st.sampled_from(["en", "es", "zh-Hans"]))
-def test_policy_always_answers_a_code_and_falls_back_to_current(
-    text: str, current: str
-) -> None:
+def test_policy_always_answers_a_code_and_falls_back_to_current(text: str, current: str) -> None:
     detector = LanguageDetector()
     result = detector.detect(text, current=current)
     assert result.lang and 0.0 <= result.score <= 1.0

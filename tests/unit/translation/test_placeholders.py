@@ -11,7 +11,10 @@ CASES = [
     ("Your order #5583920147 has shipped 🎉", ["#5583920147", "🎉"]),
     ("mail a.b@x.com or @shop_help", ["a.b@x.com", "@shop_help"]),
     ("see https://t.co/abc. ok?", ["https://t.co/abc"]),
-    ("kargo linki https://www.yurticikargo.com/tr/gonderi", ["https://www.yurticikargo.com/tr/gonderi"]),
+    (
+        "kargo linki https://www.yurticikargo.com/tr/gonderi",
+        ["https://www.yurticikargo.com/tr/gonderi"],
+    ),
     ("di https://cekresi.com, tolong", ["https://cekresi.com"]),
     ("chat wa.me/5511999 now", ["wa.me/5511999"]),
     ("Precio $12.99 o 12,99 € hoy", ["$12.99", "12,99 €"]),
@@ -61,7 +64,9 @@ def test_restore_reports_lost_duplicated_and_invented_placeholders() -> None:
 texts = st.lists(
     st.one_of(
         st.text(st.characters(blacklist_categories=("Cs",)), max_size=6),
-        st.sampled_from(["⟦", "⟧", "⟦PHONE_1⟧", "#123456", "@bob", "https://a.co/x", "🎉", "€", " "]),
+        st.sampled_from(
+            ["⟦", "⟧", "⟦PHONE_1⟧", "#123456", "@bob", "https://a.co/x", "🎉", "€", " "]
+        ),
     ),
     max_size=12,
 ).map("".join)

@@ -134,9 +134,7 @@ async def test_timeout_counts_as_transient() -> None:
 
 async def test_circuit_breaker_opens_and_skips_the_engine() -> None:
     down = ScriptedEngine("a", errors=[EngineUnavailable("a", "HTTP 502")] * 100)
-    router = Router(
-        [down, ScriptedEngine("b")], retry=RetryPolicy(attempts=1), breaker_threshold=2
-    )
+    router = Router([down, ScriptedEngine("b")], retry=RetryPolicy(attempts=1), breaker_threshold=2)
     for i in range(2):
         await router.translate([req(f"mensaje número {i}")])
     assert router.breakers["a"].state is BreakerState.OPEN
