@@ -1,0 +1,143 @@
+"""Built-in contact rules: <PHONE>, <EMAIL> and <URL> (messaging deep links).
+
+All patterns run on RE2 (``google-re2``): matching time is linear in the text, whatever the
+input. They run on a one-to-one folded copy of the text (every original character maps to
+exactly one character: digits of any script and Chinese numerals to ASCII digits, full-width
+forms to ASCII, case folded), so match offsets are original offsets with no map needed.
+"""
+
+from __future__ import annotations
+
+import functools
+import unicodedata
+
+import re2
+
+PHONE, EMAIL, URL = "<PHONE>", "<EMAIL>", "<URL>"
+
+_CN_DIGITS = {"零": "0", "〇": "0", "幺": "1", "一": "1", "二": "2", "两": "2", "三": "3",
+              "四": "4", "五": "5", "六": "6", "七": "7", "八": "8", "九": "9"}  # fmt: skip
+
+
+@functools.cache
+def _contact_char(ch: str) -> str:
+    if ch in _CN_DIGITS:
+        return _CN_DIGITS[ch]
+    if ch.isdigit():
+        try:
+            return str(unicodedata.digit(ch))
+        except (TypeError, ValueError):
+            return ch
+    if unicodedata.category(ch) in ("Mn", "Me", "Cf"):
+        return " "  # keycap marks and variation selectors must not split a digit run
+    folded = unicodedata.normalize("NFKC", ch).casefold()
+    if len(folded) == 1:
+        return folded
+    if folded and folded[0].isdigit():  # keycap and circled forms
+        return folded[0]
+    return ch
+
+
+def contact_view(text: str) -> str:
+    """One-to-one folded copy of ``text`` (same length, same offsets)."""
+    return "".join(_contact_char(ch) for ch in text)
+
+
+# Number words spelled out, replaced by a digit of the same length (offsets stay put).
+_NUMBER_WORDS = {
+    "zero": "0", "one": "1", "two": "2", "three": "3", "four": "4", "five": "5", "six": "6",
+    "seven": "7", "eight": "8", "nine": "9", "cero": "0", "uno": "1", "dos": "2", "tres": "3",
+    "cuatro": "4", "cinco": "5", "seis": "6", "siete": "7", "ocho": "8", "nueve": "9",
+    "um": "1", "três": "3", "quatro": "4", "sete": "7", "oito": "8", "nove": "9",
+    "ноль": "0", "один": "1", "два": "2", "три": "3", "четыре": "4", "пять": "5",
+    "шесть": "6", "семь": "7", "восемь": "8", "девять": "9",
+}  # fmt: skip
+_WORDS_RE = re2.compile(r"\b(" + "|".join(sorted(_NUMBER_WORDS, key=len, reverse=True)) + r")\b")
+
+_SEP = r"[\s\-\.\(\)/]{0,3}"
+_PHONE_RE = re2.compile(r"(\+\s*)?\d(?:" + _SEP + r"\d){6,16}")
+_PHONE_CUE = re2.compile(
+    r"(phone|call|tel|mobile|cell|whats|wa\b|电话|手机|号码|联系|打给|加v|加|微信|número|numero|"
+    r"celular|llama|liga|телефон|номер|звон|رقم|اتصل|هاتف|جوال|واتس)"
+)
+_ORDER_CUE = re2.compile(
+    r"(order|tracking|invoice|sku|batch|isbn|imei|订单|单号|批次|物流|pedido|factura|"
+    r"заказ|трек|طلب|فاتورة)"
+)
+
+_AT = r"(?:\s*@\s*|\s*[\(\[\{]\s*at\s*[\)\]\}]\s*|\s+at\s+)"
+_DOT = r"(?:\s*\.\s*|\s*[\(\[\{]\s*dot\s*[\)\]\}]\s*|\s+dot\s+)"
+_EMAIL_RE = re2.compile(
+    r"[a-z0-9][a-z0-9._%+\-]{0,63}" + _AT + r"[a-z0-9\-]{1,63}(?:" + _DOT + r"[a-z0-9\-]{1,63}){0,3}"
+    + _DOT + r"[a-z]{2,12}\b"
+)
+
+_HOSTS = (
+    "wa.me", "api.whatsapp.com", "chat.whatsapp.com", "whatsapp.com/send", "t.me",
+    "telegram.me", "telegram.dog", "line.me", "lin.ee", "m.me", "ig.me", "qm.qq.com",
+    "u.wechat.com", "weixin.qq.com", "signal.me", "invite.viber.com", "join.skype.com",
+    "open.kakao.com", "discord.gg",
+)  # fmt: skip
+_HOST_RE = "|".join(_DOT.join(re2.escape(part) for part in host.split(".")) for host in _HOSTS)
+_URL_RE = re2.compile(
+    r"(?:https?://)?(?:www" + _DOT + r")?(?:" + _HOST_RE + r")\s*/\s*[\w+\-/=?&#%.]+|"
+    r"\b(?:whatsapp|tg|viber|skype|weixin|line)://[\w+\-/=?&#%.:]+"
+)
+
+
+def _latin_alnum(ch: str) -> bool:
+    return ch.isascii() and ch.isalnum()
+
+
+def _phone_ok(view: str, start: int, end: int) -> bool:
+    digits = sum(ch.isdigit() for ch in view[start:end])
+    # glued to a Latin word or code ("TP-1380", "1Z999AA1012"): a reference, not a phone
+    if start > 0 and (_latin_alnum(view[start - 1]) or view[start - 1] in "-_"):
+        return False
+    if end < len(view) and (_latin_alnum(view[end]) or view[end] in "-_"):
+        return False
+    before = view[max(0, start - 24) : start]
+    if _ORDER_CUE.search(before):
+        return False
+    body = "".join(ch for ch in view[start:end] if ch.isdigit())
+    if len(body) == 13 and body[:3] in ("978", "979"):
+        return False  # an ISBN
+    if view[start] == "+":
+        return 8 <= digits <= 15
+    if digits == 11 and body[0] == "1" and body[1] in "3456789":
+        return True  # a Chinese mobile number
+    if 10 <= digits <= 12 and _PHONE_CUE.search(before):
+        return True
+    grouped = any(not ch.isdigit() for ch in view[start:end])
+    return 10 <= digits <= 11 and grouped and body[0] != "0" and _PHONE_CUE.search(before) is not None
+
+
+def find_contacts(text: str) -> list[tuple[str, int, int]]:
+    """Every (rule, start, end) contact found in ``text``, offsets into ``text``."""
+    view = contact_view(text)
+    found: list[tuple[str, int, int]] = []
+    if sum(ch.isdigit() for ch in view) >= 7 or _WORDS_RE.search(view):
+        digits = _spell_words(view) if _WORDS_RE.search(view) else view
+        for m in _PHONE_RE.finditer(digits):
+            start, end = m.start(), m.end()
+            if _phone_ok(digits, start, end):
+                found.append((PHONE, start, end))
+    if "@" in view or "at" in view:
+        for m in _EMAIL_RE.finditer(view):
+            found.append((EMAIL, m.start(), m.end()))
+    if "me" in view or "://" in view or ".com" in view or ".gg" in view or ".ee" in view:
+        for m in _URL_RE.finditer(view):
+            if m.start() == 0 or not view[m.start() - 1].isalnum():
+                found.append((URL, m.start(), m.end()))
+    return found
+
+
+def _spell_words(view: str) -> str:
+    out, last = [], 0
+    for m in _WORDS_RE.finditer(view):
+        out.append(view[last : m.start()])
+        span = m.end() - m.start()
+        out.append((_NUMBER_WORDS[m.group(1)] + " " * span)[:span])
+        last = m.end()
+    out.append(view[last:])
+    return "".join(out)

@@ -1,0 +1,250 @@
+"""Text → normalized text plus a map back to original character offsets.
+
+The normalizer undoes the usual evasions (full-width and styled letters, case, accents and
+combining marks, zero-width characters, separators and emoji between letters, look-alike
+letters from another script, leetspeak inside words, traditional characters, repeated letters)
+and records, for every normalized character, the span of ORIGINAL characters it came from.
+Each change also sets a flag on the unit so that a word list that switched a normalization off
+can refuse hits that needed it.
+"""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+
+from crossdesk.guard.folding import (
+    LEET,
+    LEET_EDGE,
+    _t2s_table,
+    confusables,
+    fold_char,
+    is_han,
+    pinyin_of,
+    script_of,
+)
+
+
+class Norm(enum.IntFlag):
+    """Normalizations a unit needed; a word list may switch each one off."""
+
+    NONE = 0
+    FOLD = enum.auto()  # NFKC/NFKD, case folding, full/half width, accents
+    SEPARATORS = enum.auto()  # joined across spaces/punctuation/emoji
+    INVISIBLE = enum.auto()  # zero-width or format characters removed
+    CONFUSABLES = enum.auto()
+    LEET = enum.auto()
+    TRADITIONAL = enum.auto()
+    REPEATS = enum.auto()
+    PINYIN = enum.auto()
+    VARIANTS = enum.auto()
+
+
+ALL_NORMS = Norm(sum(Norm))
+
+
+@dataclass(frozen=True, slots=True)
+class Normalized:
+    """Normalized text with, per normalized character, the original span it came from.
+
+    Attributes:
+        text: the normalized text (gaps removed).
+        starts: original start offset of each normalized character.
+        ends: original end offset (exclusive) of each normalized character.
+        flags: the normalizations each normalized character needed.
+    """
+
+    text: str
+    starts: tuple[int, ...]
+    ends: tuple[int, ...]
+    flags: tuple[Norm, ...]
+
+    def span(self, start: int, end: int) -> tuple[int, int]:
+        """Original (start, end) for the normalized slice [start, end)."""
+        return self.starts[start], self.ends[end - 1]
+
+    def needed(self, start: int, end: int) -> Norm:
+        """Union of the normalizations used by the normalized slice [start, end)."""
+        out = Norm.NONE
+        for flag in self.flags[start:end]:
+            out |= flag
+        return out
+
+
+def _is_letter(folded: str) -> bool:
+    return bool(folded) and folded[0].isalpha()
+
+
+def _leet_positions(text: str, folded: list[str]) -> set[int]:
+    """Indexes of digits/symbols that stand for letters inside a letter-dominated word."""
+    out: set[int] = set()
+    n = len(text)
+    i = 0
+    while i < n:
+        # a token: letters and leet characters, no gaps
+        if not (_is_letter(folded[i]) or text[i] in LEET):
+            i += 1
+            continue
+        j = i
+        while j < n and (_is_letter(folded[j]) or text[j] in LEET):
+            j += 1
+        letters = [k for k in range(i, j) if _is_letter(folded[k]) and text[k] not in LEET]
+        leet = [k for k in range(i, j) if text[k] in LEET]
+        longest_digit_run = run = 0
+        for k in range(i, j):
+            run = run + 1 if text[k].isdigit() else 0
+            longest_digit_run = max(longest_digit_run, run)
+        if len(letters) >= 2 and leet and len(letters) > len(leet) and longest_digit_run <= 2:
+            first, last = letters[0], letters[-1]
+            for k in leet:
+                interior = first < k < last
+                edge = text[k] in LEET_EDGE and (k == i or k == j - 1)
+                if interior or edge:
+                    out.add(k)
+        i = j
+    return out
+
+
+def _cyrillic_lookalikes() -> dict[str, str]:
+    table: dict[str, str] = {}
+    for char, latin in confusables().items():
+        if 0x0430 <= ord(char) <= 0x044F and latin not in table:
+            table[latin] = char
+    return table
+
+
+def _unmix_scripts(folded: list[str]) -> dict[int, str]:
+    """Rewrite look-alike letters of a minority script inside a mixed-script word."""
+    out: dict[int, str] = {}
+    n = len(folded)
+    i = 0
+    while i < n:
+        if not _is_letter(folded[i]):
+            i += 1
+            continue
+        j = i
+        while j < n and (_is_letter(folded[j]) or folded[j] == ""):
+            j += 1
+        scripts = [script_of(folded[k][0]) for k in range(i, j) if folded[k]]
+        counts = {s: scripts.count(s) for s in set(scripts) if s in ("latin", "cyrillic", "greek")}
+        if len(counts) > 1:
+            major = max(counts, key=lambda s: (counts[s], s == "latin"))
+            to_latin = confusables()
+            to_cyr = _cyrillic_lookalikes()
+            for k in range(i, j):
+                ch = folded[k]
+                if not ch or script_of(ch[0]) == major:
+                    continue
+                latin = to_latin.get(ch, ch if script_of(ch[0]) == "latin" else "")
+                target = to_cyr.get(latin, "") if major == "cyrillic" else latin
+                if target:
+                    out[k] = target
+        i = j
+    return out
+
+
+def normalize(text: str) -> Normalized:
+    """Normalize ``text`` for matching, keeping the map back to original offsets.
+
+    Args:
+        text: the original text.
+
+    Returns:
+        The normalized text and its offset map; every offset lies inside ``text``.
+    """
+    folded = [fold_char(ch) for ch in text]
+    leet = _leet_positions(text, folded)
+    for k in leet:
+        folded[k] = LEET[text[k]]
+    unmixed = _unmix_scripts(folded)
+    t2s = _t2s_table()
+
+    chars: list[str] = []
+    starts: list[int] = []
+    ends: list[int] = []
+    flags: list[Norm] = []
+    pending = Norm.NONE  # flags carried by the gap before the next unit
+    for i, ch in enumerate(text):
+        out = unmixed.get(i, folded[i])
+        if not out:
+            if chars:
+                pending |= Norm.INVISIBLE if _invisible(ch) else Norm.SEPARATORS
+            continue
+        flag = pending
+        pending = Norm.NONE
+        if i in leet:
+            flag |= Norm.LEET
+        if i in unmixed:
+            flag |= Norm.CONFUSABLES
+        if ch in t2s:
+            flag |= Norm.TRADITIONAL
+        elif out != ch and i not in leet:
+            flag |= Norm.FOLD
+        # across a gap, runs collapse only between single-letter pieces ("s a p p"), never
+        # between words ("is shit", "в ватсап")
+        alone = not (flag & (Norm.SEPARATORS | Norm.INVISIBLE)) or (
+            _single(folded, unmixed, starts[-1] if starts else -1)
+            and (i + 1 >= len(text) or not unmixed.get(i + 1, folded[i + 1]))
+        )
+        for part in out:
+            if chars and chars[-1] == part and part.isalpha() and not is_han(part) and alone:
+                # a repeated letter run ("teleeegram", "s a p p"): keep one, widen its span
+                ends[-1] = i + 1
+                flags[-1] |= Norm.REPEATS
+                continue
+            chars.append(part)
+            starts.append(i)
+            ends.append(i + 1)
+            flags.append(flag)
+    return Normalized("".join(chars), tuple(starts), tuple(ends), tuple(flags))
+
+
+def _single(folded: list[str], unmixed: dict[int, str], i: int) -> bool:
+    """True when original character ``i`` is a one-letter piece (gaps on both sides)."""
+    if i < 0:
+        return False
+    before = i == 0 or not unmixed.get(i - 1, folded[i - 1])
+    after = i + 1 >= len(folded) or not unmixed.get(i + 1, folded[i + 1])
+    return before and after
+
+
+def _invisible(ch: str) -> bool:
+    from crossdesk.guard.folding import gap_kind
+
+    return gap_kind(ch) == "invisible"
+
+
+def fold_key(term: str) -> str:
+    """The normalized form of a dictionary term (what the automaton stores)."""
+    return normalize(term).text
+
+
+@dataclass(frozen=True, slots=True)
+class PinyinView:
+    """The normalized text with Han characters (and digits) spelled in toneless pinyin.
+
+    Attributes:
+        text: the pinyin-spelled text.
+        units: for each character of ``text``, the index of the normalized unit it spells.
+        unit_start: True where a character is the first letter of its unit.
+    """
+
+    text: str
+    units: tuple[int, ...]
+    unit_start: tuple[bool, ...]
+
+
+def pinyin_view(norm: Normalized) -> PinyinView:
+    """Spell Han characters and digits of ``norm`` in pinyin; other letters stay as they are."""
+    chars: list[str] = []
+    units: list[int] = []
+    first: list[bool] = []
+    for idx, ch in enumerate(norm.text):
+        spelled = pinyin_of(ch) or ch
+        for pos, part in enumerate(spelled):
+            if chars and chars[-1] == part and part.isalpha():
+                continue  # collapse runs exactly like the fast path does
+            chars.append(part)
+            units.append(idx)
+            first.append(pos == 0)
+    return PinyinView("".join(chars), tuple(units), tuple(first))

@@ -1,0 +1,1 @@
+"""Starter word lists and language knowledge shipped with crossdesk (data files only)."""

@@ -1,0 +1,210 @@
+"""Compile word lists into matchable patterns: terms and the spellings derived from them.
+
+From each term the compiler derives the keys an evader's spelling normalizes to: the folded
+term, an inflection stem, the l/I look-alike spelling, doubled Hanzi ("微微信信"), full pinyin
+("weixin"), one syllable in pinyin ("wei信", "gou东西"), pinyin initials ("wx") and the
+variants listed in ``packs/variants.tsv``. Each key remembers the term it stands for.
+"""
+
+from __future__ import annotations
+
+import enum
+import functools
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from importlib import resources
+
+from crossdesk.guard.folding import is_han, pinyin_of, script_of
+from crossdesk.guard.lexicon import Lexicon
+from crossdesk.guard.normalize import Norm, fold_key
+
+
+class Kind(enum.Enum):
+    """How a pattern was derived from its term."""
+
+    TERM = "term"
+    STEM = "stem"  # term minus its final vowel; needs an inflection ending
+    LOOKALIKE = "lookalike"
+    DOUBLED = "doubled"
+    PINYIN = "pinyin"  # full pinyin typed in Latin letters
+    PINYIN_MIXED = "pinyin-mixed"
+    HOMOPHONE = "homophone"  # matched on the pinyin view
+    INITIALS = "initials"
+    VARIANT = "variant"
+    ALLOW = "allow"
+
+
+# The normalization a derived pattern relies on, checked against the list's switches.
+KIND_NORM = {
+    Kind.TERM: Norm.NONE,
+    Kind.STEM: Norm.NONE,
+    Kind.LOOKALIKE: Norm.CONFUSABLES,
+    Kind.DOUBLED: Norm.REPEATS,
+    Kind.PINYIN: Norm.PINYIN,
+    Kind.PINYIN_MIXED: Norm.PINYIN,
+    Kind.HOMOPHONE: Norm.PINYIN,
+    Kind.INITIALS: Norm.PINYIN,
+    Kind.VARIANT: Norm.VARIANTS,
+    Kind.ALLOW: Norm.NONE,
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Pattern:
+    """One key in an automaton.
+
+    Attributes:
+        key: the normalized spelling searched for.
+        lexicon: index of the list (-1 for the guard-wide allow-phrases).
+        term: index of the term in that list (-1 for allow-phrases).
+        kind: how the key was derived.
+        head: script of the spelling's first letter ("han", "latin", ...).
+        tail: script of its last letter.
+        breaks: key offsets where the spelling itself has a space (legitimate word gaps).
+        min_letters: fewest original letters a match must span (guards collapsed short keys).
+        weak: the spelling is an ordinary word too; needs a contact cue.
+    """
+
+    key: str
+    lexicon: int
+    term: int
+    kind: Kind
+    head: str
+    tail: str
+    breaks: frozenset[int]
+    min_letters: int
+    weak: bool = False
+
+
+def _scripts(text: str) -> tuple[str, str]:
+    letters = [ch for ch in text if ch.isalpha()]
+    if not letters:
+        return "other", "other"
+    return script_of(letters[0]), script_of(letters[-1])
+
+
+def _breaks(text: str) -> frozenset[int]:
+    out: set[int] = set()
+    key = ""
+    for word in text.split():
+        if key:
+            out.add(len(key))
+        key += fold_key(word)
+    return frozenset(out)
+
+
+@functools.cache
+def variant_table() -> dict[str, list[tuple[str, bool]]]:
+    """Folded canonical term → [(variant spelling, weak)] from ``packs/variants.tsv``."""
+    text = resources.files("crossdesk.guard.packs").joinpath("variants.tsv").read_text("utf-8")
+    table: dict[str, list[tuple[str, bool]]] = {}
+    for line in text.splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        canonical, variant, strength = line.split("\t")
+        table.setdefault(fold_key(canonical), []).append((variant, strength.strip() == "weak"))
+    return table
+
+
+_VOWELS = frozenset("aeiouаеиоуыэюяьй")
+
+
+def _pattern(
+    key: str, lex: int, term: int, kind: Kind, spelled: str, weak: bool = False
+) -> Pattern:
+    head, tail = _scripts(spelled)
+    letters = sum(1 for ch in key if ch.isalpha())
+    return Pattern(
+        key=key,
+        lexicon=lex,
+        term=term,
+        kind=kind,
+        head=head,
+        tail=tail,
+        breaks=_breaks(spelled),
+        min_letters=len(key) if letters <= 3 else 0,
+        weak=weak,
+    )
+
+
+def derive(text: str, lex: int, term: int, norms: Norm) -> Iterable[Pattern]:
+    """All patterns for one term (the term itself first)."""
+    key = fold_key(text)
+    yield _pattern(key, lex, term, Kind.TERM, text)
+    han_only = all(is_han(ch) for ch in key)
+    if not any(is_han(ch) for ch in key):
+        if len(key) >= 4 and key[-1] in _VOWELS:
+            yield _pattern(key[:-1], lex, term, Kind.STEM, text[:-1])
+        if norms & Norm.CONFUSABLES and 0 < key.count("l") <= 2:
+            yield _pattern(key.replace("l", "i"), lex, term, Kind.LOOKALIKE, text)
+    if han_only and norms & Norm.REPEATS and 2 <= len(key) <= 4:
+        yield _pattern("".join(ch * 2 for ch in key), lex, term, Kind.DOUBLED, text)
+    if han_only and norms & Norm.PINYIN:
+        syllables = [pinyin_of(ch) for ch in key]
+        if all(syllables):
+            full = _collapse("".join(syllables))
+            yield _pattern(full, lex, term, Kind.PINYIN, full)
+            yield _pattern(full, lex, term, Kind.HOMOPHONE, text)
+            if len(key) <= 4:
+                for i, syllable in enumerate(syllables):
+                    mixed = key[:i] + syllable + key[i + 1 :]
+                    yield _pattern(mixed, lex, term, Kind.PINYIN_MIXED, mixed)
+            if len(key) >= 2:
+                initials = "".join(s[0] for s in syllables)
+                yield _pattern(initials, lex, term, Kind.INITIALS, initials)
+    if norms & Norm.VARIANTS:
+        for variant, weak in variant_table().get(key, ()):
+            vkey = fold_key(variant)
+            if vkey and vkey != key:
+                yield _pattern(vkey, lex, term, Kind.VARIANT, variant, weak)
+
+
+def _collapse(text: str) -> str:
+    out: list[str] = []
+    for ch in text:
+        if out and out[-1] == ch and ch.isalpha() and not is_han(ch):
+            continue
+        out.append(ch)
+    return "".join(out)
+
+
+@dataclass(frozen=True, slots=True)
+class PatternSet:
+    """All patterns of a guard, grouped by the automaton that searches them.
+
+    Attributes:
+        main: keys searched on the normalized text, with their patterns.
+        homophones: keys searched on the pinyin view.
+        initials: pinyin initials → patterns, checked on whole Latin tokens.
+    """
+
+    main: dict[str, list[Pattern]]
+    homophones: dict[str, list[Pattern]]
+    initials: dict[str, list[Pattern]]
+
+
+def compile_patterns(lexicons: Sequence[Lexicon], allow: Sequence[str]) -> PatternSet:
+    """Derive every pattern of ``lexicons`` and the guard-wide ``allow`` phrases."""
+    main: dict[str, list[Pattern]] = {}
+    homophones: dict[str, list[Pattern]] = {}
+    initials: dict[str, list[Pattern]] = {}
+    # A variant that is itself a listed term (ватсап for whatsapp) reports as that term only.
+    term_keys = {fold_key(t.text) for lexicon in lexicons for t in lexicon.terms}
+    for li, lexicon in enumerate(lexicons):
+        for ti, term in enumerate(lexicon.terms):
+            for pattern in derive(term.text, li, ti, lexicon.normalizations):
+                if pattern.kind is Kind.VARIANT and pattern.key in term_keys:
+                    continue
+                if pattern.kind is Kind.HOMOPHONE:
+                    homophones.setdefault(pattern.key, []).append(pattern)
+                elif pattern.kind is Kind.INITIALS:
+                    initials.setdefault(pattern.key, []).append(pattern)
+                elif pattern.key:
+                    main.setdefault(pattern.key, []).append(pattern)
+        for phrase in lexicon.allow:
+            allow_pattern = _pattern(fold_key(phrase), li, -1, Kind.ALLOW, phrase)
+            main.setdefault(allow_pattern.key, []).append(allow_pattern)
+    for phrase in allow:
+        allow_pattern = _pattern(fold_key(phrase), -1, -1, Kind.ALLOW, phrase)
+        main.setdefault(allow_pattern.key, []).append(allow_pattern)
+    return PatternSet(main, homophones, initials)

@@ -1,0 +1,60 @@
+"""Chinese word-boundary check: is a Hanzi hit a real word, or two words that touch?
+
+"过去死活" contains 去死 ("go die") but reads 过去 / 死活; "扣扣子" is 扣 / 扣子 (button a
+button), not 扣扣 (QQ). The check segments a few characters around the hit with jieba's
+dictionary (the term added as a word) and refuses the hit when a word crosses its edges.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import threading
+from typing import Any
+
+_lock = threading.Lock()
+
+
+@functools.cache
+def _tokenizer() -> Any:  # Any: jieba ships no type information
+    import jieba
+
+    jieba.setLogLevel(logging.WARNING)
+    tokenizer = jieba.Tokenizer()
+    tokenizer.initialize()
+    return tokenizer
+
+
+@functools.cache
+def _added(word: str) -> bool:
+    tk = _tokenizer()
+    tk.add_word(word, max(tk.suggest_freq(word, False), tk.FREQ.get(word) or 0))
+    return True
+
+
+def word_frequency(word: str) -> int:
+    """jieba dictionary frequency of ``word`` (0 when it is not a dictionary word)."""
+    freq: int = _tokenizer().FREQ.get(word) or 0
+    return freq
+
+
+def crosses_word(context: str, start: int, end: int) -> bool:
+    """True when a word of ``context`` straddles ``start`` or ``end`` of the hit.
+
+    Args:
+        context: the normalized Hanzi around the hit.
+        start: the hit's start in ``context``.
+        end: the hit's end in ``context``.
+    """
+    with _lock:
+        _added(context[start:end])
+        pos = 0
+        for token in _tokenizer().cut(context, HMM=False):
+            t0, t1 = pos, pos + len(token)
+            pos = t1
+            if t0 < start < t1 or t0 < end < t1:
+                # a longer word that merely ends with a particle (去死吧) still carries the term
+                if t0 == start and t1 - end == 1 and token[-1] in "吧啊呀了吗呢们的号":
+                    continue
+                return True
+    return False
