@@ -22,8 +22,8 @@ from crossdesk.masking.operators import (
     Operators,
     PartialMask,
     Redact,
-    TokenMap,
     Tokenize,
+    TokenMap,
 )
 from crossdesk.masking.recognizers import Recognizer, default_recognizers
 from crossdesk.masking.types import EntityType, MaskedSpan, MaskedText, PiiSpan, TokenEntry

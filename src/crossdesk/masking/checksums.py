@@ -227,8 +227,8 @@ def pt_nif(digits: str) -> bool:
 
 def cl_rut(value: str) -> bool:
     """Chilean RUT/RUN: body digits plus a mod-11 verifier (0-9 or K)."""
-    value = value.upper()
-    body, verifier = value[:-1], value[-1]
+    value = "".join(ch for ch in value if ch.isalnum()).upper()
+    body, verifier = value[:-1], value[-1:]
     if not body.isdigit() or not 7 <= len(body) <= 8:
         return False
     total = sum(int(d) * (2 + i % 6) for i, d in enumerate(reversed(body)))

@@ -100,5 +100,4 @@ class Document:
             ordered.append(self.region.upper())
         for lang in self.langs:
             ordered.extend(LANG_REGIONS.get(lang, ()))
-        seen: set[str] = set()
-        return tuple(r for r in ordered if not (r in seen or seen.add(r)))
+        return tuple(dict.fromkeys(ordered))

@@ -25,7 +25,10 @@ class Replacement:
 class Operator(Protocol):
     """Replaces the raw value of one span."""
 
-    name: str
+    @property
+    def name(self) -> str:
+        """Short operator name recorded on each masked span ("mask", "redact" ...)."""
+        ...
 
     def replace(self, span: PiiSpan, raw: str, tokens: TokenMap) -> Replacement:
         """Return the replacement for ``raw`` (the original text of ``span``).

@@ -186,7 +186,7 @@ class AddressRecognizer:
         if not pieces:
             return
         pieces.sort()
-        merged: list[list[int]] = []
+        merged: list[list[int]] = []  # [start, end, strong as 0/1]
         for start, end, strong in pieces:
             if (
                 merged
@@ -194,11 +194,11 @@ class AddressRecognizer:
                 and self._joinable(text, merged[-1][1], start)
             ):
                 merged[-1][1] = max(merged[-1][1], end)
-                merged[-1][2] |= strong
+                merged[-1][2] |= int(strong)
             else:
                 merged.append([start, end, int(strong)])
-        for start, end, strong in merged:
-            if not strong:
+        for start, end, is_strong in merged:
+            if not is_strong:
                 continue
             start = _extend_left(text, start)
             end = _extend_right(text, end)

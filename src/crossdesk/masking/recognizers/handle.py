@@ -1,4 +1,8 @@
-"""HANDLE: messenger ids and @handles ("@sergey_p_77", "LINE ID：sho_ito.jp", "카톡 아이디 minjun_98")."""
+"""HANDLE: messenger ids and @handles.
+
+"@sergey_p_77", "LINE ID：sho_ito.jp", "카톡 아이디 minjun_98". A bare word after a messenger name
+counts only when it looks like an id (digits, "_" or ".") or the label says "ID".
+"""
 
 from __future__ import annotations
 

@@ -14,7 +14,8 @@ from crossdesk.masking.types import EntityType, PiiSpan
 
 LABEL_RE = re.compile(
     r"(?:\b(?:passport|passeport|pasaporte|passaporte|passaporto|paspoort|reisepass\w*|pass-?nr"
-    r"|паспорт\w*|pasaport\w*|paspor|hộ chiếu|pasport\w*)|护照|護照|パスポート|旅券|여권|جواز|الجواز)"
+    r"|паспорт\w*|pasaport\w*|paspor|hộ chiếu|pasport\w*)"
+    r"|护照|護照|パスポート|旅券|여권|جواز|الجواز)"
 )
 TOKEN_RE = re.compile(r"(?<![0-9A-Za-z])(?=[A-Z0-9]*\d)[A-Z0-9]{6,10}(?![0-9A-Za-z])")
 # Russian internal passport: series (4 digits) and number (6 digits).

@@ -19,14 +19,15 @@ _UP = r"A-ZÀ-ÖØ-ÞĀ-ŽА-ЯЁḀ-ỿ"
 _LO = r"a-zß-öø-ÿā-žа-яёḀ-ỿ"
 _PARTICLE = r"(?:van der|van den|van|von|de la|de|da|dos|das|del|di|du|le|bin|ibn|al|el)"
 # Two to four capitalised words (particles allowed inside): "Bram van Dijk", "Khalid Al-Shammari".
-LATIN_NAME = rf"[{_UP}][{_LO}]+(?:-[{_UP}]?[{_LO}]+)?(?:\s+(?:{_PARTICLE}\s+)?[{_UP}][{_LO}]+(?:-[{_UP}]?[{_LO}]+)?){{1,3}}"
+_WORD = rf"[{_UP}][{_LO}]+(?:-[{_UP}]?[{_LO}]+)?"
+LATIN_NAME = rf"{_WORD}(?:\s+(?:{_PARTICLE}\s+)?{_WORD}){{1,3}}"
 ARABIC_NAME = r"[\u0621-\u064a]{2,}(?:\s+[\u0621-\u064a]{2,}){1,2}"
 HAN_NAME = r"[\u4e00-\u9fff]{2,3}"
 HANGUL_NAME = r"[가-힣]{2,4}"
 
 _LATIN_CUES = (
-    r"my name is|my name's|name is|i'm|i am|this is|it's|it is|under the name(?: of)?|account holder"
-    r"|recipient is|recipient|contact for delivery:|husband|wife|addressed to|attn:?"
+    r"my name is|my name's|name is|i'm|i am|this is|it's|it is|under the name(?: of)?"
+    r"|account holder|recipient is|recipient|contact for delivery:|husband|wife|addressed to|attn:?"
     r"|me llamo|mi nombre es|soy|habla|recibe|a nombre de|titular"
     r"|meu nome é|me chamo|sou|aqui é|quem recebe é|nome completo|nome:|destinatário"
     r"|je m'appelle|je suis|c'est|au nom de|de la part de"
@@ -41,14 +42,29 @@ LATIN_RE = re.compile(rf"(?:^|(?<=[\s,.:;!?(]))(?i:{_LATIN_CUES})[\s,:]+({LATIN_
 HERE_RE = re.compile(rf"(?:^|(?<=[.!?]\s))({LATIN_NAME}) (?:here|speaking|aquí|aqui)\b")
 ARABIC_RE = re.compile(rf"(?:اسمي|أنا|انا|المستلم|باسم|صاحب الحساب)\s+({ARABIC_NAME})")
 HAN_RE = re.compile(
-    rf"(?:我叫|我是|姓名[:：]?|收件人[:：]?|开户人[:：]?|联系人[:：]?|收货人[:：]?)({HAN_NAME})(?![\u4e00-\u9fff])"
+    rf"(?:我叫|我是|姓名|收件人|开户人|联系人|收货人)[:：]?({HAN_NAME})(?![\u4e00-\u9fff])"
 )
 JA_RE = re.compile(r"([\u4e00-\u9fff][\u4e00-\u9fff\u3040-\u309f]{1,5}?)(?:と申します|です。?名前)")
 KO_RE = re.compile(rf"(?:받는 ?사람|제 이름은|저는|수령인)\s*[:：]?\s*({HANGUL_NAME})(?![가-힣])")
 
 # Words that follow a cue but are not names ("I'm Brazilian", "This is Ridiculous").
 _NOT_NAMES = frozenset(
-    ["The", "This", "That", "Not", "Very", "Sorry", "Here", "From", "Just", "Still", "Please", "Thanks", "Your", "Our"]
+    [
+        "The",
+        "This",
+        "That",
+        "Not",
+        "Very",
+        "Sorry",
+        "Here",
+        "From",
+        "Just",
+        "Still",
+        "Please",
+        "Thanks",
+        "Your",
+        "Our",
+    ]
 )
 
 

@@ -20,11 +20,11 @@ from crossdesk.masking.document import FALLBACK_REGIONS, Document
 from crossdesk.masking.types import EntityType, PiiSpan
 
 _SEP = r"(?:[ .\-/()ー]{1,3}|[ ]?[,、][ ]?)"
+_EXT = r",? ?(?:ext\.?|x|доб\.?|内线|分机) ?\d{1,5}"
 CANDIDATE_RE = re.compile(
-    rf"(?:\+ ?|\(\+?)?\d(?:\d|{_SEP}(?=[\d(]))*\d(?:\)|(?:,? ?(?:ext\.?|x|доб\.?|内线|分机) ?\d{{1,5}}))?",
-    re.IGNORECASE,
+    rf"(?:\+ ?|\(\+?)?\d(?:\d|{_SEP}(?=[\d(]))*\d(?:\)|{_EXT})?", re.IGNORECASE
 )
-_EXT_RE = re.compile(r",? ?(?:ext\.?|x|доб\.?|内线|分机) ?\d{1,5}$", re.IGNORECASE)
+_EXT_RE = re.compile(_EXT + "$", re.IGNORECASE)
 _DATE_RE = re.compile(
     r"^(?:\d{1,4}[./-]\d{1,2}[./-]\d{1,4}|\d{1,2}[./-]\d{1,2}|\d{1,2}:\d{2})(?:\s|$)"
 )
