@@ -1,0 +1,186 @@
+"""An agent's reply: pipeline, then message + outbox row + audit event in one transaction."""
+
+import hashlib
+import json
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from crossdesk.actions.publish import publish_on_commit, wake_delivery_on_commit
+from crossdesk.db.base import utcnow
+from crossdesk.db.models import Contact, Conversation, IdempotencyRecord, Message, Outbox
+from crossdesk.db.session import commit, rollback
+from crossdesk.domain import Direction, MessageStatus, Permission, new_id
+from crossdesk.errors import BlockedByPolicy, IdempotencyMismatch, InvalidInput, PermissionDenied
+from crossdesk.pipeline import Draft, Outcome
+from crossdesk.risk import audit
+from crossdesk.risk.rbac import Principal
+from crossdesk.services import Services
+from crossdesk.vault.crypto import associated_data
+
+MAX_REPLY_LENGTH = 4096
+
+
+@dataclass(frozen=True, slots=True)
+class SendResult:
+    message: Message
+    replayed: bool  # True when an Idempotency-Key matched an earlier identical request
+
+
+async def send_reply(
+    services: Services,
+    session: AsyncSession,
+    principal: Principal,
+    conversation: Conversation,
+    text: str,
+    *,
+    idempotency_key: str | None,
+    actor: audit.Actor,
+) -> SendResult:
+    """Queue a reply to the conversation's contact and commit.
+
+    The caller has loaded ``conversation`` within the principal's scope.
+    Raises BlockedByPolicy when the guard refuses the text or its translation.
+    """
+    if not principal.can(Permission.MESSAGE_SEND):
+        raise PermissionDenied("your role may not send messages")
+    text = text.strip()
+    if not text:
+        raise InvalidInput("the reply is empty", field="text")
+    if len(text) > MAX_REPLY_LENGTH:
+        raise InvalidInput(f"the reply is longer than {MAX_REPLY_LENGTH} characters", field="text")
+
+    request_hash = hashlib.sha256(
+        json.dumps({"c": conversation.id, "t": text}, sort_keys=True).encode()
+    ).hexdigest()
+    if idempotency_key:
+        replay = await _replay(session, principal, idempotency_key, request_hash)
+        if replay is not None:
+            return SendResult(replay, replayed=True)
+
+    contact = await session.get(Contact, conversation.contact_id)
+    assert contact is not None
+    draft = Draft(
+        workspace_id=principal.workspace_id,
+        direction=Direction.OUTBOUND,
+        text=text,
+        source_language=principal.language,
+        target_language=contact.language,
+    )
+    result = await services.pipelines.outbound.run(draft)
+    if result.outcome is Outcome.HALT:
+        await audit.record(
+            session,
+            principal.workspace_id,
+            "message.blocked",
+            actor,
+            target_type="conversation",
+            target_id=conversation.id,
+            data={"stage": draft.halted_by, "findings": len(draft.guard_findings)},
+        )
+        await commit(session)
+        raise BlockedByPolicy(
+            draft.halt_reason or "the reply was blocked", findings=draft.guard_findings
+        )
+
+    now = utcnow()
+    message = Message(
+        id=new_id(),
+        workspace_id=principal.workspace_id,
+        conversation_id=conversation.id,
+        account_id=conversation.account_id,
+        direction=Direction.OUTBOUND.value,
+        sender_user_id=principal.user_id,
+        sender_label=principal.display_name,
+        body_masked=draft.visible_text,
+        language=principal.language,
+        language_status=draft.language_status.value,
+        translation=draft.translation,
+        translation_language=draft.translation_language,
+        translation_engine=draft.translation_engine,
+        translation_status=draft.translation_status.value,
+        translation_note=draft.translation_note,
+        guard_status=draft.guard_status.value,
+        guard_findings=draft.guard_findings,
+        pii_status=draft.pii_status.value,
+        pii_spans=draft.pii_spans,
+        stage_notes=draft.notes,
+        status=MessageStatus.QUEUED.value,
+        created_at=now,
+    )
+    message.body_raw_enc = services.envelope.seal(
+        text.encode(), associated_data(principal.workspace_id, message.id, "message.body")
+    )
+    session.add(message)
+    session.add(
+        Outbox(
+            workspace_id=principal.workspace_id,
+            message_id=message.id,
+            conversation_id=conversation.id,
+            account_id=conversation.account_id,
+            idempotency_key=message.id,
+            next_attempt_at=now,
+            created_at=now,
+        )
+    )
+    if idempotency_key:
+        session.add(
+            IdempotencyRecord(
+                workspace_id=principal.workspace_id,
+                user_id=principal.user_id,
+                key=idempotency_key,
+                request_hash=request_hash,
+                message_id=message.id,
+                created_at=now,
+            )
+        )
+    conversation.last_message_at = now
+    conversation.last_message_preview = draft.visible_text[:200]
+    conversation.unread_count = 0
+    await audit.record(
+        session,
+        principal.workspace_id,
+        "message.send",
+        actor,
+        target_type="message",
+        target_id=message.id,
+        data={"conversation_id": conversation.id},
+    )
+    publish_on_commit(
+        services,
+        session,
+        "message.created",
+        conversation,
+        {"message_id": message.id, "direction": "outbound"},
+    )
+    wake_delivery_on_commit(services, session)
+    try:
+        await commit(session)
+    except IntegrityError:
+        # A concurrent request with the same Idempotency-Key won the race: answer as it did.
+        await rollback(session)
+        if idempotency_key:
+            replay = await _replay(session, principal, idempotency_key, request_hash)
+            if replay is not None:
+                return SendResult(replay, replayed=True)
+        raise
+    return SendResult(message, replayed=False)
+
+
+async def _replay(
+    session: AsyncSession, principal: Principal, key: str, request_hash: str
+) -> Message | None:
+    record = await session.scalar(
+        select(IdempotencyRecord).where(
+            IdempotencyRecord.user_id == principal.user_id, IdempotencyRecord.key == key
+        )
+    )
+    if record is None:
+        return None
+    if record.request_hash != request_hash:
+        raise IdempotencyMismatch(
+            "this Idempotency-Key was already used for a different request", field="Idempotency-Key"
+        )
+    return await session.get(Message, record.message_id)

@@ -1,0 +1,1 @@
+"""The built-in sandbox platform: a simulated messenger for trying crossdesk offline."""

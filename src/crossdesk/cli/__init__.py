@@ -1,0 +1,1 @@
+"""The command line: crossdesk serve | worker | demo | db | user | workspace ..."""

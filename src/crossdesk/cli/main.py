@@ -1,0 +1,259 @@
+"""Typer application. Thin: parse, build settings, call actions, print."""
+
+import asyncio
+from collections.abc import Coroutine
+from pathlib import Path
+from typing import Annotated, Any, TypeVar
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from crossdesk.config import Settings, load_settings
+from crossdesk.domain import Role
+
+app = typer.Typer(
+    help="crossdesk: one inbox for every platform account, translated, guarded and masked.",
+    no_args_is_help=True,
+    pretty_exceptions_show_locals=False,
+)
+db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
+user_app = typer.Typer(help="People who log in.", no_args_is_help=True)
+workspace_app = typer.Typer(help="Workspaces (one per company).", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(user_app, name="user")
+app.add_typer(workspace_app, name="workspace")
+
+T = TypeVar("T")
+console = Console()
+err = Console(stderr=True)
+
+DataDir = Annotated[
+    Path | None,
+    typer.Option("--data-dir", help="Data directory (default: CROSSDESK_DATA_DIR or ./data)."),
+]
+Host = Annotated[str, typer.Option(help="Interface to listen on.")]
+Port = Annotated[int, typer.Option(min=1, max=65535, help="TCP port.")]
+
+
+def _settings(data_dir: Path | None, **overrides: object) -> Settings:
+    if data_dir is not None:
+        overrides["data_dir"] = data_dir
+    try:
+        settings = load_settings(**overrides)
+    except Exception as exc:  # pydantic ValidationError: show it, not a traceback
+        err.print(f"[red]configuration error:[/red] {exc}")
+        raise typer.Exit(2) from None
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    return settings
+
+
+def _setup_logging(level: str = "INFO") -> None:
+    from crossdesk.logging import setup_logging
+
+    setup_logging(level)
+
+
+@db_app.command("upgrade")
+def db_upgrade(data_dir: DataDir = None) -> None:
+    """Create or migrate the database to the latest schema."""
+    from crossdesk.db.migrate import upgrade
+
+    settings = _settings(data_dir)
+    upgrade(settings.resolved_database_url)
+    console.print("[green]database is up to date[/green]")
+
+
+@workspace_app.command("create")
+def workspace_create(
+    name: Annotated[str, typer.Argument(help="The company's name.")],
+    language: Annotated[
+        str, typer.Option(help="Default agent language, e.g. zh-Hans or en.")
+    ] = "en",
+    data_dir: DataDir = None,
+) -> None:
+    """Create a workspace and print its id."""
+    from crossdesk.actions.identity import create_workspace
+
+    async def run(settings: Settings) -> str:
+        from crossdesk.db.session import transaction
+        from crossdesk.services import build_services
+
+        services = build_services(settings)
+        try:
+            async with transaction(services.sessionmaker) as session:
+                workspace = await create_workspace(session, name, default_language=language)
+            return workspace.id
+        finally:
+            await services.close()
+
+    workspace_id = _run_action(run(_settings(data_dir)))
+    console.print(workspace_id)
+
+
+@user_app.command("add")
+def user_add(
+    email: Annotated[str, typer.Argument(help="Login email.")],
+    workspace: Annotated[str, typer.Option("--workspace", "-w", help="Workspace id.")],
+    role: Annotated[Role, typer.Option(help="Role.")] = Role.AGENT,
+    name: Annotated[str, typer.Option(help="Display name.")] = "",
+    language: Annotated[str, typer.Option(help="UI and reading language (en, zh-Hans).")] = "en",
+    password: Annotated[
+        str, typer.Option(prompt=True, hide_input=True, confirmation_prompt=True, help="Password.")
+    ] = "",
+    data_dir: DataDir = None,
+) -> None:
+    """Add a user to a workspace."""
+    from crossdesk.actions.identity import create_user
+
+    async def run(settings: Settings) -> str:
+        from crossdesk.db.session import transaction
+        from crossdesk.services import build_services
+
+        services = build_services(settings)
+        try:
+            async with transaction(services.sessionmaker) as session:
+                user = await create_user(
+                    session,
+                    workspace,
+                    email=email,
+                    display_name=name or email,
+                    password=password,
+                    role=role,
+                    language=language,
+                )
+            return user.id
+        finally:
+            await services.close()
+
+    console.print(_run_action(run(_settings(data_dir))))
+
+
+@user_app.command("list")
+def user_list(data_dir: DataDir = None) -> None:
+    """List users of every workspace."""
+    from sqlalchemy import select
+
+    from crossdesk.db.models import User
+
+    async def run(settings: Settings) -> list[User]:
+        from crossdesk.services import build_services
+
+        services = build_services(settings)
+        try:
+            async with services.sessionmaker() as session:
+                return list((await session.scalars(select(User).order_by(User.email))).all())
+        finally:
+            await services.close()
+
+    users = _run_action(run(_settings(data_dir)))
+    table = Table("email", "name", "role", "language", "workspace", "status")
+    for user in users:
+        status = "disabled" if user.disabled else "active"
+        table.add_row(
+            user.email, user.display_name, user.role, user.language, user.workspace_id, status
+        )
+    console.print(table)
+
+
+@user_app.command("disable")
+def user_disable(
+    email: Annotated[str, typer.Argument(help="Login email.")], data_dir: DataDir = None
+) -> None:
+    """Disable a user: they can no longer log in; their conversations stay with the company."""
+    from sqlalchemy import delete, select
+
+    from crossdesk.actions.identity import set_user_disabled, user_by_email
+    from crossdesk.db.models import ApiToken, WebSession
+    from crossdesk.risk import audit
+
+    async def run(settings: Settings) -> None:
+        from crossdesk.db.session import transaction
+        from crossdesk.services import build_services
+
+        services = build_services(settings)
+        try:
+            async with transaction(services.sessionmaker) as session:
+                user = await user_by_email(session, email)
+                await set_user_disabled(session, user, True, audit.SYSTEM)
+                await session.execute(delete(WebSession).where(WebSession.user_id == user.id))
+                tokens = await session.scalars(select(ApiToken).where(ApiToken.user_id == user.id))
+                for token in tokens:
+                    token.revoked = True
+        finally:
+            await services.close()
+
+    _run_action(run(_settings(data_dir)))
+    console.print(f"[yellow]{email} is disabled[/yellow]")
+
+
+@app.command()
+def serve(
+    host: Host = "127.0.0.1",
+    port: Port = 8000,
+    data_dir: DataDir = None,
+    workers: Annotated[bool, typer.Option(help="Run the delivery worker in this process.")] = True,
+) -> None:
+    """Run the web server (and, by default, the workers) on the configured database."""
+    from crossdesk.db.migrate import upgrade
+
+    _setup_logging()
+    settings = _settings(data_dir, run_workers=workers)
+    upgrade(settings.resolved_database_url)
+    _serve(settings, host, port)
+
+
+@app.command()
+def worker(data_dir: DataDir = None) -> None:
+    """Run the delivery worker alone (production: several of these beside `serve --no-workers`)."""
+    from crossdesk.services import build_services
+    from crossdesk.workers.delivery import DeliveryWorker
+
+    _setup_logging()
+    settings = _settings(data_dir)
+
+    async def run() -> None:
+        services = build_services(settings)
+        try:
+            await DeliveryWorker(services).run_forever()
+        finally:
+            await services.close()
+
+    asyncio.run(run())
+
+
+@app.command()
+def demo(host: Host = "127.0.0.1", port: Port = 8000, data_dir: DataDir = None) -> None:
+    """Seed (or reuse) the demo workspace and run it with a customer simulator."""
+    from crossdesk.demo.run import run_demo
+
+    _setup_logging()
+    settings = _settings(data_dir, demo=True)
+    run_demo(settings, host, port, console)
+
+
+def _serve(settings: Settings, host: str, port: int) -> None:
+    import uvicorn
+
+    from crossdesk.web.app import create_app
+
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="info", proxy_headers=True)
+
+
+def _run_action(coroutine: Coroutine[Any, Any, T]) -> T:
+    """Run one async action; a CrossdeskError becomes a clear message and exit code 1."""
+    from crossdesk.errors import CrossdeskError
+
+    try:
+        return asyncio.run(coroutine)
+    except CrossdeskError as exc:
+        err.print(f"[red]{exc.code}:[/red] {exc.message}")
+        raise typer.Exit(1) from None
+
+
+def main() -> None:  # pragma: no cover
+    app(prog_name="crossdesk")
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

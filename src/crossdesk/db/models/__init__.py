@@ -1,0 +1,28 @@
+"""All models, imported here so Alembic and create_all see the whole schema."""
+
+from crossdesk.db.models.accounts import ChannelAccount
+from crossdesk.db.models.audit import AuditEvent
+from crossdesk.db.models.conversations import Contact, Conversation
+from crossdesk.db.models.identity import ApiToken, Team, TeamMember, User, WebSession, Workspace
+from crossdesk.db.models.messages import Attachment, IdempotencyRecord, Message, Outbox
+from crossdesk.db.models.sandbox import SandboxMessage
+from crossdesk.db.models.secrets import Secret
+
+__all__ = [
+    "ApiToken",
+    "Attachment",
+    "AuditEvent",
+    "ChannelAccount",
+    "Contact",
+    "Conversation",
+    "IdempotencyRecord",
+    "Message",
+    "Outbox",
+    "SandboxMessage",
+    "Secret",
+    "Team",
+    "TeamMember",
+    "User",
+    "WebSession",
+    "Workspace",
+]

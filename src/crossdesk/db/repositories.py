@@ -1,0 +1,135 @@
+"""Read queries, always scoped to what the caller may see."""
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+from sqlalchemy import ColumnElement, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from crossdesk.db.models import (
+    ChannelAccount,
+    Contact,
+    Conversation,
+    Message,
+    Team,
+    TeamMember,
+    User,
+)
+from crossdesk.domain import Permission
+from crossdesk.errors import PermissionDenied
+from crossdesk.risk.rbac import Principal, conversation_scope
+
+
+class InboxView(StrEnum):
+    MINE = "mine"
+    UNASSIGNED = "unassigned"
+    TEAM = "team"
+    ALL = "all"
+
+
+def views_for(principal: Principal) -> list[InboxView]:
+    """The inbox tabs a role may open."""
+    views = [InboxView.MINE, InboxView.UNASSIGNED]
+    if principal.can(Permission.CONVERSATION_READ_TEAM) or principal.can(
+        Permission.CONVERSATION_READ_ALL
+    ):
+        views.append(InboxView.TEAM)
+    if principal.can(Permission.CONVERSATION_READ_ALL):
+        views.append(InboxView.ALL)
+    return views
+
+
+@dataclass(frozen=True, slots=True)
+class ConversationRow:
+    conversation: Conversation
+    contact: Contact
+    account: ChannelAccount
+    assignee_name: str | None
+
+
+def _view_filter(principal: Principal, view: InboxView) -> ColumnElement[bool] | None:
+    if view not in views_for(principal):
+        raise PermissionDenied(f"your role may not open the {view.value!r} view")
+    if view is InboxView.MINE:
+        return Conversation.assignee_id == principal.user_id
+    if view is InboxView.UNASSIGNED:
+        return Conversation.assignee_id.is_(None)
+    if view is InboxView.TEAM and not principal.can(Permission.CONVERSATION_READ_ALL):
+        return Conversation.team_id.in_(principal.team_ids)
+    return None
+
+
+async def list_conversations(
+    session: AsyncSession,
+    principal: Principal,
+    view: InboxView,
+    *,
+    status: str | None = "open",
+    limit: int = 50,
+) -> list[ConversationRow]:
+    statement = (
+        select(Conversation, Contact, ChannelAccount, User.display_name)
+        .join(Contact, Contact.id == Conversation.contact_id)
+        .join(ChannelAccount, ChannelAccount.id == Conversation.account_id)
+        .outerjoin(User, User.id == Conversation.assignee_id)
+        .where(conversation_scope(principal))
+        .order_by(Conversation.last_message_at.desc().nulls_last(), Conversation.id.desc())
+        .limit(limit)
+    )
+    extra = _view_filter(principal, view)
+    if extra is not None:
+        statement = statement.where(extra)
+    if status:
+        statement = statement.where(Conversation.status == status)
+    rows = (await session.execute(statement)).tuples().all()
+    return [ConversationRow(c, ct, a, name) for c, ct, a, name in rows]
+
+
+async def conversation_row(session: AsyncSession, conversation: Conversation) -> ConversationRow:
+    contact = await session.get(Contact, conversation.contact_id)
+    account = await session.get(ChannelAccount, conversation.account_id)
+    assert contact is not None and account is not None
+    name = None
+    if conversation.assignee_id:
+        name = await session.scalar(
+            select(User.display_name).where(User.id == conversation.assignee_id)
+        )
+    return ConversationRow(conversation, contact, account, name)
+
+
+async def list_messages(
+    session: AsyncSession, conversation: Conversation, *, limit: int = 200
+) -> list[Message]:
+    rows = (
+        await session.scalars(
+            select(Message)
+            .where(
+                Message.conversation_id == conversation.id,
+                Message.workspace_id == conversation.workspace_id,
+            )
+            .order_by(Message.created_at.desc(), Message.id.desc())
+            .limit(limit)
+        )
+    ).all()
+    return list(reversed(rows))
+
+
+async def assignable_users(
+    session: AsyncSession, principal: Principal, conversation: Conversation
+) -> list[User]:
+    """Active users who could own the conversation (members of its team, if it has one)."""
+    statement = select(User).where(
+        User.workspace_id == principal.workspace_id, User.disabled.is_(False)
+    )
+    if conversation.team_id:
+        statement = statement.join(TeamMember, TeamMember.user_id == User.id).where(
+            TeamMember.team_id == conversation.team_id
+        )
+    return list((await session.scalars(statement.order_by(User.display_name))).all())
+
+
+async def team_names(session: AsyncSession, workspace_id: str) -> dict[str, str]:
+    rows = (
+        await session.execute(select(Team.id, Team.name).where(Team.workspace_id == workspace_id))
+    ).all()
+    return {team_id: name for team_id, name in rows}

@@ -1,0 +1,90 @@
+"""Engines, sessions, and side effects that run only once a transaction commits."""
+
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from typing import Any
+
+from sqlalchemy import event
+from sqlalchemy.ext.asyncio import (
+    AsyncEngine,
+    AsyncSession,
+    async_sessionmaker,
+    create_async_engine,
+)
+from sqlalchemy.pool import NullPool
+
+OnCommit = Callable[[], Awaitable[None]]
+_ON_COMMIT_KEY = "crossdesk_on_commit"
+
+
+def make_engine(url: str, *, echo: bool = False) -> AsyncEngine:
+    """Create an engine. SQLite gets WAL, a busy timeout and write-locking transactions."""
+    if url.startswith("sqlite"):
+        engine = create_async_engine(url, echo=echo, connect_args={"timeout": 30})
+        _configure_sqlite(engine)
+        return engine
+    return create_async_engine(url, echo=echo, pool_size=10, max_overflow=20, pool_pre_ping=True)
+
+
+def make_test_engine(url: str) -> AsyncEngine:
+    """An engine without pooling, for tests that create and drop schemas."""
+    if url.startswith("sqlite"):
+        engine = create_async_engine(url, poolclass=NullPool, connect_args={"timeout": 30})
+        _configure_sqlite(engine)
+        return engine
+    return create_async_engine(url, poolclass=NullPool)
+
+
+def _configure_sqlite(engine: AsyncEngine) -> None:
+    @event.listens_for(engine.sync_engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        # Let SQLAlchemy emit BEGIN itself (below) instead of pysqlite's deferred BEGIN.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA busy_timeout=30000")
+        cursor.close()
+
+    @event.listens_for(engine.sync_engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        # BEGIN IMMEDIATE takes the write lock up front: two deferred transactions that
+        # both upgrade to writers would deadlock and fail with "database is locked".
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+
+
+def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    return async_sessionmaker(engine, expire_on_commit=False)
+
+
+def on_commit(session: AsyncSession, callback: OnCommit) -> None:
+    """Run ``callback`` after the session's transaction commits; never on rollback."""
+    session.info.setdefault(_ON_COMMIT_KEY, []).append(callback)
+
+
+async def commit(session: AsyncSession) -> None:
+    """Commit, then run the side effects scheduled with :func:`on_commit`."""
+    callbacks: list[OnCommit] = session.info.pop(_ON_COMMIT_KEY, [])
+    await session.commit()
+    for callback in callbacks:
+        await callback()
+
+
+async def rollback(session: AsyncSession) -> None:
+    session.info.pop(_ON_COMMIT_KEY, None)
+    await session.rollback()
+
+
+@asynccontextmanager
+async def transaction(
+    sessionmaker: async_sessionmaker[AsyncSession],
+) -> AsyncIterator[AsyncSession]:
+    """A unit of work: commits (then runs on-commit effects) or rolls back on error."""
+    async with sessionmaker() as session:
+        try:
+            yield session
+        except BaseException:
+            await rollback(session)
+            raise
+        await commit(session)

@@ -1,0 +1,34 @@
+"""Assemble the inbound and outbound pipelines from the configured engines."""
+
+from dataclasses import dataclass
+
+from crossdesk.pipeline.runner import Pipeline
+from crossdesk.pipeline.stages.guard import GuardCheck, GuardStage
+from crossdesk.pipeline.stages.language import DetectLanguageStage, Detector
+from crossdesk.pipeline.stages.mask import Masker, MaskStage
+from crossdesk.pipeline.stages.translate import NoTranslator, TextTranslator, TranslateStage
+
+
+@dataclass(frozen=True, slots=True)
+class Pipelines:
+    inbound: Pipeline
+    outbound: Pipeline
+
+
+def build_pipelines(
+    *,
+    detector: Detector | None = None,
+    guard: GuardCheck | None = None,
+    masker: Masker | None = None,
+    translator: TextTranslator | None = None,
+) -> Pipelines:
+    """inbound: detect language → guard → mask → translate (then the action stores it);
+    outbound: guard → mask → translate → guard the translation (then store + outbox)."""
+    translate = TranslateStage(translator or NoTranslator())
+    inbound = Pipeline(
+        [DetectLanguageStage(detector), GuardStage(guard), MaskStage(masker), translate]
+    )
+    outbound = Pipeline(
+        [GuardStage(guard), MaskStage(masker), translate, GuardStage(guard, on="translation")]
+    )
+    return Pipelines(inbound=inbound, outbound=outbound)

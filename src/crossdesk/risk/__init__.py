@@ -1,0 +1,1 @@
+"""Risk control: roles and scoping, the audit log."""

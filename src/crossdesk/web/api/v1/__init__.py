@@ -1,0 +1,1 @@
+"""REST API v1 (OpenAPI at /api/docs)."""

@@ -1,0 +1,138 @@
+"""Conversations and messages."""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Header, Query, Request, Response
+
+from crossdesk.actions import conversations as conv_actions
+from crossdesk.actions.send_reply import send_reply
+from crossdesk.db.repositories import InboxView, conversation_row, list_conversations, list_messages
+from crossdesk.domain import ConversationStatus, Permission
+from crossdesk.web.api.v1.schemas import (
+    AssignIn,
+    ConversationOut,
+    MessageOut,
+    SendIn,
+    StatusIn,
+)
+from crossdesk.web.deps import Reader, Sender, ServicesDep, SessionDep, actor_of, require
+
+router = APIRouter(prefix="/conversations", tags=["conversations"])
+
+IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key", max_length=200)]
+
+
+@router.get("", response_model=list[ConversationOut])
+async def list_inbox(
+    principal: Reader,
+    session: SessionDep,
+    view: InboxView = InboxView.MINE,
+    status: Annotated[str | None, Query(pattern="^(open|resolved)$")] = "open",
+    limit: Annotated[int, Query(ge=1, le=200)] = 50,
+) -> list[ConversationOut]:
+    rows = await list_conversations(session, principal, view, status=status, limit=limit)
+    return [ConversationOut.of(r) for r in rows]
+
+
+@router.get("/{conversation_id}", response_model=ConversationOut)
+async def get_conversation(
+    conversation_id: str, principal: Reader, session: SessionDep
+) -> ConversationOut:
+    conversation = await conv_actions.load_visible(session, principal, conversation_id)
+    return ConversationOut.of(await conversation_row(session, conversation))
+
+
+@router.get("/{conversation_id}/messages", response_model=list[MessageOut])
+async def get_messages(
+    conversation_id: str,
+    principal: Reader,
+    session: SessionDep,
+    limit: Annotated[int, Query(ge=1, le=500)] = 200,
+) -> list[MessageOut]:
+    conversation = await conv_actions.load_visible(session, principal, conversation_id)
+    return [MessageOut.of(m) for m in await list_messages(session, conversation, limit=limit)]
+
+
+@router.post("/{conversation_id}/messages", response_model=MessageOut, status_code=201)
+async def post_message(
+    conversation_id: str,
+    body: SendIn,
+    request: Request,
+    response: Response,
+    principal: Sender,
+    services: ServicesDep,
+    session: SessionDep,
+    idempotency_key: IdempotencyKey = None,
+) -> MessageOut:
+    """Queue a reply. With an ``Idempotency-Key``, a repeated request returns the same
+    message (200); the same key with a different body is refused (422)."""
+    conversation = await conv_actions.load_visible(session, principal, conversation_id)
+    result = await send_reply(
+        services,
+        session,
+        principal,
+        conversation,
+        body.text,
+        idempotency_key=idempotency_key,
+        actor=actor_of(request, principal),
+    )
+    if result.replayed:
+        response.status_code = 200
+    return MessageOut.of(result.message)
+
+
+@router.post(
+    "/{conversation_id}/assign",
+    response_model=ConversationOut,
+    dependencies=[
+        Depends(
+            require(Permission.CONVERSATION_ASSIGN, Permission.CONVERSATION_READ_OWN, any_of=True)
+        )
+    ],
+)
+async def post_assign(
+    conversation_id: str,
+    body: AssignIn,
+    request: Request,
+    reader: Reader,
+    services: ServicesDep,
+    session: SessionDep,
+) -> ConversationOut:
+    conversation = await conv_actions.load_visible(
+        session, reader, conversation_id, for_update=True
+    )
+    await conv_actions.assign(
+        services, session, reader, conversation, body.assignee_id, actor_of(request, reader)
+    )
+    return ConversationOut.of(await conversation_row(session, conversation))
+
+
+@router.post(
+    "/{conversation_id}/status",
+    response_model=ConversationOut,
+    dependencies=[
+        Depends(
+            require(Permission.CONVERSATION_RESOLVE, Permission.CONVERSATION_ASSIGN, any_of=True)
+        )
+    ],
+)
+async def post_status(
+    conversation_id: str,
+    body: StatusIn,
+    request: Request,
+    reader: Reader,
+    services: ServicesDep,
+    session: SessionDep,
+) -> ConversationOut:
+    conversation = await conv_actions.load_visible(
+        session, reader, conversation_id, for_update=True
+    )
+    await conv_actions.set_status(
+        services,
+        session,
+        reader,
+        conversation,
+        ConversationStatus(body.status),
+        actor_of(request, reader),
+    )
+    return ConversationOut.of(await conversation_row(session, conversation))

@@ -1,0 +1,128 @@
+"""HTTP schemas of API v1. Inputs forbid unknown fields; outputs never carry raw bodies."""
+
+from datetime import datetime
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from crossdesk.db.models import Message
+from crossdesk.db.repositories import ConversationRow
+
+
+class StrictInput(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class SendIn(StrictInput):
+    text: Annotated[str, Field(min_length=1, max_length=4096)]
+
+
+class AssignIn(StrictInput):
+    assignee_id: Annotated[str | None, Field(max_length=32)]
+
+
+class StatusIn(StrictInput):
+    status: Literal["open", "resolved"]
+
+
+class AccountOut(BaseModel):
+    id: str
+    name: str
+    kind: str
+
+
+class ContactOut(BaseModel):
+    id: str
+    display_name: str
+    language: str | None
+    platform_user_id: str
+
+
+class ConversationOut(BaseModel):
+    id: str
+    status: str
+    account: AccountOut
+    contact: ContactOut
+    team_id: str | None
+    assignee_id: str | None
+    assignee_name: str | None
+    last_message_at: datetime | None
+    last_message_preview: str
+    unread_count: int
+
+    @classmethod
+    def of(cls, row: ConversationRow) -> "ConversationOut":
+        c = row.conversation
+        return cls(
+            id=c.id,
+            status=c.status,
+            account=AccountOut(id=row.account.id, name=row.account.name, kind=row.account.kind),
+            contact=ContactOut(
+                id=row.contact.id,
+                display_name=row.contact.display_name,
+                language=row.contact.language,
+                platform_user_id=row.contact.platform_user_id,
+            ),
+            team_id=c.team_id,
+            assignee_id=c.assignee_id,
+            assignee_name=row.assignee_name,
+            last_message_at=c.last_message_at,
+            last_message_preview=c.last_message_preview,
+            unread_count=c.unread_count,
+        )
+
+
+class MessageOut(BaseModel):
+    id: str
+    conversation_id: str
+    direction: str
+    sender: str
+    text: str
+    language: str | None
+    translation: str | None
+    translation_language: str | None
+    translation_status: str
+    translation_engine: str | None
+    translation_note: str | None
+    guard_status: str
+    guard_findings: list[dict[str, Any]]
+    pii_status: str
+    status: str
+    error: str | None
+    echo: bool
+    created_at: datetime
+    sent_at: datetime | None
+
+    @classmethod
+    def of(cls, m: Message) -> "MessageOut":
+        return cls(
+            id=m.id,
+            conversation_id=m.conversation_id,
+            direction=m.direction,
+            sender=m.sender_label,
+            text=m.body_masked,
+            language=m.language,
+            translation=m.translation,
+            translation_language=m.translation_language,
+            translation_status=m.translation_status,
+            translation_engine=m.translation_engine,
+            translation_note=m.translation_note,
+            guard_status=m.guard_status,
+            guard_findings=m.guard_findings,
+            pii_status=m.pii_status,
+            status=m.status,
+            error=m.error,
+            echo=m.echo,
+            created_at=m.created_at,
+            sent_at=m.sent_at,
+        )
+
+
+class MeOut(BaseModel):
+    id: str
+    workspace_id: str
+    display_name: str
+    role: str
+    language: str
+    team_ids: list[str]
+    permissions: list[str]

@@ -1,0 +1,106 @@
+"""The FastAPI application factory."""
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import AsyncIterator, Callable, Coroutine
+from pathlib import Path
+from typing import Any
+
+import httpx
+from fastapi import FastAPI
+from fastapi.staticfiles import StaticFiles
+
+from crossdesk.channels.base import AccountContext
+from crossdesk.channels.sandbox.platform import SandboxPlatform
+from crossdesk.config import Settings
+from crossdesk.services import Services, build_services
+from crossdesk.web import metrics, sandbox, sse, webhooks
+from crossdesk.web.api.v1 import conversations, me
+from crossdesk.web.errors import install_error_handlers
+from crossdesk.web.security import (
+    BodyLimitMiddleware,
+    CsrfOriginMiddleware,
+    SecurityHeadersMiddleware,
+)
+from crossdesk.web.ui import views
+from crossdesk.workers.delivery import DeliveryWorker, default_client_factory
+
+logger = logging.getLogger(__name__)
+
+# Sandbox accounts reach the sandbox platform in this process, not over the network.
+INPROCESS_BASE = "http://crossdesk.internal"
+STATIC_DIR = Path(__file__).parent / "ui" / "static"
+
+BackgroundTask = Callable[[FastAPI], Coroutine[Any, Any, None]]
+
+
+def create_app(
+    settings: Settings,
+    *,
+    services: Services | None = None,
+    background: list[BackgroundTask] | None = None,
+) -> FastAPI:
+    """Build the app. Workers run as tasks inside it unless ``settings.run_workers`` is off;
+    ``background`` adds more tasks (the demo's customer simulator)."""
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        tasks: list[asyncio.Task[None]] = []
+        if settings.run_workers:
+            tasks.append(asyncio.create_task(app.state.delivery.run_forever()))
+        for task in background or []:
+            tasks.append(asyncio.create_task(task(app)))
+        try:
+            yield
+        finally:
+            for running in tasks:
+                running.cancel()
+            for running in tasks:
+                with contextlib.suppress(asyncio.CancelledError):
+                    await running
+            await app.state.sandbox.drain()
+            if owns_services:
+                await app.state.services.close()
+
+    owns_services = services is None
+    services = services or build_services(settings)
+    app = FastAPI(
+        title="crossdesk",
+        version="0.1.0",
+        lifespan=lifespan,
+        docs_url="/api/docs",
+        redoc_url=None,
+        openapi_url="/api/openapi.json",
+    )
+    app.state.services = services
+
+    def inprocess_client() -> httpx.AsyncClient:
+        return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url=INPROCESS_BASE)
+
+    def client_for(account: AccountContext) -> httpx.AsyncClient:
+        if account.config.get("api_base_url", "").startswith(INPROCESS_BASE):
+            return inprocess_client()
+        return default_client_factory(account)
+
+    app.state.sandbox = SandboxPlatform(
+        services.sessionmaker, settings.resolved_secret_key(), inprocess_client
+    )
+    app.state.delivery = DeliveryWorker(services, client_for)
+
+    install_error_handlers(app)
+    app.include_router(conversations.router, prefix="/api/v1")
+    app.include_router(me.router, prefix="/api/v1")
+    app.include_router(sse.router, prefix="/api/v1")
+    app.include_router(webhooks.router)
+    app.include_router(metrics.router)
+    app.include_router(sandbox.router)
+    app.include_router(views.router)
+    app.include_router(views.pages)
+    app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
+
+    app.add_middleware(CsrfOriginMiddleware, exempt_prefixes=("/webhooks/",))
+    app.add_middleware(BodyLimitMiddleware, limit=settings.web.max_body_bytes)
+    app.add_middleware(SecurityHeadersMiddleware)
+    app.add_middleware(metrics.MetricsMiddleware)
+    return app

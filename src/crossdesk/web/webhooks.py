@@ -1,0 +1,85 @@
+"""Platform webhooks: verify, parse, store (deduplicated), commit, then answer 200.
+
+The answer comes only after the events are committed, so a platform that gets our 200
+can forget the event; a crash before the commit makes it retry, and the unique
+constraint on (account, platform message id) stores a redelivery once.
+"""
+
+import logging
+
+from fastapi import APIRouter, Depends, Request, Response
+from sqlalchemy import select
+
+from crossdesk.actions.accounts import account_context
+from crossdesk.actions.receive_message import receive_events
+from crossdesk.channels.base import WebhookRequest
+from crossdesk.channels.registry import get_adapter
+from crossdesk.db.models import ChannelAccount
+from crossdesk.db.session import commit
+from crossdesk.domain import ChannelKind
+from crossdesk.errors import NotFound
+from crossdesk.web.deps import ServicesDep, SessionDep, public_route
+
+logger = logging.getLogger(__name__)
+
+router = APIRouter(prefix="/webhooks", tags=["webhooks"], dependencies=[Depends(public_route)])
+
+
+async def _load(session: SessionDep, kind: str, account_id: str) -> ChannelAccount:
+    try:
+        channel_kind = ChannelKind(kind)
+    except ValueError:
+        raise NotFound(f"unknown platform {kind!r}") from None
+    account = await session.scalar(
+        select(ChannelAccount).where(
+            ChannelAccount.id == account_id,
+            ChannelAccount.kind == channel_kind.value,
+            ChannelAccount.archived.is_(False),
+        )
+    )
+    if account is None:
+        raise NotFound("no such account")
+    return account
+
+
+async def _webhook_request(request: Request) -> WebhookRequest:
+    return WebhookRequest(
+        method=request.method,
+        headers={k.lower(): v for k, v in request.headers.items()},
+        query=dict(request.query_params),
+        body=await request.body(),
+    )
+
+
+@router.get("/{kind}/{account_id}")
+async def handshake(
+    kind: str, account_id: str, request: Request, services: ServicesDep, session: SessionDep
+) -> Response:
+    account = await _load(session, kind, account_id)
+    context = await account_context(services, session, account)
+    reply = get_adapter(context.kind).handshake(context, await _webhook_request(request))
+    if reply is None:
+        raise NotFound("this platform has no subscription handshake")
+    return Response(reply.body, status_code=reply.status, media_type=reply.content_type)
+
+
+@router.post("/{kind}/{account_id}")
+async def receive(
+    kind: str, account_id: str, request: Request, services: ServicesDep, session: SessionDep
+) -> dict[str, int]:
+    account = await _load(session, kind, account_id)
+    context = await account_context(services, session, account)
+    adapter = get_adapter(context.kind)
+    webhook = await _webhook_request(request)
+    adapter.verify(context, webhook)
+    events = adapter.parse(context, webhook)
+    result = await receive_events(services, session, account, events)
+    await commit(session)
+    logger.debug(
+        "webhook %s stored=%d duplicates=%d statuses=%d",
+        kind,
+        result.stored,
+        result.duplicates,
+        result.statuses,
+    )
+    return {"stored": result.stored, "duplicates": result.duplicates, "statuses": result.statuses}

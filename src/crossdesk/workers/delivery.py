@@ -1,0 +1,275 @@
+"""The delivery worker: outbox → channel adapter → platform.
+
+Each attempt is committed as ``sending`` (with a lease) *before* the platform is called,
+and as ``done`` after. A ``sending`` row whose lease ran out therefore means a worker died
+between the two: the platform may or may not have the message. Where the platform
+deduplicates resends by our idempotency key the row is simply retried; elsewhere the
+message is marked ``unknown`` for the agent, never silently resent.
+"""
+
+import asyncio
+import contextlib
+import logging
+import random
+from collections.abc import Callable
+from datetime import timedelta
+
+import httpx
+from sqlalchemy import and_, exists, select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
+
+from crossdesk.actions.accounts import account_context
+from crossdesk.actions.publish import publish_on_commit
+from crossdesk.channels.base import AccountContext
+from crossdesk.channels.registry import get_adapter
+from crossdesk.db.base import utcnow
+from crossdesk.db.models import ChannelAccount, Contact, Conversation, Message, Outbox
+from crossdesk.db.session import commit
+from crossdesk.domain import ChannelKind, MessageStatus, OutboundMessage
+from crossdesk.errors import CrossdeskError, PermanentSendError, RetryableSendError
+from crossdesk.services import Services
+from crossdesk.vault.crypto import associated_data
+
+logger = logging.getLogger(__name__)
+
+ClientFactory = Callable[[AccountContext], httpx.AsyncClient]
+
+UNKNOWN_NOTE = (
+    "The worker stopped while the platform was receiving this message: it may or may not "
+    "have arrived. Check with the customer before sending it again."
+)
+
+
+def default_client_factory(account: AccountContext) -> httpx.AsyncClient:
+    """One client per send, through the account's own proxy when it has one."""
+    return httpx.AsyncClient(timeout=httpx.Timeout(15.0, connect=5.0), proxy=account.proxy_url)
+
+
+class DeliveryWorker:
+    def __init__(
+        self, services: Services, client_factory: ClientFactory = default_client_factory
+    ) -> None:
+        self._services = services
+        self._settings = services.settings.delivery
+        self._client_factory = client_factory
+
+    async def run_forever(self) -> None:
+        wakeup = self._services.delivery_wakeup
+        while True:
+            try:
+                worked = await self.run_once()
+            except Exception:
+                logger.exception("delivery pass failed")
+                worked = 0
+            if worked:
+                continue
+            wakeup.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(wakeup.wait(), self._settings.poll_interval_seconds)
+
+    async def run_once(self, limit: int = 20) -> int:
+        """Recover abandoned attempts, then deliver up to ``limit`` due messages."""
+        await self.recover_abandoned()
+        claimed = await self._claim(limit)
+        for outbox_id in claimed:
+            await self._deliver(outbox_id)
+        return len(claimed)
+
+    async def _claim(self, limit: int) -> list[str]:
+        now = utcnow()
+        earlier = aliased(Outbox)
+        # In order within a conversation: skip a row while an older one is still in flight.
+        blocked_by_earlier = exists().where(
+            and_(
+                earlier.conversation_id == Outbox.conversation_id,
+                earlier.state.in_(("pending", "sending")),
+                earlier.created_at < Outbox.created_at,
+            )
+        )
+        async with self._services.sessionmaker() as session:
+            statement = (
+                select(Outbox.id)
+                .where(
+                    Outbox.state == "pending", Outbox.next_attempt_at <= now, ~blocked_by_earlier
+                )
+                .order_by(Outbox.next_attempt_at)
+                .limit(limit)
+            )
+            if session.get_bind().dialect.name == "postgresql":
+                statement = statement.with_for_update(skip_locked=True, of=Outbox)
+            ids = list((await session.scalars(statement)).all())
+            claimed: list[str] = []
+            lease = now + timedelta(seconds=self._settings.lease_seconds)
+            for outbox_id in ids:
+                result = await session.execute(
+                    update(Outbox)
+                    .where(Outbox.id == outbox_id, Outbox.state == "pending")
+                    .values(state="sending", lease_until=lease, attempts=Outbox.attempts + 1)
+                )
+                if result.rowcount:  # type: ignore[attr-defined]  # CursorResult
+                    claimed.append(outbox_id)
+            await session.commit()
+        return claimed
+
+    async def _deliver(self, outbox_id: str) -> None:
+        async with self._services.sessionmaker() as session:
+            row = await session.get(Outbox, outbox_id)
+            assert row is not None
+            message = await session.get(Message, row.message_id)
+            account = await session.get(ChannelAccount, row.account_id)
+            conversation = await session.get(Conversation, row.conversation_id)
+            assert message is not None and account is not None and conversation is not None
+            contact = await session.get(Contact, conversation.contact_id)
+            assert contact is not None
+            try:
+                context = await account_context(self._services, session, account)
+            except CrossdeskError as exc:
+                await self._give_up(session, row, message, conversation, exc.message)
+                return
+            outbound = OutboundMessage(
+                message_id=message.id,
+                recipient_id=contact.platform_user_id,
+                text=self._outgoing_text(message),
+                idempotency_key=row.idempotency_key,
+            )
+            adapter = get_adapter(ChannelKind(account.kind))
+            message.status = MessageStatus.SENDING.value
+            publish_on_commit(
+                self._services,
+                session,
+                "message.status",
+                conversation,
+                {"message_id": message.id, "status": "sending"},
+            )
+            await commit(session)
+            try:
+                async with self._client_factory(context) as client:
+                    receipt = await adapter.send(client, context, outbound)
+            except RetryableSendError as exc:
+                await self._retry(session, row, message, conversation, exc)
+                return
+            except PermanentSendError as exc:
+                await self._give_up(session, row, message, conversation, exc.message)
+                return
+            except Exception as exc:  # an adapter bug must not kill the worker or lose the row
+                logger.exception("adapter %s crashed while sending", account.kind)
+                await self._retry(
+                    session, row, message, conversation, RetryableSendError(type(exc).__name__)
+                )
+                return
+            row.state = "done"
+            row.lease_until = None
+            message.platform_message_id = receipt.platform_message_id
+            message.sent_at = utcnow()
+            if MessageStatus(message.status).can_become(receipt.status):
+                message.status = receipt.status.value
+            message.error = None
+            publish_on_commit(
+                self._services,
+                session,
+                "message.status",
+                conversation,
+                {"message_id": message.id, "status": message.status},
+            )
+            await commit(session)
+
+    def _outgoing_text(self, message: Message) -> str:
+        """The translation when there is one, else the agent's own words (decrypted: an
+        agent's reply is sent as written, masks are for viewers, not for the customer)."""
+        if message.translation is not None:
+            return message.translation
+        assert message.body_raw_enc is not None
+        return self._services.envelope.open(
+            message.body_raw_enc,
+            associated_data(message.workspace_id, message.id, "message.body"),
+            record=f"message {message.id}",
+        ).decode()
+
+    async def _retry(
+        self,
+        session: AsyncSession,
+        row: Outbox,
+        message: Message,
+        conversation: Conversation,
+        exc: RetryableSendError,
+    ) -> None:
+        if row.attempts >= self._settings.max_attempts:
+            await self._give_up(session, row, message, conversation, f"gave up: {exc.message}")
+            return
+        backoff = min(
+            self._settings.max_backoff_seconds,
+            self._settings.base_backoff_seconds * 2 ** (row.attempts - 1),
+        )
+        delay = max(exc.retry_after or 0.0, backoff * random.uniform(0.5, 1.0))  # jitter
+        row.state = "pending"
+        row.lease_until = None
+        row.next_attempt_at = utcnow() + timedelta(seconds=delay)
+        row.last_error = exc.message[:500]
+        message.status = MessageStatus.QUEUED.value
+        message.error = f"retrying: {exc.message}"[:500]
+        publish_on_commit(
+            self._services,
+            session,
+            "message.status",
+            conversation,
+            {"message_id": message.id, "status": message.status},
+        )
+        await commit(session)
+
+    async def _give_up(
+        self,
+        session: AsyncSession,
+        row: Outbox,
+        message: Message,
+        conversation: Conversation,
+        reason: str,
+    ) -> None:
+        row.state = "dead"
+        row.lease_until = None
+        row.last_error = reason[:500]
+        message.status = MessageStatus.FAILED.value
+        message.error = reason[:500]
+        publish_on_commit(
+            self._services,
+            session,
+            "message.status",
+            conversation,
+            {"message_id": message.id, "status": message.status},
+        )
+        await commit(session)
+
+    async def recover_abandoned(self) -> int:
+        """Settle attempts whose worker died mid-send (see the module docstring)."""
+        now = utcnow()
+        async with self._services.sessionmaker() as session:
+            rows = (
+                await session.scalars(
+                    select(Outbox).where(Outbox.state == "sending", Outbox.lease_until < now)
+                )
+            ).all()
+            for row in rows:
+                account = await session.get(ChannelAccount, row.account_id)
+                message = await session.get(Message, row.message_id)
+                conversation = await session.get(Conversation, row.conversation_id)
+                assert account is not None and message is not None and conversation is not None
+                if get_adapter(ChannelKind(account.kind)).capabilities.deduplicates_sends:
+                    row.state = "pending"  # resend with the same key: the platform dedupes
+                    row.next_attempt_at = now
+                    row.lease_until = None
+                    message.status = MessageStatus.QUEUED.value
+                else:
+                    row.state = "dead"
+                    row.lease_until = None
+                    row.last_error = "outcome unknown"
+                    message.status = MessageStatus.UNKNOWN.value
+                    message.error = UNKNOWN_NOTE
+                publish_on_commit(
+                    self._services,
+                    session,
+                    "message.status",
+                    conversation,
+                    {"message_id": message.id, "status": message.status},
+                )
+            await commit(session)
+            return len(rows)
