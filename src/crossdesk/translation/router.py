@@ -161,7 +161,10 @@ class Router:
             key = (pair, request.glossary, request.self_hosted_only)
             group = groups.setdefault(key, _Group(pair, request.glossary, request.self_hosted_only))
             group.items.append(_Item(index, request, pair, protected))
-        outcomes = await asyncio.gather(*(self._translate_group(g) for g in groups.values()))
+        if len(groups) == 1:  # the common case: no task overhead
+            outcomes = [await self._translate_group(next(iter(groups.values())))]
+        else:
+            outcomes = await asyncio.gather(*(self._translate_group(g) for g in groups.values()))
         for outcome in outcomes:
             for index, result in outcome:
                 results[index] = result
