@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 from importlib import resources
@@ -15,7 +16,7 @@ from crossdesk.guard.contacts import find_contacts
 from crossdesk.guard.folding import fold_char, is_han
 from crossdesk.guard.lexicon import Action, Category, Lexicon
 from crossdesk.guard.matcher import Automaton
-from crossdesk.guard.normalize import Normalized, fold_key, normalize, pinyin_view
+from crossdesk.guard.normalize import Norm, Normalized, fold_key, normalize, pinyin_view
 from crossdesk.guard.patterns import KIND_NORM, Kind, Pattern, compile_patterns
 from crossdesk.guard.policy import decide, dedupe, shadowed
 from crossdesk.guard.prefilter import Prefilter
@@ -78,6 +79,7 @@ class Guard:
         self._homo_patterns = [patterns.homophones[k] for k in self._homo_keys]
         self._homo = Automaton(self._homo_keys) if self._homo_keys else None
         self._initials = patterns.initials
+        self._masks = _mask_index(self.lexicons)
         self._prefilter = Prefilter(self._main, self._homo, frozenset(self._initials))
         self._rules = [
             (li, rule, _compile_rule(lexicon.name, rule.name, rule.pattern))
@@ -144,7 +146,7 @@ class Guard:
             found.extend(self._homophones(text, norm, active))
         if self._initials and has_han:
             found.extend(self._initial_hits(text, norm, active))
-        hits = []
+        hits = self._mask_hits(text, active) if "*" in text else []
         for p, ns, ne in found:
             start, end = norm.span(ns, ne)
             shadow = allowed.get(-1, []) + allowed.get(p.lexicon, [])
@@ -230,6 +232,28 @@ class Guard:
             return False
         return not _crosses(norm, ns, ne)
 
+    def _mask_hits(self, text: str, active: list[bool]) -> list[Hit]:
+        """Words with letters masked by ``*`` ("a**hole", "бл*дь") against same-length terms."""
+        hits = []
+        for m in _MASKED.finditer(text):
+            word = m.group()
+            letters = [fold_char(ch) if ch != "*" else "*" for ch in word]
+            if any(len(x) != 1 for x in letters):
+                continue
+            stars = letters.count("*")
+            if stars > 2 or len(letters) - stars < max(2, stars * 2) or letters[0] == "*":
+                continue
+            for spelled, li, ti in self._masks.get((len(letters), letters[0]), ()):
+                lx = self.lexicons[li]
+                ok = all(a == "*" or a == b for a, b in zip(letters, spelled, strict=True))
+                if ok and active[li] and lx.normalizations & Norm.LEET:
+                    term = lx.terms[ti]
+                    hits.append(
+                        Hit(term.text, lx.name, term.category, lx.action, lx.severity,
+                            m.start(), m.end(), word, "mask", lx.version)
+                    )  # fmt: skip
+        return hits
+
     def _initial_hits(
         self, text: str, norm: Normalized, active: list[bool]
     ) -> list[tuple[Pattern, int, int]]:
@@ -253,6 +277,21 @@ class Guard:
                         out.append((p, i, j))
             i = j
         return out
+
+
+# a word with at least one masking star inside or at its end, bounded by non-letters
+_MASKED = re.compile(r"(?<![^\W\d_])[^\W\d_][^\W\d_*]*\*[^\W\d_*]*\**[^\W\d_]*(?![^\W\d_*])")
+
+
+def _mask_index(lexicons: Sequence[Lexicon]) -> dict[tuple[int, str], list[tuple[str, int, int]]]:
+    """(length, first letter) → (unfolded-run spelling, list, term) for masked-word lookups."""
+    index: dict[tuple[int, str], list[tuple[str, int, int]]] = {}
+    for li, lexicon in enumerate(lexicons):
+        for ti, term in enumerate(lexicon.terms):
+            spelled = "".join(fold_char(ch) for ch in term.text)
+            if len(spelled) >= 4 and spelled.isalpha() and not any(is_han(c) for c in spelled):
+                index.setdefault((len(spelled), spelled[0]), []).append((spelled, li, ti))
+    return index
 
 
 _LATIN_HEAD = Pattern("", -1, -1, Kind.TERM, "latin", "latin", frozenset(), 0)

@@ -113,7 +113,7 @@ def _cyrillic_lookalikes() -> dict[str, str]:
     return table
 
 
-def _unmix_scripts(folded: list[str]) -> dict[int, str]:
+def _unmix_scripts(text: str, folded: list[str]) -> dict[int, str]:
     """Rewrite look-alike letters of a minority script inside a mixed-script word."""
     out: dict[int, str] = {}
     n = len(folded)
@@ -123,7 +123,7 @@ def _unmix_scripts(folded: list[str]) -> dict[int, str]:
             i += 1
             continue
         j = i
-        while j < n and (_is_letter(folded[j]) or folded[j] == ""):
+        while j < n and (_is_letter(folded[j]) or (folded[j] == "" and _invisible(text[j]))):
             j += 1
         scripts = [script_of(folded[k][0]) for k in range(i, j) if folded[k]]
         counts = {s: scripts.count(s) for s in set(scripts) if s in ("latin", "cyrillic", "greek")}
@@ -156,7 +156,7 @@ def normalize(text: str) -> Normalized:
     leet = _leet_positions(text, folded)
     for k in leet:
         folded[k] = LEET[text[k]]
-    unmixed = _unmix_scripts(folded)
+    unmixed = _unmix_scripts(text, folded)
     t2s = _t2s_table()
 
     chars: list[str] = []

@@ -8,6 +8,7 @@ variants listed in ``packs/variants.tsv``. Each key remembers the term it stands
 
 from __future__ import annotations
 
+import bisect
 import enum
 import functools
 from collections.abc import Iterable, Sequence
@@ -183,17 +184,31 @@ class PatternSet:
     initials: dict[str, list[Pattern]]
 
 
+def _shadowed_variant(pattern: Pattern, canonical: str, sorted_keys: list[str]) -> bool:
+    """A variant that is, or begins, a listed term of its own script reports as that term.
+
+    With both "whatsapp" and "واتساب" listed, "واتس اب" (a variant of whatsapp) must report
+    only the Arabic term, not both.
+    """
+    i = bisect.bisect_left(sorted_keys, pattern.key)
+    if i < len(sorted_keys) and sorted_keys[i] == pattern.key:
+        return True
+    if pattern.head == _scripts(canonical)[0]:
+        return False
+    return i < len(sorted_keys) and sorted_keys[i].startswith(pattern.key)
+
+
 def compile_patterns(lexicons: Sequence[Lexicon], allow: Sequence[str]) -> PatternSet:
     """Derive every pattern of ``lexicons`` and the guard-wide ``allow`` phrases."""
     main: dict[str, list[Pattern]] = {}
     homophones: dict[str, list[Pattern]] = {}
     initials: dict[str, list[Pattern]] = {}
     # A variant that is itself a listed term (ватсап for whatsapp) reports as that term only.
-    term_keys = {fold_key(t.text) for lexicon in lexicons for t in lexicon.terms}
+    term_keys = sorted({fold_key(t.text) for lexicon in lexicons for t in lexicon.terms})
     for li, lexicon in enumerate(lexicons):
         for ti, term in enumerate(lexicon.terms):
             for pattern in derive(term.text, li, ti, lexicon.normalizations):
-                if pattern.kind is Kind.VARIANT and pattern.key in term_keys:
+                if pattern.kind is Kind.VARIANT and _shadowed_variant(pattern, term.text, term_keys):
                     continue
                 if pattern.kind is Kind.HOMOPHONE:
                     homophones.setdefault(pattern.key, []).append(pattern)
