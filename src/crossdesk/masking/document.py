@@ -42,6 +42,9 @@ _SCRIPT_LANGS: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"[\u0e00-\u0e7f]"), "th"),
 )
 
+_DIGIT = re.compile(r"[0-9]")
+_CJK = re.compile(r"[\u3040-\u30ff\u4e00-\u9fff\uac00-\ud7af]")
+
 # Tried last, when neither the hint nor the language names the region.
 FALLBACK_REGIONS: tuple[str, ...] = ("US", "GB", "DE", "FR", "ES", "BR", "MX", "IN", "CN", "RU")
 
@@ -82,7 +85,12 @@ class Document:
     @cached_property
     def has_digit(self) -> bool:
         """Whether any digit appears (most recognizers need one)."""
-        return any(ch.isdigit() for ch in self.numeric)
+        return _DIGIT.search(self.numeric) is not None
+
+    @cached_property
+    def has_cjk(self) -> bool:
+        """Whether Chinese, Japanese or Korean characters appear."""
+        return _CJK.search(self.text) is not None
 
     @cached_property
     def langs(self) -> tuple[str, ...]:

@@ -37,6 +37,8 @@ def _fold_table() -> dict[int, str]:
 
 def fold(text: str) -> str:
     """Return ``text`` with look-alike characters folded to ASCII, same length."""
+    if text.isascii():
+        return text  # nothing to fold; the common case, and translate() is per character
     folded = text.translate(_fold_table())
     if len(folded) != len(text):  # pragma: no cover - the table maps 1:1 by construction
         raise AssertionError("fold changed the text length")

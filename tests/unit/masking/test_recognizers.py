@@ -21,7 +21,7 @@ CASES: list[tuple[str, str | None, str | None, set[tuple[str, str]]]] = [
     # PHONE: international, national with region hint / language, obfuscated
     ("call +1 (415) 555-2671 tonight", "en", None, {("PHONE", "+1 (415) 555-2671")}),
     ("my cell 0612345678 pls", "nl", None, {("PHONE", "0612345678")}),
-    ("ring me on 07700 900123", None, "GB", {("PHONE", "07700 900123")}),
+    ("ring me on 07911 123456", None, "GB", {("PHONE", "07911 123456")}),
     ("手机：１３９１２３４５６７８", "zh", None, {("PHONE", "１３９１２３４５６７８")}),
     ("رقم جوالي ٠٥٠١٢٣٤٥٦٧ 🙏", "ar", None, {("PHONE", "٠٥٠١٢٣٤٥٦٧")}),
     ("номер 8 916 123-45-67, звоните", "ru", None, {("PHONE", "8 916 123-45-67")}),

@@ -84,6 +84,9 @@ POSTCODE_PATTERNS: tuple[re.Pattern[str], ...] = (
     re.compile(r"\b\d{6},\s*г\."),  # RU index before the city
 )
 _STRONG_POSTCODES = frozenset({0, 1, 3, 4, 5})
+# One pass over the text before the individual patterns: most messages have no address, and
+# scanning once with the union is much cheaper than scanning with each pattern.
+_ANY_LATIN = re.compile("|".join(f"(?:{p.pattern})" for p in STREET_PATTERNS + POSTCODE_PATTERNS))
 
 _PROVINCES = (
     "(?:北京|天津|上海|重庆|河北|山西|辽宁|吉林|黑龙江|江苏|浙江|安徽|福建|江西|山东|河南|湖北|湖南"
@@ -123,23 +126,27 @@ _STOP_WORDS = re.compile(
     r"|người|thanks|thank|gracias|obrigad[oa])\b|المستلم|받는",
     re.IGNORECASE,
 )
-_GAP_OK = re.compile(r"^[\s,،-]{0,3}$")
 
 
 # A full stop after a word (not an abbreviation such as "корп." or "Av.") before a capital.
 _SENTENCE_END = re.compile(r"(?<=[^\W\d]{4})\.\s+(?=[A-ZÀ-ÞА-Я])")
 
 
+_NEXT_PART = re.compile(r"[,،]\s*([^,،;!?。\n]{1,40})")
+_GAP_BREAK = re.compile(r"[!?;。！？\n]|\.\s+[A-Z]")
+_COMMA = re.compile(r"[,،]")
+
+
 def _extend_right(text: str, end: int) -> int:
     """Widen over ", part" segments that read like address parts."""
     while True:
-        match = re.match(r"[,،]\s*([^,،;!?。\n]{1,40})", text[end:])
+        match = _NEXT_PART.match(text, end)
         if match is None:
             return end
         part = _SENTENCE_END.split(match.group(1))[0].rstrip()
         if _STOP_WORDS.search(part) or not _EXTRA_PART.match(part):
             return end
-        end += match.start(1) + len(part)
+        end = match.start(1) + len(part)
 
 
 _LEFT_PART = re.compile(rf"(?<!\w)(?:\d{{1,5}}[A-Za-z]?\s+)?{_NAME}(?:\s+{_NAME}){{0,3}}[,،]?\s*$")
@@ -172,12 +179,13 @@ class AddressRecognizer:
             return
         text = doc.folded
         pieces: list[tuple[int, int, bool]] = []  # (start, end, strong)
-        for pattern in STREET_PATTERNS:
-            pieces.extend((m.start(), m.end(), True) for m in pattern.finditer(text))
-        for i, pattern in enumerate(POSTCODE_PATTERNS):
-            for m in pattern.finditer(text):
-                pieces.append((m.start(), m.end(), i in _STRONG_POSTCODES))
-        for pattern in CJK_PATTERNS:
+        latin = _ANY_LATIN.search(text) is not None
+        for pattern in STREET_PATTERNS if latin else ():
+            pieces += [(m.start(), m.end(), True) for m in pattern.finditer(text)]
+        for i, pattern in enumerate(POSTCODE_PATTERNS if latin else ()):
+            strong = i in _STRONG_POSTCODES
+            pieces += [(m.start(), m.end(), strong) for m in pattern.finditer(text)]
+        for pattern in CJK_PATTERNS if doc.has_cjk else ():
             for m in pattern.finditer(text):
                 start = m.start()
                 while start < m.end() - 4 and text[start] in _CJK_LEAD:
@@ -209,6 +217,6 @@ class AddressRecognizer:
         if right_start <= left_end:
             return True
         gap = text[left_end:right_start]
-        if re.search(r"[!?;。！？\n]|\.\s+[A-Z]", gap) or _STOP_WORDS.search(gap):
+        if _GAP_BREAK.search(gap) or _STOP_WORDS.search(gap):
             return False
-        return all(_EXTRA_PART.match(p.strip()) or not p.strip() for p in re.split(r"[,،]", gap))
+        return all(_EXTRA_PART.match(p.strip()) or not p.strip() for p in _COMMA.split(gap))

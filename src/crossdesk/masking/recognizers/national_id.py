@@ -127,6 +127,12 @@ class NationalIdRecognizer:
         if not doc.has_digit:
             return
         for scheme in SCHEMES:
+            if (
+                scheme.label_required
+                and scheme.sub != "BR_CPF"
+                and not scheme.cues.search(doc.lower)
+            ):
+                continue  # no label anywhere: the scheme cannot match
             for match in scheme.pattern.finditer(doc.folded):
                 raw = match.group()
                 compact = "".join(ch for ch in raw if ch.isalnum())

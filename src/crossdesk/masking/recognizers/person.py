@@ -47,6 +47,10 @@ HAN_RE = re.compile(
 JA_RE = re.compile(r"([\u4e00-\u9fff][\u4e00-\u9fff\u3040-\u309f]{1,5}?)(?:と申します|です。?名前)")
 KO_RE = re.compile(rf"(?:받는 ?사람|제 이름은|저는|수령인)\s*[:：]?\s*({HANGUL_NAME})(?![가-힣])")
 
+_ARABIC_SCRIPT = re.compile(r"[\u0621-\u064a]")
+_CJK_SCRIPT = re.compile(r"[\u4e00-\u9fff]")
+_HANGUL_SCRIPT = re.compile(r"[가-힣]")
+
 # Words that follow a cue but are not names ("I'm Brazilian", "This is Ridiculous").
 _NOT_NAMES = frozenset(
     [
@@ -83,7 +87,15 @@ class PersonRecognizer:
                 if name.split()[0] in _NOT_NAMES:
                     continue
                 yield PiiSpan(EntityType.PERSON, match.start(1), match.end(1), 0.7, None, self.name)
-        for pattern in (ARABIC_RE, HAN_RE, JA_RE, KO_RE):
+        scripted = (
+            (ARABIC_RE, _ARABIC_SCRIPT),
+            (HAN_RE, _CJK_SCRIPT),
+            (JA_RE, _CJK_SCRIPT),
+            (KO_RE, _HANGUL_SCRIPT),
+        )
+        for pattern, script in scripted:
+            if script.search(text) is None:
+                continue
             for match in pattern.finditer(text):
                 yield PiiSpan(
                     EntityType.PERSON, match.start(1), match.end(1), 0.65, None, self.name

@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-from crossdesk.masking.digitwords import CJK_DIGITS, UNIT, spelled_digits
+from crossdesk.masking.digitwords import CJK_DIGITS, UNIT, WORD_DIGITS, spelled_digits
 from crossdesk.masking.document import Document
 from crossdesk.masking.types import EntityType, PiiSpan
 
@@ -19,6 +19,8 @@ _SEP = r"(?:[\s,.\-/、，]{0,4}|\s?(?:y|e|und|and|et|и)\s)"
 RUN_RE = re.compile(rf"{UNIT}(?:{_SEP}{UNIT}){{6,}}", re.IGNORECASE)
 _CJK_SET = frozenset(CJK_DIGITS)
 _WORD = re.compile(r"[^\W\d_]{2,}")
+_LETTERS = re.compile(r"[^\W\d_]+")
+_MIN_SPELLED = 3
 
 
 class SpelledPhoneRecognizer:
@@ -30,6 +32,12 @@ class SpelledPhoneRecognizer:
     def analyze(self, doc: Document) -> Iterator[PiiSpan]:
         """Yield PHONE spans for spelled-out numbers."""
         text = doc.folded
+        # Cheap gate before the big alternation: are there spelled digits at all?
+        spelled = sum(1 for ch in text if ch in _CJK_SET)
+        if spelled < _MIN_SPELLED:
+            spelled += sum(1 for w in _LETTERS.findall(doc.lower) if w in WORD_DIGITS)
+        if spelled < _MIN_SPELLED:
+            return
         for match in RUN_RE.finditer(text):
             raw = match.group()
             digits = spelled_digits(raw)
@@ -37,7 +45,7 @@ class SpelledPhoneRecognizer:
                 continue
             if raw.isdigit() or raw.replace(" ", "").isdigit():
                 continue  # plain digits are the numeric recognizer's job
-            spelled = sum(1 for ch in raw if ch in _CJK_SET) + len(_WORD.findall(raw))
-            if spelled < 3:
+            in_run = sum(1 for ch in raw if ch in _CJK_SET) + len(_WORD.findall(raw))
+            if in_run < _MIN_SPELLED:
                 continue  # mostly digits: a CJK-adjacent numeric run, not a spelled number
             yield PiiSpan(EntityType.PHONE, match.start(), match.end(), 0.8, "spelled", self.name)
