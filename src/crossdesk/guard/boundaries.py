@@ -159,9 +159,11 @@ def gaps_ok(text: str, norm: Normalized, start: int, end: int, pattern: Pattern)
             continue
         if len(visible) > MAX_GAP or "\n" in gap:
             return False
-        if hanzi:
-            continue
         kinds = {gap_kind(ch) for ch in visible}
+        if hanzi:
+            if "hard" in kinds:
+                return False  # "的，什么": a sentence break, not an evasion
+            continue
         if "space" not in kinds:
             continue  # in-word punctuation or emoji: "f.u.c.k", "tele-gram"
         if "hard" in kinds:

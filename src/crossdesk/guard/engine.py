@@ -19,7 +19,7 @@ from crossdesk.guard.matcher import Automaton
 from crossdesk.guard.normalize import Norm, Normalized, fold_key, normalize, pinyin_view
 from crossdesk.guard.patterns import KIND_NORM, Kind, Pattern, compile_patterns
 from crossdesk.guard.policy import decide, dedupe, shadowed
-from crossdesk.guard.prefilter import Prefilter
+from crossdesk.guard.prefilter import Prefilter, needs_word_start
 from crossdesk.guard.result import GuardResult, Hit
 
 CUE_WINDOW = 16  # characters either side of a weak variant searched for a contact cue
@@ -79,8 +79,9 @@ class Guard:
         self._homo_patterns = [patterns.homophones[k] for k in self._homo_keys]
         self._homo = Automaton(self._homo_keys) if self._homo_keys else None
         self._initials = patterns.initials
-        self._masks = _mask_index(self.lexicons)
-        self._prefilter = Prefilter(self._main, self._homo, frozenset(self._initials))
+        self._prefilter = _build_prefilter(
+            self._main_keys, self._main_patterns, self._homo, frozenset(self._initials)
+        )
         self._rules = [
             (li, rule, _compile_rule(lexicon.name, rule.name, rule.pattern))
             for li, lexicon in enumerate(self.lexicons)
@@ -230,7 +231,15 @@ class Guard:
         )
         if common and not _has_cue(text, start, end):
             return False
-        return not _crosses(norm, ns, ne)
+        return not _crosses(norm, ns, ne, key)
+
+    @functools.cached_property
+    def _masks(self) -> dict[tuple[int, str], list[tuple[str, int, int]]]:
+        return _mask_index(self.lexicons)
+
+    def _mask_index(self) -> dict[tuple[int, str], list[tuple[str, int, int]]]:
+        """Built on the first masked word only: most guards never need it."""
+        return self._masks
 
     def _mask_hits(self, text: str, active: list[bool]) -> list[Hit]:
         """Words with letters masked by ``*`` ("a**hole", "бл*дь") against same-length terms."""
@@ -243,7 +252,7 @@ class Guard:
             stars = letters.count("*")
             if stars > 2 or len(letters) - stars < max(2, stars * 2) or letters[0] == "*":
                 continue
-            for spelled, li, ti in self._masks.get((len(letters), letters[0]), ()):
+            for spelled, li, ti in self._mask_index().get((len(letters), letters[0]), ()):
                 lx = self.lexicons[li]
                 ok = all(a == "*" or a == b for a, b in zip(letters, spelled, strict=True))
                 if ok and active[li] and lx.normalizations & Norm.LEET:
@@ -297,6 +306,29 @@ def _mask_index(lexicons: Sequence[Lexicon]) -> dict[tuple[int, str], list[tuple
 _LATIN_HEAD = Pattern("", -1, -1, Kind.TERM, "latin", "latin", frozenset(), 0)
 
 
+def _build_prefilter(
+    keys: list[str],
+    groups: list[list[Pattern]],
+    homophones: Automaton | None,
+    initials: frozenset[str],
+) -> Prefilter:
+    gapless: set[str] = set()
+    words: set[str] = set()
+    for key, group in zip(keys, groups, strict=True):
+        if all(p.kind is Kind.ALLOW for p in group):
+            continue
+        weak = any(p.weak for p in group)
+        pinyin = any(p.kind is Kind.PINYIN for p in group)
+        (words if needs_word_start(key, weak, pinyin) else gapless).add(key)
+    return Prefilter(
+        Automaton(sorted(gapless)),
+        Automaton(sorted(" " + k for k in words)),
+        Automaton(sorted(words)),
+        homophones,
+        initials,
+    )
+
+
 def _has_cue(text: str, start: int, end: int) -> bool:
     around = fold_key(text[max(0, start - CUE_WINDOW) : start]) + "|" + fold_key(
         text[end : end + CUE_WINDOW]
@@ -304,7 +336,7 @@ def _has_cue(text: str, start: int, end: int) -> bool:
     return any(cue and cue in around for cue in _cues())
 
 
-def _crosses(norm: Normalized, ns: int, ne: int) -> bool:
+def _crosses(norm: Normalized, ns: int, ne: int, term: str | None = None) -> bool:
     """Jieba says a word straddles the Hanzi hit [ns, ne) of the normalized text."""
     s = norm.text
     c0 = ns
@@ -315,7 +347,7 @@ def _crosses(norm: Normalized, ns: int, ne: int) -> bool:
         c1 += 1
     if c0 == ns and c1 == ne:
         return False
-    return segment.crosses_word(s[c0:c1], ns - c0, ne - c0)
+    return segment.crosses_word(s[c0:c1], ns - c0, ne - c0, term)
 
 
 def _compile_rule(lexicon: str, name: str, pattern: str) -> re2._Regexp[str]:

@@ -49,8 +49,12 @@ _ARABIC = {"ى": "ي", "ة": "ه", "ی": "ي", "ک": "ك"}
 
 def is_han(ch: str) -> bool:
     """True for a CJK unified ideograph (any block)."""
-    cp = ord(ch)
-    return any(lo <= cp <= hi for lo, hi in HAN_RANGES)
+    return (
+        "\u4e00" <= ch <= "\u9fff"
+        or "\u3400" <= ch <= "\u4dbf"
+        or "\uf900" <= ch <= "\ufaff"
+        or "\U00020000" <= ch <= "\U0002fa1f"
+    )
 
 
 def script_of(ch: str) -> str:

@@ -2,7 +2,8 @@
 
 From each term the compiler derives the keys an evader's spelling normalizes to: the folded
 term, an inflection stem, the l/I look-alike spelling, doubled Hanzi ("微微信信"), full pinyin
-("weixin"), one syllable in pinyin ("wei信", "gou东西"), pinyin initials ("wx") and the
+("weixin"), the pinyin key that homophones and part-pinyin spellings ("威信", "wei信",
+"gou东西") share, pinyin initials ("wx") and the
 variants listed in ``packs/variants.tsv``. Each key remembers the term it stands for.
 """
 
@@ -15,7 +16,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from importlib import resources
 
-from crossdesk.guard.folding import is_han, pinyin_of, script_of
+from crossdesk.guard.folding import fold_char, is_han, pinyin_of, script_of
 from crossdesk.guard.lexicon import Lexicon
 from crossdesk.guard.normalize import Norm, fold_key
 
@@ -77,6 +78,7 @@ class Pattern:
     weak: bool = False
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def _scripts(text: str) -> tuple[str, str]:
     letters = [ch for ch in text if ch.isalpha()]
     if not letters:
@@ -84,7 +86,13 @@ def _scripts(text: str) -> tuple[str, str]:
     return script_of(letters[0]), script_of(letters[-1])
 
 
+_NO_BREAKS: frozenset[int] = frozenset()
+
+
+@functools.lru_cache(maxsize=1 << 16)
 def _breaks(text: str) -> frozenset[int]:
+    if " " not in text:
+        return _NO_BREAKS
     out: set[int] = set()
     key = ""
     for word in text.split():
@@ -110,11 +118,20 @@ def variant_table() -> dict[str, list[tuple[str, bool]]]:
 _VOWELS = frozenset("aeiouаеиоуыэюяьй")
 
 
+@functools.lru_cache(maxsize=1 << 16)
+def _letters(spelled: str) -> int:
+    if spelled.isalpha() and len(spelled) <= 3:
+        return len(spelled)
+    return sum(1 for ch in "".join(map(fold_char, spelled)) if ch.isalpha())
+
+
 def _pattern(
     key: str, lex: int, term: int, kind: Kind, spelled: str, weak: bool = False
 ) -> Pattern:
     head, tail = _scripts(spelled)
-    letters = sum(1 for ch in key if ch.isalpha())
+    # a short key may be a collapsed run ("qq" → "q", "هييي" → "هي"): a match must span at
+    # least as many letters as the spelling had
+    full = _letters(spelled)
     return Pattern(
         key=key,
         lexicon=lex,
@@ -123,7 +140,7 @@ def _pattern(
         head=head,
         tail=tail,
         breaks=_breaks(spelled),
-        min_letters=len(key) if letters <= 3 else 0,
+        min_letters=full if len(key) <= 3 or full - len(key) >= 2 else 0,
         weak=weak,
     )
 
@@ -136,7 +153,7 @@ def derive(text: str, lex: int, term: int, norms: Norm) -> Iterable[Pattern]:
     if not any(is_han(ch) for ch in key):
         if len(key) >= 4 and key[-1] in _VOWELS:
             yield _pattern(key[:-1], lex, term, Kind.STEM, text[:-1])
-        if norms & Norm.CONFUSABLES and 0 < key.count("l") <= 2:
+        if norms & Norm.CONFUSABLES and key.isalpha() and len(key) >= 4 and 0 < key.count("l") <= 2:
             yield _pattern(key.replace("l", "i"), lex, term, Kind.LOOKALIKE, text)
     if han_only and norms & Norm.REPEATS and 2 <= len(key) <= 4:
         yield _pattern("".join(ch * 2 for ch in key), lex, term, Kind.DOUBLED, text)
@@ -146,10 +163,6 @@ def derive(text: str, lex: int, term: int, norms: Norm) -> Iterable[Pattern]:
             full = _collapse("".join(syllables))
             yield _pattern(full, lex, term, Kind.PINYIN, full)
             yield _pattern(full, lex, term, Kind.HOMOPHONE, text)
-            if len(key) <= 4:
-                for i, syllable in enumerate(syllables):
-                    mixed = key[:i] + syllable + key[i + 1 :]
-                    yield _pattern(mixed, lex, term, Kind.PINYIN_MIXED, mixed)
             if len(key) >= 2:
                 initials = "".join(s[0] for s in syllables)
                 yield _pattern(initials, lex, term, Kind.INITIALS, initials)

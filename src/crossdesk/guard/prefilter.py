@@ -69,21 +69,50 @@ def warm_up() -> None:
     pinyin_table()
 
 
+def needs_word_start(key: str, weak: bool, pinyin: bool) -> bool:
+    """Keys the pre-filter looks for only at a word start (in the spaced view).
+
+    Short Latin/Cyrillic/Arabic keys ("wa", "tg", "qq" folded to "q") and weak variants would
+    occur inside almost any gapless text; pinyin spellings must also end their word.
+    """
+    if any("\u3400" <= ch <= "\u9fff" for ch in key):
+        return False
+    return weak or pinyin or len(key) <= 3
+
+
 class Prefilter:
     """Answers "may this text hold a hit?" cheaply.
 
     Args:
-        main: automaton over the normalized keys.
+        gapless: automaton over keys searched in the text with every gap removed.
+        spaced: automaton over " key" searched in the text with gaps as one space.
+        word_keys: the same keys without the space, searched gapless in Chinese text only
+            (where Latin words touch Hanzi: "加我qq", "你VX多少").
         homophones: automaton over pinyin keys (None when no list uses pinyin).
         initials: pinyin initials checked on whole Latin tokens in Chinese text.
     """
 
     def __init__(
-        self, main: Automaton, homophones: Automaton | None, initials: frozenset[str]
+        self,
+        gapless: Automaton,
+        spaced: Automaton,
+        word_keys: Automaton,
+        homophones: Automaton | None,
+        initials: frozenset[str],
     ) -> None:
-        self._main = main
+        self._gapless = gapless
+        self._spaced = spaced
+        self._word_keys = word_keys
         self._homophones = homophones
         self._initials = initials
+
+    def _hit(self, s: str) -> bool:
+        key = _RUNS.sub(r"\1", _GAPS.sub("", s))
+        if self._gapless.any(key):
+            return True
+        if self._spaced.any(_RUNS.sub(r"\1", " " + _GAPS.sub(" ", s) + " ")):
+            return True
+        return _HAN.search(key) is not None and self._word_keys.any(key)
 
     def may_match(self, text: str) -> bool:
         """False only when no term, variant or homophone can match ``text``."""
@@ -94,15 +123,14 @@ class Prefilter:
                 s = s.translate(_fix_table())
         if _SUSPECT.search(s) or _SUSPECT.search(text):
             return True
-        key = _RUNS.sub(r"\1", _GAPS.sub("", s))
-        if self._main.any(key):
+        if self._hit(s):
             return True
         if _LEET_WORD.search(s):
             leet_text = s.translate(_leet_table())
-            leet = _RUNS.sub(r"\1", _GAPS.sub("", leet_text))
-            if _SUSPECT.search(leet_text) or self._main.any(leet):
+            if _SUSPECT.search(leet_text) or self._hit(leet_text):
                 return True
-        if (self._homophones is not None or self._initials) and _HAN.search(key):
+        if (self._homophones is not None or self._initials) and _HAN.search(s):
+            key = _GAPS.sub("", s)
             if self._homophones is not None:
                 spelled = _RUNS.sub(r"\1", key.translate(pinyin_table()))
                 if self._homophones.any(spelled):

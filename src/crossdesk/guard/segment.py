@@ -38,16 +38,18 @@ def word_frequency(word: str) -> int:
     return freq
 
 
-def crosses_word(context: str, start: int, end: int) -> bool:
+def crosses_word(context: str, start: int, end: int, term: str | None = None) -> bool:
     """True when a word of ``context`` straddles ``start`` or ``end`` of the hit.
 
     Args:
         context: the normalized Hanzi around the hit.
         start: the hit's start in ``context``.
         end: the hit's end in ``context``.
+        term: the dictionary word to add to the segmenter (default: the hit itself; a
+            homophone passes its term so the look-alike spelling gets no help).
     """
     with _lock:
-        _added(context[start:end])
+        _added(term or context[start:end])
         pos = 0
         for token in _tokenizer().cut(context, HMM=False):
             t0, t1 = pos, pos + len(token)
