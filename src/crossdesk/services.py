@@ -1,14 +1,19 @@
 """The composition root: everything an action or a worker needs, built once at start-up."""
 
 import asyncio
+import os
 from dataclasses import dataclass, field
 
+import httpx
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from crossdesk.config import Settings
-from crossdesk.db.session import make_engine, make_sessionmaker
+from crossdesk.db.session import make_engine, make_read_sessionmaker, make_sessionmaker
 from crossdesk.events import EventBus, make_bus
+from crossdesk.masking import MaskingEngine
+from crossdesk.pipeline.engines import MaskingAdapter, RouterTranslator, language_detector
 from crossdesk.pipeline.factory import Pipelines, build_pipelines
+from crossdesk.translation import LanguageDetector, TranslationConfig, build_router, config_from_env
 from crossdesk.vault import Envelope, derive_master_key
 
 
@@ -17,25 +22,46 @@ class Services:
     settings: Settings
     engine: AsyncEngine
     sessionmaker: async_sessionmaker[AsyncSession]
+    read_sessionmaker: async_sessionmaker[AsyncSession]
     bus: EventBus
     pipelines: Pipelines
     envelope: Envelope
+    http: httpx.AsyncClient
     # Set when an outbox row is committed so the delivery worker wakes without polling.
     delivery_wakeup: asyncio.Event = field(default_factory=asyncio.Event)
 
     async def close(self) -> None:
         await self.bus.close()
+        await self.http.aclose()
         await self.engine.dispose()
 
 
-def build_services(settings: Settings, *, engine: AsyncEngine | None = None) -> Services:
+def build_services(
+    settings: Settings,
+    *,
+    engine: AsyncEngine | None = None,
+    translation: TranslationConfig | None = None,
+) -> Services:
+    """Build everything once. ``translation`` defaults to CROSSDESK_TRANSLATION__* (none
+    configured: messages are honestly left untranslated)."""
     engine = engine or make_engine(settings.resolved_database_url)
     secret = settings.resolved_secret_key()
+    http = httpx.AsyncClient(timeout=httpx.Timeout(30.0, connect=5.0))
+    translation = translation or config_from_env(os.environ)
+    detector = LanguageDetector(translation.languages or None)
+    router = build_router(translation, http, detector=detector)
+    pipelines = build_pipelines(
+        detector=language_detector(detector),
+        masker=MaskingAdapter(MaskingEngine()),
+        translator=RouterTranslator(router),
+    )
     return Services(
         settings=settings,
         engine=engine,
         sessionmaker=make_sessionmaker(engine),
+        read_sessionmaker=make_read_sessionmaker(engine),
         bus=make_bus(settings.redis_url),
-        pipelines=build_pipelines(),
+        pipelines=pipelines,
         envelope=Envelope(derive_master_key(secret, "vault")),
+        http=http,
     )

@@ -48,18 +48,22 @@ async def test_same_platform_id_on_two_accounts_is_two_messages(
     assert await _count(services, Message) == 2
 
 
-async def test_inbound_message_records_stages_truthfully(
+async def test_inbound_message_is_masked_and_records_stages_truthfully(
     services: Services, world: DemoWorld
 ) -> None:
     await receive(services, world.account_a, inbound("Mi teléfono es +34 612 345 678"))
     async with services.sessionmaker() as session:
         message = (await session.scalars(select(Message))).one()
         conversation = await session.get(Conversation, message.conversation_id)
-    assert message.guard_status == "not_checked"
-    assert message.pii_status == "not_masked"
-    assert message.translation is None
+    assert message.pii_status == "masked"
+    assert "612 345 678" not in message.body_masked
+    assert message.body_masked.startswith("Mi teléfono es +34")
+    assert [s["type"] for s in message.pii_spans] == ["PHONE"]
+    assert message.language == "es"
+    assert message.translation is None  # no engine configured in tests: said, not faked
     assert message.translation_status == "not_translated"
-    assert message.translation_note == "not translated: no engine for es→zh-Hans"
+    assert message.translation_note is not None
+    assert message.translation_note.startswith("not translated")
     assert message.status == "received"
     # The raw body is stored encrypted, not in clear.
     assert message.body_raw_enc is not None

@@ -5,7 +5,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from crossdesk.actions.publish import publish_on_commit
 from crossdesk.db.models import Conversation, TeamMember, User
-from crossdesk.db.session import commit
+from crossdesk.db.session import commit, transaction
 from crossdesk.domain import ConversationStatus, Permission
 from crossdesk.errors import InvalidInput, NotFound, PermissionDenied
 from crossdesk.risk import audit
@@ -90,26 +90,27 @@ async def set_status(
 
 
 async def mark_viewed(
-    services: Services,
-    session: AsyncSession,
-    principal: Principal,
-    conversation: Conversation,
-    actor: audit.Actor,
+    services: Services, principal: Principal, conversation_id: str, actor: audit.Actor
 ) -> None:
-    """An agent opened the conversation: unread goes to zero, and the view is audited."""
-    changed = conversation.unread_count != 0
-    conversation.unread_count = 0
-    await audit.record(
-        session,
-        principal.workspace_id,
-        "conversation.view",
-        actor,
-        target_type="conversation",
-        target_id=conversation.id,
-    )
-    if changed:
-        publish_on_commit(services, session, "conversation.updated", conversation)
-    await commit(session)
+    """Someone opened the conversation: the view is audited and, for the person working
+    it (its assignee, or anyone while unassigned), unread goes back to zero.
+
+    Runs in a writing session of its own, because it is called from GET pages whose
+    request session only reads."""
+    async with transaction(services.sessionmaker) as session:
+        conversation = await load_visible(session, principal, conversation_id)
+        await audit.record(
+            session,
+            principal.workspace_id,
+            "conversation.view",
+            actor,
+            target_type="conversation",
+            target_id=conversation.id,
+        )
+        working_it = conversation.assignee_id in (None, principal.user_id)
+        if working_it and conversation.unread_count:
+            conversation.unread_count = 0
+            publish_on_commit(services, session, "conversation.updated", conversation)
 
 
 async def load_visible(

@@ -28,6 +28,8 @@ def use_password_hasher(hasher: PasswordHasher) -> None:
     global _hasher, _DUMMY_HASH
     _hasher = hasher
     _DUMMY_HASH = hasher.hash(secrets.token_hex(16))
+
+
 MIN_PASSWORD_LENGTH = 8
 
 

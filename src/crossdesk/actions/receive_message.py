@@ -1,4 +1,9 @@
-"""Store what a platform sent: new customer messages, echoes and status reports."""
+"""Store what a platform sent: new customer messages, echoes and status reports.
+
+Two phases, so that no write lock is held while engines work (translation may call a
+remote service): ``prepare_events`` reads and runs the inbound pipeline; ``store_events``
+writes everything in the caller's transaction.
+"""
 
 import logging
 from dataclasses import dataclass
@@ -9,7 +14,14 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from crossdesk.actions.publish import publish_on_commit
 from crossdesk.db.base import utcnow
 from crossdesk.db.models import Attachment as AttachmentRow
-from crossdesk.db.models import ChannelAccount, Contact, Conversation, Message, Workspace
+from crossdesk.db.models import (
+    ChannelAccount,
+    Contact,
+    Conversation,
+    Message,
+    User,
+    Workspace,
+)
 from crossdesk.db.upsert import insert_ignore
 from crossdesk.domain import (
     ConversationStatus,
@@ -35,51 +47,115 @@ class ReceiveResult:
     statuses: int
 
 
-async def receive_events(
-    services: Services,
-    session: AsyncSession,
-    account: ChannelAccount,
-    events: list[InboundEvent | StatusEvent],
+@dataclass(frozen=True, slots=True)
+class PreparedMessage:
+    event: InboundEvent
+    draft: Draft
+
+
+Prepared = PreparedMessage | StatusEvent
+
+
+async def prepare_events(
+    services: Services, account: ChannelAccount, events: list[InboundEvent | StatusEvent]
+) -> list[Prepared]:
+    """Run the inbound pipeline on new messages, reading only (no transaction kept)."""
+    prepared: list[Prepared] = []
+    async with services.read_sessionmaker() as session:
+        default_language = await session.scalar(
+            select(Workspace.default_language).where(Workspace.id == account.workspace_id)
+        )
+        for event in events:
+            if isinstance(event, StatusEvent):
+                prepared.append(event)
+                continue
+            if await _already_stored(session, account, event.platform_message_id):
+                continue  # cheap early exit; the unique constraint is the real guarantee
+            contact_language, reader_language = await _languages(session, account, event)
+            direction = Direction.OUTBOUND if event.echo else Direction.INBOUND
+            draft = Draft(
+                workspace_id=account.workspace_id,
+                direction=direction,
+                text=event.text,
+                source_language=event.language_hint or contact_language,
+                target_language=reader_language or default_language,
+            )
+            if direction is Direction.INBOUND:
+                draft = (await services.pipelines.inbound.run(draft)).draft
+            else:  # an echo from the phone app: only shown, never re-checked or translated
+                draft.notes["pipeline"] = "not run: sent from the phone app"
+            prepared.append(PreparedMessage(event, draft))
+    return prepared
+
+
+async def store_events(
+    services: Services, session: AsyncSession, account: ChannelAccount, prepared: list[Prepared]
 ) -> ReceiveResult:
-    """Store one webhook's events in the caller's transaction (the caller commits, then
-    answers the platform). Redelivered messages are refused by the unique constraint."""
+    """Write prepared events in the caller's transaction (the caller commits, then
+    answers the platform). Redeliveries are refused by the unique constraint."""
     stored = duplicates = statuses = 0
-    for event in events:
-        if isinstance(event, StatusEvent):
-            statuses += await _apply_status(services, session, account, event)
-        elif await _store_message(services, session, account, event):
+    for item in prepared:
+        if isinstance(item, StatusEvent):
+            statuses += await _apply_status(services, session, account, item)
+        elif await _store_message(services, session, account, item):
             stored += 1
         else:
             duplicates += 1
     return ReceiveResult(stored, duplicates, statuses)
 
 
-async def _store_message(
-    services: Services, session: AsyncSession, account: ChannelAccount, event: InboundEvent
-) -> bool:
-    already = await session.scalar(
+async def receive_events(
+    services: Services,
+    session: AsyncSession,
+    account: ChannelAccount,
+    events: list[InboundEvent | StatusEvent],
+) -> ReceiveResult:
+    """Both phases; ``session`` is used only for the writes."""
+    prepared = await prepare_events(services, account, events)
+    result = await store_events(services, session, account, prepared)
+    return ReceiveResult(
+        result.stored,
+        result.duplicates + len(events) - len(prepared),
+        result.statuses,
+    )
+
+
+async def _already_stored(session: AsyncSession, account: ChannelAccount, platform_id: str) -> bool:
+    found = await session.scalar(
         select(Message.id).where(
-            Message.account_id == account.id,
-            Message.platform_message_id == event.platform_message_id,
+            Message.account_id == account.id, Message.platform_message_id == platform_id
         )
     )
-    if already is not None:  # cheap early exit; the constraint below is the real guarantee
-        return False
+    return found is not None
+
+
+async def _languages(
+    session: AsyncSession, account: ChannelAccount, event: InboundEvent
+) -> tuple[str | None, str | None]:
+    """The contact's known language and the language of whoever works the conversation."""
+    row = (
+        await session.execute(
+            select(Contact.language, User.language)
+            .select_from(Contact)
+            .outerjoin(Conversation, Conversation.contact_id == Contact.id)
+            .outerjoin(User, User.id == Conversation.assignee_id)
+            .where(Contact.account_id == account.id, Contact.platform_user_id == event.sender_id)
+            .order_by(Conversation.created_at.desc())
+            .limit(1)
+        )
+    ).first()
+    if row is None:
+        return None, None
+    return row[0], row[1]
+
+
+async def _store_message(
+    services: Services, session: AsyncSession, account: ChannelAccount, item: PreparedMessage
+) -> bool:
+    event, draft = item.event, item.draft
     contact = await _contact_for(session, account, event)
     conversation = await _conversation_for(session, account, contact)
-    direction = Direction.OUTBOUND if event.echo else Direction.INBOUND
-    agent_language = await session.scalar(
-        select(Workspace.default_language).where(Workspace.id == account.workspace_id)
-    )
-    draft = Draft(
-        workspace_id=account.workspace_id,
-        direction=direction,
-        text=event.text,
-        source_language=event.language_hint or contact.language,
-        target_language=agent_language,
-    )
-    if direction is Direction.INBOUND:
-        draft = (await services.pipelines.inbound.run(draft)).draft
+    direction = draft.direction
     message_id = new_id()
     inserted = await insert_ignore(
         session,
@@ -132,12 +208,11 @@ async def _store_message(
                 url=attachment.url,
             )
         )
-    if draft.language and direction is Direction.INBOUND and contact.language != draft.language:
-        contact.language = draft.language
+    if direction is Direction.INBOUND and draft.language and contact.language != draft.language:
+        contact.language = draft.language  # sticky: the customer's language follows them
     now = utcnow()
     conversation.last_message_at = now
-    preview = draft.translation or draft.visible_text
-    conversation.last_message_preview = preview[:PREVIEW_LENGTH]
+    conversation.last_message_preview = (draft.translation or draft.visible_text)[:PREVIEW_LENGTH]
     if direction is Direction.INBOUND:
         conversation.last_inbound_at = now
         conversation.unread_count += 1

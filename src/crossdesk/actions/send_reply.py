@@ -113,6 +113,11 @@ async def send_reply(
     message.body_raw_enc = services.envelope.seal(
         text.encode(), associated_data(principal.workspace_id, message.id, "message.body")
     )
+    if draft.outgoing_translation is not None:
+        message.outgoing_enc = services.envelope.seal(
+            draft.outgoing_translation.encode(),
+            associated_data(principal.workspace_id, message.id, "message.outgoing"),
+        )
     session.add(message)
     session.add(
         Outbox(

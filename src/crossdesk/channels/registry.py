@@ -27,6 +27,18 @@ def registered_kinds() -> list[ChannelKind]:
 def _load_builtin() -> None:
     if _ADAPTERS:
         return
+    from crossdesk.channels.line.adapter import LineAdapter
+    from crossdesk.channels.meta.adapter import InstagramAdapter, MessengerAdapter
     from crossdesk.channels.sandbox.adapter import SandboxAdapter
+    from crossdesk.channels.telegram_bot.adapter import TelegramBotAdapter
+    from crossdesk.channels.whatsapp.adapter import WhatsAppCloudAdapter
 
-    register(SandboxAdapter())
+    for adapter in (
+        SandboxAdapter(),
+        WhatsAppCloudAdapter(),
+        MessengerAdapter(),
+        InstagramAdapter(),
+        TelegramBotAdapter(),
+        LineAdapter(),
+    ):
+        register(adapter)

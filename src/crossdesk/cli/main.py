@@ -9,6 +9,10 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from crossdesk.cli import channels as channels_cli
+from crossdesk.cli import lang as lang_cli
+from crossdesk.cli import mask as mask_cli
+from crossdesk.cli.translate import translate_command
 from crossdesk.config import Settings, load_settings
 from crossdesk.domain import Role
 
@@ -23,6 +27,10 @@ workspace_app = typer.Typer(help="Workspaces (one per company).", no_args_is_hel
 app.add_typer(db_app, name="db")
 app.add_typer(user_app, name="user")
 app.add_typer(workspace_app, name="workspace")
+app.add_typer(channels_cli.app, name="channels")
+app.add_typer(lang_cli.app, name="lang")
+app.add_typer(mask_cli.app, name="mask")
+app.command("translate")(translate_command)
 
 T = TypeVar("T")
 console = Console()

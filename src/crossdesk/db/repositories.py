@@ -81,8 +81,8 @@ async def list_conversations(
         statement = statement.where(extra)
     if status:
         statement = statement.where(Conversation.status == status)
-    rows = (await session.execute(statement)).tuples().all()
-    return [ConversationRow(c, ct, a, name) for c, ct, a, name in rows]
+    result = await session.execute(statement)
+    return [ConversationRow(row[0], row[1], row[2], row[3]) for row in result]
 
 
 async def conversation_row(session: AsyncSession, conversation: Conversation) -> ConversationRow:

@@ -14,6 +14,7 @@ from sqlalchemy.ext.asyncio import (
 from sqlalchemy.pool import NullPool
 
 OnCommit = Callable[[], Awaitable[None]]
+READ_ONLY_OPTION = "crossdesk_read_only"
 _ON_COMMIT_KEY = "crossdesk_on_commit"
 
 
@@ -49,13 +50,26 @@ def _configure_sqlite(engine: AsyncEngine) -> None:
 
     @event.listens_for(engine.sync_engine, "begin")
     def _on_begin(connection: Any) -> None:
-        # BEGIN IMMEDIATE takes the write lock up front: two deferred transactions that
-        # both upgrade to writers would deadlock and fail with "database is locked".
+        if connection.get_execution_options().get(READ_ONLY_OPTION):
+            connection.exec_driver_sql("BEGIN")  # a WAL snapshot; never blocks writers
+            return
+        # BEGIN IMMEDIATE takes the write lock up front: a deferred transaction that reads
+        # and then writes would fail at once with "database is locked" (SQLITE_BUSY_SNAPSHOT)
+        # whenever another writer committed in between; waiting for the lock is safe.
         connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def make_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    """Sessions for units of work that write."""
     return async_sessionmaker(engine, expire_on_commit=False)
+
+
+def make_read_sessionmaker(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
+    """Sessions that only read. On SQLite they take no write lock; elsewhere they are
+    ordinary sessions."""
+    return async_sessionmaker(
+        engine.execution_options(**{READ_ONLY_OPTION: True}), expire_on_commit=False
+    )
 
 
 def on_commit(session: AsyncSession, callback: OnCommit) -> None:

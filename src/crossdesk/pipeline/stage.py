@@ -40,8 +40,14 @@ class Draft:
     masked_text: str | None = None
     pii_status: StageStatus = StageStatus.NOT_MASKED
     pii_spans: list[dict[str, Any]] = field(default_factory=list)
+    # What engines may see: personal data replaced by ⟦TYPE_n⟧ tokens. The raw values
+    # stay in memory only (``token_raw``) and are put back into the outgoing text.
+    engine_text: str | None = None
+    token_masks: dict[str, str] = field(default_factory=dict)
+    token_raw: dict[str, str] = field(default_factory=dict)
 
-    translation: str | None = None
+    translation: str | None = None  # as viewers see it (personal data masked)
+    outgoing_translation: str | None = None  # as the customer receives it (never stored clear)
     translation_language: str | None = None
     translation_engine: str | None = None
     translation_status: StageStatus = StageStatus.NOT_TRANSLATED
@@ -60,7 +66,14 @@ class Draft:
     @property
     def outgoing_text(self) -> str:
         """For outbound drafts: what the customer will receive."""
-        return self.translation if self.translation is not None else self.text
+        return self.outgoing_translation if self.outgoing_translation is not None else self.text
+
+    def restore_tokens(self, text: str, *, raw: bool) -> str:
+        """Put masks (for viewers) or raw values (for the customer) back in place of tokens."""
+        values = self.token_raw if raw else self.token_masks
+        for token, value in values.items():
+            text = text.replace(token, value)
+        return text
 
 
 class Stage(Protocol):

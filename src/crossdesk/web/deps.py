@@ -34,8 +34,12 @@ def get_services(request: Request) -> Services:
 ServicesDep = Annotated[Services, Depends(get_services)]
 
 
-async def get_session(services: ServicesDep) -> AsyncIterator[AsyncSession]:
-    async with services.sessionmaker() as session:
+async def get_session(request: Request, services: ServicesDep) -> AsyncIterator[AsyncSession]:
+    """A read-only session for GET (no state change on GET), a writing one otherwise."""
+    maker = (
+        services.sessionmaker if request.method in UNSAFE_METHODS else services.read_sessionmaker
+    )
+    async with maker() as session:
         yield session
 
 
@@ -100,13 +104,14 @@ async def _check_csrf(request: Request, web_session: WebSession) -> None:
         raise CsrfRejected("the form is out of date or came from another site; reload the page")
 
 
-async def current_principal(
-    request: Request, services: ServicesDep, session: SessionDep
-) -> Principal:
+async def current_principal(request: Request, services: ServicesDep) -> Principal:
+    """Authenticate in a short session of its own, so that long responses (event streams)
+    hold no database connection."""
     cached: Principal | None = getattr(request.state, "principal", None)
     if cached is not None:
         return cached
-    principal, _ = await _authenticate(request, services, session)
+    async with services.read_sessionmaker() as session:
+        principal, _ = await _authenticate(request, services, session)
     return principal
 
 

@@ -71,5 +71,11 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:
+        if exc.status_code == 400:  # FastAPI's only 400: a body it could not decode
+            body: dict[str, object] = {
+                "code": "invalid_json",
+                "message": "the body is not valid JSON (or not UTF-8)",
+            }
+            return _error_response(request, 400, body)
         code = {404: "not_found", 405: "method_not_allowed"}.get(exc.status_code, "http_error")
         return _error_response(request, exc.status_code, {"code": code, "message": str(exc.detail)})

@@ -11,11 +11,11 @@ from fastapi import APIRouter, Depends, Request, Response
 from sqlalchemy import select
 
 from crossdesk.actions.accounts import account_context
-from crossdesk.actions.receive_message import receive_events
+from crossdesk.actions.receive_message import prepare_events, store_events
 from crossdesk.channels.base import WebhookRequest
 from crossdesk.channels.registry import get_adapter
 from crossdesk.db.models import ChannelAccount
-from crossdesk.db.session import commit
+from crossdesk.db.session import transaction
 from crossdesk.domain import ChannelKind
 from crossdesk.errors import NotFound
 from crossdesk.web.deps import ServicesDep, SessionDep, public_route
@@ -65,16 +65,18 @@ async def handshake(
 
 @router.post("/{kind}/{account_id}")
 async def receive(
-    kind: str, account_id: str, request: Request, services: ServicesDep, session: SessionDep
+    kind: str, account_id: str, request: Request, services: ServicesDep
 ) -> dict[str, int]:
-    account = await _load(session, kind, account_id)
-    context = await account_context(services, session, account)
-    adapter = get_adapter(context.kind)
     webhook = await _webhook_request(request)
+    async with services.read_sessionmaker() as session:
+        account = await _load(session, kind, account_id)
+        context = await account_context(services, session, account)
+    adapter = get_adapter(context.kind)
     adapter.verify(context, webhook)
     events = adapter.parse(context, webhook)
-    result = await receive_events(services, session, account, events)
-    await commit(session)
+    prepared = await prepare_events(services, account, events)  # engines run, no lock held
+    async with transaction(services.sessionmaker) as session:
+        result = await store_events(services, session, account, prepared)
     logger.debug(
         "webhook %s stored=%d duplicates=%d statuses=%d",
         kind,

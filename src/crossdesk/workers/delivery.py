@@ -175,16 +175,15 @@ class DeliveryWorker:
             await commit(session)
 
     def _outgoing_text(self, message: Message) -> str:
-        """The translation when there is one, else the agent's own words (decrypted: an
-        agent's reply is sent as written, masks are for viewers, not for the customer)."""
-        if message.translation is not None:
-            return message.translation
+        """The customer's copy of the translation when there is one, else the agent's own
+        words (decrypted: masks are for viewers, not for the customer)."""
+        envelope = self._services.envelope
+        if message.outgoing_enc is not None:
+            aad = associated_data(message.workspace_id, message.id, "message.outgoing")
+            return envelope.open(message.outgoing_enc, aad, record=f"message {message.id}").decode()
         assert message.body_raw_enc is not None
-        return self._services.envelope.open(
-            message.body_raw_enc,
-            associated_data(message.workspace_id, message.id, "message.body"),
-            record=f"message {message.id}",
-        ).decode()
+        aad = associated_data(message.workspace_id, message.id, "message.body")
+        return envelope.open(message.body_raw_enc, aad, record=f"message {message.id}").decode()
 
     async def _retry(
         self,

@@ -40,6 +40,9 @@ class Message(IdMixin, WorkspaceMixin, CreatedMixin, Base):
     language: Mapped[str | None] = mapped_column(String(16), default=None)
     language_status: Mapped[str] = mapped_column(String(32), default="not_detected")
     translation: Mapped[str | None] = mapped_column(Text, default=None)
+    # Outbound only: the translation as the customer receives it (personal data restored),
+    # encrypted like the raw body.
+    outgoing_enc: Mapped[bytes | None] = mapped_column(LargeBinary, default=None)
     translation_language: Mapped[str | None] = mapped_column(String(16), default=None)
     translation_engine: Mapped[str | None] = mapped_column(String(64), default=None)
     translation_status: Mapped[str] = mapped_column(String(32), default="not_translated")

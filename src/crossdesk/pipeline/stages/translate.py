@@ -27,7 +27,8 @@ class NoTranslator:
 
 
 class TranslateStage:
-    """Translates the masked text (personal data never reaches an engine)."""
+    """Translates the tokenized text (personal data never reaches an engine), then puts
+    masks back for viewers and, for the customer's copy, the real values."""
 
     name = "translate"
 
@@ -45,13 +46,15 @@ class TranslateStage:
             draft.notes[self.name] = "not needed: same language"
             draft.translation_note = "same language"
             return Outcome.CONTINUE
-        result = await self._translator.translate(draft.visible_text, source, target)
+        engine_text = draft.engine_text if draft.engine_text is not None else draft.text
+        result = await self._translator.translate(engine_text, source, target)
         draft.translation_engine = result.engine
         draft.translation_note = result.note
         if result.text is None:
             draft.translation_status = StageStatus.NOT_TRANSLATED
         else:
-            draft.translation = result.text
+            draft.translation = draft.restore_tokens(result.text, raw=False)
+            draft.outgoing_translation = draft.restore_tokens(result.text, raw=True)
             draft.translation_language = target
             draft.translation_status = StageStatus.TRANSLATED
         draft.notes[self.name] = result.note or f"translated by {result.engine}"

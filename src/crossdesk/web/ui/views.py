@@ -158,10 +158,10 @@ async def conversation_pane(
     services: ServicesDep,
     session: SessionDep,
 ) -> HTMLResponse:
-    conversation = await conv_actions.load_visible(session, principal, conversation_id)
     await conv_actions.mark_viewed(
-        services, session, principal, conversation, actor_of(request, principal)
+        services, principal, conversation_id, actor_of(request, principal)
     )
+    conversation = await conv_actions.load_visible(session, principal, conversation_id)
     context = await _conversation_context(session, principal, conversation)
     return render(request, "_conversation.html", context)
 

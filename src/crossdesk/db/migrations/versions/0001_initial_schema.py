@@ -301,6 +301,7 @@ def upgrade() -> None:
         sa.Column("language", sa.String(length=16), nullable=True),
         sa.Column("language_status", sa.String(length=32), nullable=False),
         sa.Column("translation", sa.Text(), nullable=True),
+        sa.Column("outgoing_enc", sa.LargeBinary(), nullable=True),
         sa.Column("translation_language", sa.String(length=16), nullable=True),
         sa.Column("translation_engine", sa.String(length=64), nullable=True),
         sa.Column("translation_status", sa.String(length=32), nullable=False),

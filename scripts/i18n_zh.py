@@ -1,0 +1,109 @@
+"""Write the Simplified Chinese UI catalogue (src/.../locale/zh_Hans/LC_MESSAGES/messages.po).
+
+Run after adding UI strings: `.venv/bin/python scripts/i18n_zh.py`. The test suite fails
+when a template string has no Chinese translation here.
+"""
+
+from pathlib import Path
+
+from babel.messages.catalog import Catalog
+from babel.messages.extract import extract_from_dir
+from babel.messages.pofile import write_po
+
+ROOT = Path(__file__).resolve().parent.parent
+TEMPLATES = ROOT / "src/crossdesk/web/ui/templates"
+OUTPUT = ROOT / "src/crossdesk/web/ui/locale/zh_Hans/LC_MESSAGES/messages.po"
+
+ZH = {
+    # views, roles and states rendered from values
+    "Mine": "我的",
+    "Unassigned": "未分配",
+    "Team": "团队",
+    "All": "全部",
+    "owner": "所有者",
+    "admin": "管理员",
+    "supervisor": "主管",
+    "agent": "客服",
+    "auditor": "审计员",
+    "open": "进行中",
+    "resolved": "已解决",
+    "received": "已接收",
+    "queued": "排队中",
+    "sending": "发送中",
+    "sent": "已发送",
+    "delivered": "已送达",
+    "read": "已读",
+    "failed": "发送失败",
+    "unknown": "状态未知",
+    "blocked": "已拦截",
+    "live": "实时",
+    "reconnecting": "重新连接中",
+    # templates
+    "Language": "语言",
+    "Assignee": "负责人",
+    "Assign to me": "分配给我",
+    "Assigned to": "负责人：",
+    "Resolve": "标记为已解决",
+    "Reopen": "重新打开",
+    "Reply": "回复",
+    "Type a reply. Ctrl+Enter sends.": "输入回复，按 Ctrl+Enter 发送。",
+    "Sent to the customer through": "通过以下账号发送给客户：",
+    "Send": "发送",
+    "No open conversations here.": "这里没有进行中的会话。",
+    "When customers write, their conversations appear in this list.": "客户发来消息后，会话会出现在此列表中。",
+    "unread": "未读",
+    "No messages yet.": "还没有消息。",
+    "Customer": "客户",
+    "translated by": "翻译引擎：",
+    "Configure a translation engine in Settings": "请在设置中配置翻译引擎",
+    "words not checked": "未做敏感词检查",
+    "flagged words": "含敏感词",
+    "personal data masked": "个人信息已脱敏",
+    "personal data not checked": "未做个人信息检查",
+    "sent from the phone app": "从手机应用发送",
+    "Inbox": "收件箱",
+    "Inbox views": "收件箱视图",
+    "connecting": "连接中",
+    "Log out": "退出登录",
+    "Conversations": "会话列表",
+    "Conversation": "会话",
+    "Pick a conversation": "请选择一个会话",
+    "New customer messages appear on the left as they arrive. Press ? for keyboard shortcuts.": "新的客户消息会实时出现在左侧。按 ? 查看快捷键。",
+    "Keyboard shortcuts": "快捷键",
+    "Next / previous conversation": "下一个 / 上一个会话",
+    "Focus the reply box": "跳到回复框",
+    "Show this help": "显示本帮助",
+    "Close": "关闭",
+    "Log in": "登录",
+    "One inbox for every account, in your language.": "所有账号，一个收件箱，用你的语言工作。",
+    "Wrong email or password, or the account is disabled.": "邮箱或密码错误，或账号已被停用。",
+    "Email": "邮箱",
+    "Password": "密码",
+    "No messages yet. Say hello!": "还没有消息，打个招呼吧！",
+    "You are the customer": "你现在扮演客户",
+    "writing to account": "，正在给账号发消息：",
+    "This page plays the platform: what you send here reaches crossdesk's inbox.": "本页面模拟聊天平台：你在这里发送的内容会进入 crossdesk 收件箱。",
+    "Message": "消息",
+    "Write as the customer…": "以客户身份输入…",
+}
+
+
+def template_messages() -> set[str]:
+    found = extract_from_dir(str(TEMPLATES), [("**.html", "jinja2")])
+    return {message for _file, _line, message, _comments, _context in found if isinstance(message, str)}
+
+
+def main() -> None:
+    catalog = Catalog(locale="zh_Hans_CN", project="crossdesk")
+    for msgid in sorted(template_messages() | set(ZH)):
+        catalog.add(msgid, ZH.get(msgid, ""))
+    OUTPUT.parent.mkdir(parents=True, exist_ok=True)
+    with OUTPUT.open("wb") as handle:
+        write_po(handle, catalog, width=0, omit_header=False, sort_output=True)
+    missing = sorted(m for m in template_messages() if m not in ZH)
+    if missing:
+        raise SystemExit(f"untranslated UI strings: {missing}")
+
+
+if __name__ == "__main__":
+    main()
