@@ -80,7 +80,8 @@ def scan_lines(guard: Guard, lines: TextIO, out: TextIO, progress: TextIO | None
 @app.command()
 def scan(
     dict_file: Annotated[
-        Path, typer.Option("--dict", help="Deny terms: one per line, '#' comments, term<TAB>category.")
+        Path,
+        typer.Option("--dict", help="Deny terms: one per line, '#' comments, term<TAB>category."),
     ],
     allow_file: Annotated[
         Path | None, typer.Option("--allow", help="Allow-phrases that shadow terms inside them.")

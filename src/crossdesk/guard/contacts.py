@@ -68,8 +68,13 @@ _ORDER_CUE = re2.compile(
 _AT = r"(?:\s*@\s*|\s*[\(\[\{]\s*at\s*[\)\]\}]\s*|\s+at\s+)"
 _DOT = r"(?:\s*\.\s*|\s*[\(\[\{]\s*dot\s*[\)\]\}]\s*|\s+dot\s+)"
 _EMAIL_RE = re2.compile(
-    r"[a-z0-9][a-z0-9._%+\-]{0,63}" + _AT + r"[a-z0-9\-]{1,63}(?:" + _DOT + r"[a-z0-9\-]{1,63}){0,3}"
-    + _DOT + r"[a-z]{2,12}\b"
+    r"[a-z0-9][a-z0-9._%+\-]{0,63}"
+    + _AT
+    + r"[a-z0-9\-]{1,63}(?:"
+    + _DOT
+    + r"[a-z0-9\-]{1,63}){0,3}"
+    + _DOT
+    + r"[a-z]{2,12}\b"
 )
 
 _HOSTS = (
@@ -109,7 +114,9 @@ def _phone_ok(view: str, start: int, end: int) -> bool:
     if 10 <= digits <= 12 and _PHONE_CUE.search(before):
         return True
     grouped = any(not ch.isdigit() for ch in view[start:end])
-    return 10 <= digits <= 11 and grouped and body[0] != "0" and _PHONE_CUE.search(before) is not None
+    return (
+        10 <= digits <= 11 and grouped and body[0] != "0" and _PHONE_CUE.search(before) is not None
+    )
 
 
 def find_contacts(text: str) -> list[tuple[str, int, int]]:

@@ -12,7 +12,7 @@ import re2
 
 from crossdesk.errors import InvalidInput
 from crossdesk.guard import boundaries, segment
-from crossdesk.guard.contacts import find_contacts
+from crossdesk.guard.contacts import contact_view, find_contacts
 from crossdesk.guard.folding import fold_char, is_han
 from crossdesk.guard.lexicon import Action, Category, Lexicon
 from crossdesk.guard.matcher import Automaton
@@ -108,17 +108,18 @@ class Guard:
         if any(active) and self._prefilter.may_match(text):
             hits.extend(self._scan_terms(text, active))
         if self.contacts.enabled:
-            for rule, start, end in find_contacts(text):
+            for name, start, end in find_contacts(text):
                 c = self.contacts
                 hits.append(
-                    Hit(rule, "contacts", c.category, c.action, c.severity, start, end,
+                    Hit(name, "contacts", c.category, c.action, c.severity, start, end,
                         text[start:end], "contact")
                 )  # fmt: skip
+        view = contact_view(text) if self._rules else text
         for li, rule, compiled in self._rules:
             if not active[li]:
                 continue
             lx = self.lexicons[li]
-            for m in compiled.finditer(text):
+            for m in compiled.finditer(view):
                 if m.end() > m.start():
                     hits.append(
                         Hit(rule.name, lx.name, rule.category, lx.action, lx.severity,
@@ -188,7 +189,8 @@ class Guard:
             return False
         if p.weak and not _has_cue(text, start, end):
             return False
-        return not (p.head == "han" and p.tail == "han" and _crosses(norm, ns, ne))
+        listed = p.kind in (Kind.TERM, Kind.DOUBLED)
+        return not (p.head == "han" and p.tail == "han" and _crosses(norm, ns, ne, None, listed))
 
     def _homophones(
         self, text: str, norm: Normalized, active: list[bool]
@@ -219,9 +221,7 @@ class Guard:
         if latin:
             if window[0].isascii() and not boundaries.word_start_ok(text, start, _LATIN_HEAD):
                 return False
-            if window[-1].isascii() and boundaries.tail_of(text, end):
-                return False
-            return True
+            return not (window[-1].isascii() and boundaries.tail_of(text, end))
         if len(window) != len(key) or not any(a == b for a, b in zip(window, key, strict=True)):
             return False  # a homophone changes some characters, not all
         if not boundaries.gaps_ok(text, norm, ns, ne, p):
@@ -281,9 +281,12 @@ class Guard:
                 boundaries.tail_of(text, end)
             )
             for p in self._initials.get(s[i:j], ()) if standalone else ():
-                if active[p.lexicon] and self._allowed_norms(p, norm, i, j):
-                    if not p.weak or _has_cue(text, start, end):
-                        out.append((p, i, j))
+                if (
+                    active[p.lexicon]
+                    and self._allowed_norms(p, norm, i, j)
+                    and (not p.weak or _has_cue(text, start, end))
+                ):
+                    out.append((p, i, j))
             i = j
         return out
 
@@ -330,13 +333,17 @@ def _build_prefilter(
 
 
 def _has_cue(text: str, start: int, end: int) -> bool:
-    around = fold_key(text[max(0, start - CUE_WINDOW) : start]) + "|" + fold_key(
-        text[end : end + CUE_WINDOW]
+    around = (
+        fold_key(text[max(0, start - CUE_WINDOW) : start])
+        + "|"
+        + fold_key(text[end : end + CUE_WINDOW])
     )
     return any(cue and cue in around for cue in _cues())
 
 
-def _crosses(norm: Normalized, ns: int, ne: int, term: str | None = None) -> bool:
+def _crosses(
+    norm: Normalized, ns: int, ne: int, term: str | None = None, listed: bool = False
+) -> bool:
     """Jieba says a word straddles the Hanzi hit [ns, ne) of the normalized text."""
     s = norm.text
     c0 = ns
@@ -347,7 +354,7 @@ def _crosses(norm: Normalized, ns: int, ne: int, term: str | None = None) -> boo
         c1 += 1
     if c0 == ns and c1 == ne:
         return False
-    return segment.crosses_word(s[c0:c1], ns - c0, ne - c0, term)
+    return segment.crosses_word(s[c0:c1], ns - c0, ne - c0, term, listed)
 
 
 def _compile_rule(lexicon: str, name: str, pattern: str) -> re2._Regexp[str]:

@@ -44,7 +44,12 @@ class Norm(enum.IntFlag):
 
 ALL_NORMS = Norm(sum(Norm))
 # plain ints on the hot path: IntFlag arithmetic costs a Python call per operation
-_FOLD, _SEP, _INV, _CONF = int(Norm.FOLD), int(Norm.SEPARATORS), int(Norm.INVISIBLE), int(Norm.CONFUSABLES)
+_FOLD, _SEP, _INV, _CONF = (
+    int(Norm.FOLD),
+    int(Norm.SEPARATORS),
+    int(Norm.INVISIBLE),
+    int(Norm.CONFUSABLES),
+)
 _LEET, _TRAD, _REP = int(Norm.LEET), int(Norm.TRADITIONAL), int(Norm.REPEATS)
 
 
@@ -70,8 +75,9 @@ class Normalized:
 
     def needed(self, start: int, end: int) -> Norm:
         """Union of the normalizations used by the normalized slice [start, end)."""
-        out = 0
-        for flag in self.flags[start:end]:
+        # the gap before the first unit is outside the match
+        out = self.flags[start] & ~(_SEP | _INV) if start < end else 0
+        for flag in self.flags[start + 1 : end]:
             out |= flag
         return Norm(out)
 

@@ -41,7 +41,9 @@ def load_pack(name: str) -> Lexicon:
     info = PACKS[name]
     allow: tuple[str, ...] = ()
     if info.allow_file:
-        allow = tuple(t.text for t in parse_terms(_read(info.allow_file), f"packs/{info.allow_file}"))
+        allow = tuple(
+            t.text for t in parse_terms(_read(info.allow_file), f"packs/{info.allow_file}")
+        )
     return Lexicon(
         name=f"pack:{name}",
         terms=tuple(parse_terms(_read(info.filename), f"packs/{info.filename}", info.category)),

@@ -221,7 +221,9 @@ def compile_patterns(lexicons: Sequence[Lexicon], allow: Sequence[str]) -> Patte
     for li, lexicon in enumerate(lexicons):
         for ti, term in enumerate(lexicon.terms):
             for pattern in derive(term.text, li, ti, lexicon.normalizations):
-                if pattern.kind is Kind.VARIANT and _shadowed_variant(pattern, term.text, term_keys):
+                if pattern.kind is Kind.VARIANT and _shadowed_variant(
+                    pattern, term.text, term_keys
+                ):
                     continue
                 if pattern.kind is Kind.HOMOPHONE:
                     homophones.setdefault(pattern.key, []).append(pattern)

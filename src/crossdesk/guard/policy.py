@@ -28,7 +28,10 @@ def dedupe(hits: Iterable[Hit]) -> list[Hit]:
     kept: list[Hit] = []
     for hit in ordered:
         if any(
-            k.term == hit.term and k.lexicon == hit.lexicon and k.start < hit.end and hit.start < k.end
+            k.term == hit.term
+            and k.lexicon == hit.lexicon
+            and k.start < hit.end
+            and hit.start < k.end
             for k in kept
         ):
             continue

@@ -17,7 +17,7 @@ _lock = threading.Lock()
 
 @functools.cache
 def _tokenizer() -> Any:  # Any: jieba ships no type information
-    import jieba
+    import jieba  # type: ignore[import-untyped]  # jieba ships no type information
 
     jieba.setLogLevel(logging.WARNING)
     tokenizer = jieba.Tokenizer()
@@ -25,10 +25,16 @@ def _tokenizer() -> Any:  # Any: jieba ships no type information
     return tokenizer
 
 
+LISTED_WORD_FREQ = 300  # a listed term is a word of moderate frequency ("微信号" = 微信/号)
+
+
 @functools.cache
-def _added(word: str) -> bool:
+def _added(word: str, listed: bool) -> bool:
     tk = _tokenizer()
-    tk.add_word(word, max(tk.suggest_freq(word, False), tk.FREQ.get(word) or 0))
+    freq = max(tk.suggest_freq(word, False), tk.FREQ.get(word) or 0)
+    # a listed term competes as a real word; a variant spelling ("扣扣") only barely, so that
+    # ordinary words around it ("扣/扣子") still win
+    tk.add_word(word, max(freq, LISTED_WORD_FREQ) if listed else freq)
     return True
 
 
@@ -38,7 +44,9 @@ def word_frequency(word: str) -> int:
     return freq
 
 
-def crosses_word(context: str, start: int, end: int, term: str | None = None) -> bool:
+def crosses_word(
+    context: str, start: int, end: int, term: str | None = None, listed: bool = True
+) -> bool:
     """True when a word of ``context`` straddles ``start`` or ``end`` of the hit.
 
     Args:
@@ -47,9 +55,10 @@ def crosses_word(context: str, start: int, end: int, term: str | None = None) ->
         end: the hit's end in ``context``.
         term: the dictionary word to add to the segmenter (default: the hit itself; a
             homophone passes its term so the look-alike spelling gets no help).
+        listed: the hit is a listed term (not a variant spelling).
     """
     with _lock:
-        _added(term or context[start:end])
+        _added(term or context[start:end], listed)
         pos = 0
         for token in _tokenizer().cut(context, HMM=False):
             t0, t1 = pos, pos + len(token)
