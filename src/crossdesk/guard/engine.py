@@ -317,15 +317,24 @@ def _build_prefilter(
 ) -> Prefilter:
     gapless: set[str] = set()
     words: set[str] = set()
+    spaced: set[str] = set()
     for key, group in zip(keys, groups, strict=True):
         if all(p.kind is Kind.ALLOW for p in group):
             continue
         weak = any(p.weak for p in group)
         pinyin = any(p.kind is Kind.PINYIN for p in group)
-        (words if needs_word_start(key, weak, pinyin) else gapless).add(key)
+        stem = any(p.kind is Kind.STEM for p in group)
+        if needs_word_start(key, weak, pinyin):
+            words.add(key)
+            # short keys and pinyin must be a whole word ("wa", not "warranty"); longer weak
+            # variants may take an ending ("телегу")
+            whole = pinyin or (len(key) <= 3 and not stem)
+            spaced.add(" " + key + (" " if whole else ""))
+        else:
+            gapless.add(key)
     return Prefilter(
         Automaton(sorted(gapless)),
-        Automaton(sorted(" " + k for k in words)),
+        Automaton(sorted(spaced)),
         Automaton(sorted(words)),
         homophones,
         initials,

@@ -63,10 +63,19 @@ def pinyin_table() -> dict[int, str]:
 
 
 def warm_up() -> None:
-    """Build the lazily computed tables now (a server calls this at start-up)."""
+    """Build the lazily computed tables now (a server calls this at start-up).
+
+    Loads the t2s, leetspeak and pinyin tables and jieba's dictionary (about a second), so
+    that the first Chinese hit does not pay for them.
+    """
+    from crossdesk.guard.folding import confusables
+    from crossdesk.guard.segment import word_frequency
+
     _fix_re()
     _leet_table()
     pinyin_table()
+    confusables()
+    word_frequency("微信")
 
 
 def needs_word_start(key: str, weak: bool, pinyin: bool) -> bool:
