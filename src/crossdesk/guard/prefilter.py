@@ -22,10 +22,24 @@ _RUNS = re.compile(r"([^\W\d_\u3400-\u9fff\uf900-\ufaff])\1+")
 _HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 # Messages the fast path cannot judge alone go straight to the exact path: a word mixing Latin
 # with Cyrillic/Greek letters (look-alikes), letters drawn as symbols, masked letters ("a**").
+_NON_LATIN_LETTERS = re.compile(r"[\u0370-\u04ff\U0001f130-\U0001f189]")
 _SUSPECT = re.compile(
-    r"[a-z][\u0370-\u03ff\u0400-\u04ff]|[\u0370-\u03ff\u0400-\u04ff][a-z]"
-    r"|[\U0001f130-\U0001f189]|\w\*|[a-z][A-Z]"
+    r"[a-z][\u0370-\u03ff\u0400-\u04ff]|[\u0370-\u03ff\u0400-\u04ff][a-z]|[\U0001f130-\U0001f189]"
 )
+_MASK = re.compile(r"\w\*")
+
+
+def _suspect(s: str) -> bool:
+    # each regex pass costs microseconds: test the rare ingredients with plain searches first
+    if "*" in s and _MASK.search(s):
+        return True
+    return (
+        not s.isascii()
+        and _NON_LATIN_LETTERS.search(s) is not None
+        and (_SUSPECT.search(s) is not None)
+    )
+
+
 _LEET_CHARS = re.escape("".join(LEET))
 _LEET_WORD = re.compile(rf"[^\W\d_][{_LEET_CHARS}]|[{_LEET_CHARS}][^\W\d_]")
 _LATIN_TOKEN = re.compile(r"[a-z]{2,8}")
@@ -116,10 +130,10 @@ class Prefilter:
         self._initials = initials
 
     def _hit(self, s: str) -> bool:
-        key = _RUNS.sub(r"\1", _GAPS.sub("", s))
-        if self._gapless.any(key):
-            return True
-        if self._spaced.any(_RUNS.sub(r"\1", " " + _GAPS.sub(" ", s) + " ")):
+        spaced = _RUNS.sub(r"\1", " " + _GAPS.sub(" ", s) + " ")
+        # runs split by a gap ("a s s h o l e") collapse like the exact path does
+        key = _RUNS.sub(r"\1", spaced.replace(" ", ""))
+        if self._gapless.any(key) or self._spaced.any(spaced):
             return True
         return _HAN.search(key) is not None and self._word_keys.any(key)
 
@@ -130,13 +144,13 @@ class Prefilter:
             s = unicodedata.normalize("NFKD", s)
             if _fix_re().search(s):
                 s = s.translate(_fix_table())
-        if _SUSPECT.search(s) or _SUSPECT.search(text):
+        if _suspect(s):
             return True
         if self._hit(s):
             return True
         if _LEET_WORD.search(s):
             leet_text = s.translate(_leet_table())
-            if _SUSPECT.search(leet_text) or self._hit(leet_text):
+            if _suspect(leet_text) or self._hit(leet_text):
                 return True
         if (self._homophones is not None or self._initials) and _HAN.search(s):
             key = _GAPS.sub("", s)
