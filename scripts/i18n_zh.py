@@ -84,6 +84,9 @@ ZH = {
     "writing to account": "，正在给账号发消息：",
     "This page plays the platform: what you send here reaches crossdesk's inbox.": "本页面模拟聊天平台：你在这里发送的内容会进入 crossdesk 收件箱。",
     "Message": "消息",
+    "words checked": "已做敏感词检查",
+    "Not sent.": "未发送。",
+    "Company policy forbids moving customers to private contacts. Rephrase and send again.": "公司规定禁止将客户引导到私人联系方式。请修改后重新发送。",
     "Write as the customer…": "以客户身份输入…",
 }
 

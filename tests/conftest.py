@@ -16,10 +16,10 @@ from urllib.parse import urlsplit
 import httpx
 import psycopg
 import pytest
+from argon2 import PasswordHasher
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
-
-from argon2 import PasswordHasher
+from tests.factories import DemoWorld, build_world
 
 from crossdesk.actions.identity import use_password_hasher
 from crossdesk.config import Settings
@@ -27,7 +27,6 @@ from crossdesk.db.migrate import upgrade
 from crossdesk.db.session import make_test_engine
 from crossdesk.services import Services, build_services
 from crossdesk.web.app import create_app
-from tests.factories import DemoWorld, build_world
 
 # Cheap argon2id parameters: the suite hashes many passwords; production keeps the defaults.
 use_password_hasher(PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1))

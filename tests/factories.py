@@ -82,9 +82,7 @@ async def build_world(services: Services) -> DemoWorld:
             name: await create_api_token(session, user, "tests", audit.SYSTEM)
             for name, user in users.items()
         }
-    return DemoWorld(
-        workspace.id, users, tokens, team_a.id, team_b.id, accounts[0], accounts[1]
-    )
+    return DemoWorld(workspace.id, users, tokens, team_a.id, team_b.id, accounts[0], accounts[1])
 
 
 def inbound(text: str, *, sender: str = "cust-1", message_id: str | None = None) -> InboundEvent:
@@ -106,8 +104,6 @@ async def receive(services: Services, account: ChannelAccount, *events: InboundE
 
 def bearer(token: str) -> dict[str, str]:
     return {"Authorization": f"Bearer {token}"}
-
-
 
 
 def asgi_client(app: object) -> httpx.AsyncClient:

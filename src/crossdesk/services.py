@@ -10,8 +10,14 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from crossdesk.config import Settings
 from crossdesk.db.session import make_engine, make_read_sessionmaker, make_sessionmaker
 from crossdesk.events import EventBus, make_bus
+from crossdesk.guard import Guard, starter_packs
 from crossdesk.masking import MaskingEngine
-from crossdesk.pipeline.engines import MaskingAdapter, RouterTranslator, language_detector
+from crossdesk.pipeline.engines import (
+    GuardAdapter,
+    MaskingAdapter,
+    RouterTranslator,
+    language_detector,
+)
 from crossdesk.pipeline.factory import Pipelines, build_pipelines
 from crossdesk.translation import LanguageDetector, TranslationConfig, build_router, config_from_env
 from crossdesk.vault import Envelope, derive_master_key
@@ -41,9 +47,11 @@ def build_services(
     *,
     engine: AsyncEngine | None = None,
     translation: TranslationConfig | None = None,
+    guard: Guard | None = None,
 ) -> Services:
     """Build everything once. ``translation`` defaults to CROSSDESK_TRANSLATION__* (none
-    configured: messages are honestly left untranslated)."""
+    configured: messages are honestly left untranslated); ``guard`` defaults to the
+    starter word lists (workspace-managed lists come with the word-list admin)."""
     engine = engine or make_engine(settings.resolved_database_url)
     secret = settings.resolved_secret_key()
     http = httpx.AsyncClient(timeout=httpx.Timeout(30.0, connect=5.0))
@@ -52,6 +60,7 @@ def build_services(
     router = build_router(translation, http, detector=detector)
     pipelines = build_pipelines(
         detector=language_detector(detector),
+        guard=GuardAdapter(guard or Guard(starter_packs())),
         masker=MaskingAdapter(MaskingEngine()),
         translator=RouterTranslator(router),
     )

@@ -7,10 +7,10 @@ import httpx
 import pytest
 from fastapi import FastAPI
 from sqlalchemy import func, select
+from tests.factories import PASSWORD, DemoWorld, bearer, inbound, receive
 
 from crossdesk.db.models import AuditEvent, Message, Outbox
 from crossdesk.services import Services
-from tests.factories import PASSWORD, DemoWorld, bearer, inbound, receive
 
 
 async def _conversation_id(client: httpx.AsyncClient, token: str, view: str = "all") -> str:
@@ -37,7 +37,9 @@ async def test_inbox_views_follow_roles(
     assert await ids(tokens["agent_a"], "unassigned") == 1  # its team's queue
     assert await ids(tokens["agent_b"], "unassigned") == 1
     assert await ids(tokens["agent_a"], "mine") == 0
-    forbidden = await client.get("/api/v1/conversations?view=all", headers=bearer(tokens["agent_a"]))
+    forbidden = await client.get(
+        "/api/v1/conversations?view=all", headers=bearer(tokens["agent_a"])
+    )
     assert forbidden.status_code == 403
     assert forbidden.json()["error"]["code"] == "permission_denied"
 
@@ -265,7 +267,10 @@ def test_every_route_declares_its_permission(app: FastAPI) -> None:
     undeclared = []
     for route in app.routes:
         path = getattr(route, "path", "")
-        if path.startswith(("/static", "/api/docs", "/api/openapi")) or path == "/docs/oauth2-redirect":
+        if (
+            path.startswith(("/static", "/api/docs", "/api/openapi"))
+            or path == "/docs/oauth2-redirect"
+        ):
             continue
         if not hasattr(route, "dependant"):
             continue
@@ -293,7 +298,9 @@ async def test_assign_resolve_reopen_by_supervisor(
         headers=bearer(token),
     )
     assert outsider.status_code == 400  # not in the conversation's team
-    mine = await client.get("/api/v1/conversations?view=mine", headers=bearer(app_world.tokens["agent_a"]))
+    mine = await client.get(
+        "/api/v1/conversations?view=mine", headers=bearer(app_world.tokens["agent_a"])
+    )
     assert [c["id"] for c in mine.json()] == [conversation_id]
     resolved = await client.post(
         f"/api/v1/conversations/{conversation_id}/status",
@@ -316,9 +323,13 @@ async def test_agent_can_pick_up_but_not_reassign(
     token = app_world.tokens["agent_a"]
     conversation_id = await _conversation_id(client, token, "unassigned")
     url = f"/api/v1/conversations/{conversation_id}/assign"
-    picked = await client.post(url, json={"assignee_id": app_world.users["agent_a"].id}, headers=bearer(token))
+    picked = await client.post(
+        url, json={"assignee_id": app_world.users["agent_a"].id}, headers=bearer(token)
+    )
     assert picked.status_code == 200
-    handoff = await client.post(url, json={"assignee_id": app_world.users["supervisor"].id}, headers=bearer(token))
+    handoff = await client.post(
+        url, json={"assignee_id": app_world.users["supervisor"].id}, headers=bearer(token)
+    )
     assert handoff.status_code == 403
 
 
@@ -326,9 +337,9 @@ async def test_sse_stream_delivers_visible_events_only(
     app: FastAPI, sqlite_services: Services, app_world: DemoWorld
 ) -> None:
     """Subscribe as agent A, then store messages for team A and team B."""
+    from crossdesk.actions.identity import principal_for
     from crossdesk.events import Event
     from crossdesk.web.sse import format_sse, visible_to
-    from crossdesk.actions.identity import principal_for
 
     async with sqlite_services.sessionmaker() as session:
         agent_a = await principal_for(session, app_world.users["agent_a"])

@@ -6,6 +6,7 @@ from datetime import timedelta
 import httpx
 from fastapi import FastAPI
 from sqlalchemy import select, update
+from tests.factories import DemoWorld, inbound, receive
 
 from crossdesk.actions.accounts import account_context, create_account
 from crossdesk.actions.identity import principal_for
@@ -13,13 +14,19 @@ from crossdesk.actions.send_reply import send_reply
 from crossdesk.channels.base import AccountContext
 from crossdesk.channels.registry import get_adapter
 from crossdesk.db.base import utcnow
-from crossdesk.db.models import Conversation, Message, Outbox, SandboxMessage
+from crossdesk.db.models import (
+    ChannelAccount,
+    Contact,
+    Conversation,
+    Message,
+    Outbox,
+    SandboxMessage,
+)
 from crossdesk.db.session import transaction
 from crossdesk.domain import ChannelKind, OutboundMessage
 from crossdesk.risk import audit
 from crossdesk.services import Services
 from crossdesk.workers.delivery import DeliveryWorker
-from tests.factories import DemoWorld, inbound, receive
 
 
 async def _reply(services: Services, world: DemoWorld, text: str) -> str:
@@ -31,7 +38,12 @@ async def _reply(services: Services, world: DemoWorld, text: str) -> str:
             )
         ).one()
         result = await send_reply(
-            services, session, supervisor, conversation, text, idempotency_key=None,
+            services,
+            session,
+            supervisor,
+            conversation,
+            text,
+            idempotency_key=None,
             actor=audit.Actor(supervisor.user_id),
         )
         return result.message.id
@@ -92,7 +104,8 @@ async def test_retries_honour_retry_after_then_succeed(
     message_id = await _reply(sqlite_services, app_world, "respuesta")
     platform = FlakyPlatform()
     worker = DeliveryWorker(
-        sqlite_services, lambda _a: httpx.AsyncClient(transport=httpx.MockTransport(platform.handler))
+        sqlite_services,
+        lambda _a: httpx.AsyncClient(transport=httpx.MockTransport(platform.handler)),
     )
     started = utcnow()
     await worker.run_once()
@@ -120,7 +133,9 @@ async def test_permanent_rejection_fails_the_message_with_a_reason(
     worker = DeliveryWorker(
         sqlite_services,
         lambda _a: httpx.AsyncClient(
-            transport=httpx.MockTransport(lambda r: httpx.Response(404, json={"error": "no contact"}))
+            transport=httpx.MockTransport(
+                lambda r: httpx.Response(404, json={"error": "no contact"})
+            )
         ),
     )
     await worker.run_once()
@@ -159,29 +174,30 @@ async def test_messages_leave_in_order_within_a_conversation(
 
 
 async def _crash_after_platform_accepted(
-    services: Services, worker: DeliveryWorker, client_factory: Callable[[AccountContext], httpx.AsyncClient]
+    services: Services,
+    worker: DeliveryWorker,
+    client_factory: Callable[[AccountContext], httpx.AsyncClient],
 ) -> None:
     """Claim the row and let the platform accept the message, then 'die' before committing."""
     claimed = await worker._claim(10)
     assert len(claimed) == 1
-    async with services.read_sessionmaker() as session:  # no write lock while sending
+    async with services.read_sessionmaker() as session:
         row = await session.get(Outbox, claimed[0])
         assert row is not None
         message = await session.get(Message, row.message_id)
         conversation = await session.get(Conversation, row.conversation_id)
-        from crossdesk.db.models import ChannelAccount, Contact
-
         account = await session.get(ChannelAccount, row.account_id)
         assert message and conversation and account
         contact = await session.get(Contact, conversation.contact_id)
         assert contact
         context = await account_context(services, session, account)
-        async with client_factory(context) as client:
-            await get_adapter(ChannelKind(account.kind)).send(
-                client,
-                context,
-                OutboundMessage(message.id, contact.platform_user_id, "hola", row.idempotency_key),
-            )
+    # The session is closed: like the worker, hold no connection while the platform works.
+    async with client_factory(context) as client:
+        await get_adapter(ChannelKind(account.kind)).send(
+            client,
+            context,
+            OutboundMessage(message.id, contact.platform_user_id, "hola", row.idempotency_key),
+        )
     async with transaction(services.sessionmaker) as session:  # the lease runs out
         await session.execute(update(Outbox).values(lease_until=utcnow() - timedelta(seconds=1)))
 
@@ -238,10 +254,17 @@ async def test_crash_after_acceptance_is_unknown_where_the_platform_does_not_ded
     async with sqlite_services.sessionmaker() as session:
         supervisor = await principal_for(session, app_world.users["supervisor"])
         conversation = (
-            await session.scalars(select(Conversation).where(Conversation.account_id == telegram.id))
+            await session.scalars(
+                select(Conversation).where(Conversation.account_id == telegram.id)
+            )
         ).one()
         sent = await send_reply(
-            sqlite_services, session, supervisor, conversation, "hola", idempotency_key=None,
+            sqlite_services,
+            session,
+            supervisor,
+            conversation,
+            "hola",
+            idempotency_key=None,
             actor=audit.Actor(supervisor.user_id),
         )
     worker = DeliveryWorker(sqlite_services, factory)

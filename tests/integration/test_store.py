@@ -5,6 +5,7 @@ from datetime import UTC, datetime
 
 import pytest
 from sqlalchemy import func, select, update
+from tests.factories import DemoWorld, inbound, receive
 
 from crossdesk.actions.identity import principal_for
 from crossdesk.actions.receive_message import receive_events
@@ -15,7 +16,6 @@ from crossdesk.domain import MessageStatus, StatusEvent
 from crossdesk.errors import IdempotencyMismatch
 from crossdesk.risk import audit
 from crossdesk.services import Services
-from tests.factories import DemoWorld, inbound, receive
 
 
 async def _count(services: Services, model: type, *where: object) -> int:
@@ -78,11 +78,17 @@ async def test_status_only_moves_forward(services: Services, world: DemoWorld) -
         supervisor = await principal_for(session, world.users["supervisor"])
         conversation = (await session.scalars(select(Conversation))).one()
         sent = await send_reply(
-            services, session, supervisor, conversation, "hi", idempotency_key=None,
+            services,
+            session,
+            supervisor,
+            conversation,
+            "hi",
+            idempotency_key=None,
             actor=audit.Actor(supervisor.user_id),
         )
         await session.execute(
-            update(Message).where(Message.id == sent.message.id)
+            update(Message)
+            .where(Message.id == sent.message.id)
             .values(platform_message_id="out-1", status="sent")
         )
         await commit(session)
@@ -104,19 +110,34 @@ async def test_idempotent_send_makes_one_message(services: Services, world: Demo
         agent = await principal_for(session, world.users["supervisor"])
         conversation = (await session.scalars(select(Conversation))).one()
         first = await send_reply(
-            services, session, agent, conversation, "你好", idempotency_key="k1",
+            services,
+            session,
+            agent,
+            conversation,
+            "你好",
+            idempotency_key="k1",
             actor=audit.Actor(agent.user_id),
         )
     async with services.sessionmaker() as session:
         conversation = (await session.scalars(select(Conversation))).one()
         second = await send_reply(
-            services, session, agent, conversation, "你好", idempotency_key="k1",
+            services,
+            session,
+            agent,
+            conversation,
+            "你好",
+            idempotency_key="k1",
             actor=audit.Actor(agent.user_id),
         )
         assert second.replayed and second.message.id == first.message.id
         with pytest.raises(IdempotencyMismatch):
             await send_reply(
-                services, session, agent, conversation, "another text", idempotency_key="k1",
+                services,
+                session,
+                agent,
+                conversation,
+                "another text",
+                idempotency_key="k1",
                 actor=audit.Actor(agent.user_id),
             )
     assert await _count(services, Message, Message.direction == "outbound") == 1
@@ -127,9 +148,7 @@ async def test_audit_chain_verifies_and_detects_tampering(
     services: Services, world: DemoWorld
 ) -> None:
     async with services.sessionmaker() as session:
-        events = list(
-            (await session.scalars(select(AuditEvent).order_by(AuditEvent.seq))).all()
-        )
+        events = list((await session.scalars(select(AuditEvent).order_by(AuditEvent.seq))).all())
         workspace = await session.get(Workspace, world.workspace_id)
         assert workspace is not None
         head_seq, head_hash = workspace.audit_seq, workspace.audit_head
@@ -141,9 +160,7 @@ async def test_audit_chain_verifies_and_detects_tampering(
         assert problem is not None and problem.seq == 3 and "edited" in problem.reason
 
         await session.rollback()
-        events = list(
-            (await session.scalars(select(AuditEvent).order_by(AuditEvent.seq))).all()
-        )
+        events = list((await session.scalars(select(AuditEvent).order_by(AuditEvent.seq))).all())
         problem = audit.verify_chain(events[:-1], head_seq, head_hash)
         assert problem is not None and "deleted" in problem.reason
         problem = audit.verify_chain([events[1], events[0], *events[2:]], head_seq, head_hash)

@@ -1,20 +1,32 @@
 """Helpers that schedule realtime events on commit."""
 
-from typing import Any
+from typing import Any, Protocol
 
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from crossdesk.db.models import Conversation
 from crossdesk.db.session import on_commit
 from crossdesk.events import Event
 from crossdesk.services import Services
+
+
+class ConversationScope(Protocol):
+    """What an event needs to know of its conversation to be filtered per viewer."""
+
+    @property
+    def id(self) -> str: ...
+    @property
+    def workspace_id(self) -> str: ...
+    @property
+    def team_id(self) -> str | None: ...
+    @property
+    def assignee_id(self) -> str | None: ...
 
 
 def publish_on_commit(
     services: Services,
     session: AsyncSession,
     event_type: str,
-    conversation: Conversation,
+    conversation: ConversationScope,
     data: dict[str, Any] | None = None,
 ) -> None:
     event = Event(

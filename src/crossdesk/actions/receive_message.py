@@ -8,7 +8,7 @@ writes everything in the caller's transaction.
 import logging
 from dataclasses import dataclass
 
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crossdesk.actions.publish import publish_on_commit
@@ -120,30 +120,36 @@ async def receive_events(
     )
 
 
-async def _already_stored(session: AsyncSession, account: ChannelAccount, platform_id: str) -> bool:
-    found = await session.scalar(
-        select(Message.id).where(
-            Message.account_id == account.id, Message.platform_message_id == platform_id
-        )
+# Statements built once: on this hot path, building a SELECT costs more than running it.
+_ALREADY_STORED = select(Message.id).where(
+    Message.account_id == bindparam("account_id"),
+    Message.platform_message_id == bindparam("platform_id"),
+)
+_LANGUAGES = (
+    select(Contact.language, User.language)
+    .select_from(Contact)
+    .outerjoin(Conversation, Conversation.contact_id == Contact.id)
+    .outerjoin(User, User.id == Conversation.assignee_id)
+    .where(
+        Contact.account_id == bindparam("account_id"),
+        Contact.platform_user_id == bindparam("sender_id"),
     )
-    return found is not None
+    .order_by(Conversation.created_at.desc())
+    .limit(1)
+)
+
+
+async def _already_stored(session: AsyncSession, account: ChannelAccount, platform_id: str) -> bool:
+    params = {"account_id": account.id, "platform_id": platform_id}
+    return await session.scalar(_ALREADY_STORED, params) is not None
 
 
 async def _languages(
     session: AsyncSession, account: ChannelAccount, event: InboundEvent
 ) -> tuple[str | None, str | None]:
     """The contact's known language and the language of whoever works the conversation."""
-    row = (
-        await session.execute(
-            select(Contact.language, User.language)
-            .select_from(Contact)
-            .outerjoin(Conversation, Conversation.contact_id == Contact.id)
-            .outerjoin(User, User.id == Conversation.assignee_id)
-            .where(Contact.account_id == account.id, Contact.platform_user_id == event.sender_id)
-            .order_by(Conversation.created_at.desc())
-            .limit(1)
-        )
-    ).first()
+    params = {"account_id": account.id, "sender_id": event.sender_id}
+    row = (await session.execute(_LANGUAGES, params)).first()
     if row is None:
         return None, None
     return row[0], row[1]
@@ -152,11 +158,13 @@ async def _languages(
 async def _store_message(
     services: Services, session: AsyncSession, account: ChannelAccount, item: PreparedMessage
 ) -> bool:
+    """Core statements only, built once: this runs for every inbound message."""
     event, draft = item.event, item.draft
-    contact = await _contact_for(session, account, event)
-    conversation = await _conversation_for(session, account, contact)
+    contact_id, contact_language = await _contact_for(session, account, event)
+    conversation = await _conversation_for(session, account, contact_id)
     direction = draft.direction
     message_id = new_id()
+    now = utcnow()
     inserted = await insert_ignore(
         session,
         Message,
@@ -166,14 +174,14 @@ async def _store_message(
             "conversation_id": conversation.id,
             "account_id": account.id,
             "direction": direction.value,
-            "sender_label": "phone app"
-            if event.echo
-            else (event.sender_name or contact.display_name),
+            "sender_user_id": None,
+            "sender_label": "phone app" if event.echo else (event.sender_name or event.sender_id),
             "body_masked": draft.visible_text,
             "body_raw_enc": services.envelope.seal(
                 event.text.encode(),
                 associated_data(account.workspace_id, message_id, "message.body"),
             ),
+            "outgoing_enc": None,
             "language": draft.language,
             "language_status": draft.language_status.value,
             "translation": draft.translation,
@@ -188,9 +196,12 @@ async def _store_message(
             "stage_notes": draft.notes,
             "status": (MessageStatus.SENT if event.echo else MessageStatus.RECEIVED).value,
             "platform_message_id": event.platform_message_id,
+            "error": None,
             "echo": event.echo,
+            "deleted_by_platform": False,
             "sent_at": event.sent_at,
-            "created_at": utcnow(),
+            "status_at": None,
+            "created_at": now,
         },
     )
     if not inserted:
@@ -208,29 +219,57 @@ async def _store_message(
                 url=attachment.url,
             )
         )
-    if direction is Direction.INBOUND and draft.language and contact.language != draft.language:
-        contact.language = draft.language  # sticky: the customer's language follows them
-    now = utcnow()
-    conversation.last_message_at = now
-    conversation.last_message_preview = (draft.translation or draft.visible_text)[:PREVIEW_LENGTH]
-    if direction is Direction.INBOUND:
-        conversation.last_inbound_at = now
-        conversation.unread_count += 1
-        if conversation.status != ConversationStatus.OPEN.value:
-            conversation.status = ConversationStatus.OPEN.value  # a customer reopens it
+    inbound = direction is Direction.INBOUND
+    if inbound and draft.language and contact_language != draft.language:
+        # Sticky: the customer's language follows them to their next message.
+        await session.execute(
+            _SET_CONTACT_LANGUAGE, {"b_id": contact_id, "b_language": draft.language}
+        )
+    preview = (draft.translation or draft.visible_text)[:PREVIEW_LENGTH]
+    await (await session.connection()).execute(
+        _TOUCH_INBOUND if inbound else _TOUCH_OUTBOUND,
+        {"b_id": conversation.id, "b_now": now, "b_preview": preview},
+    )
     publish_on_commit(
         services,
         session,
         "message.created",
         conversation,
-        {"message_id": message_id, "direction": direction.value},
+        {
+            "message_id": message_id,
+            "direction": direction.value,
+            "platform_message_id": event.platform_message_id,
+        },
     )
     return True
 
 
+_SET_CONTACT_LANGUAGE = (
+    update(Contact).where(Contact.id == bindparam("b_id")).values(language=bindparam("b_language"))
+)
+_TOUCH_INBOUND = (
+    update(Conversation)
+    .where(Conversation.id == bindparam("b_id"))
+    .values(
+        last_message_at=bindparam("b_now"),
+        last_inbound_at=bindparam("b_now"),
+        last_message_preview=bindparam("b_preview"),
+        unread_count=Conversation.unread_count + 1,
+        status=ConversationStatus.OPEN.value,  # a customer's message reopens it
+    )
+)
+_TOUCH_OUTBOUND = (
+    update(Conversation)
+    .where(Conversation.id == bindparam("b_id"))
+    .values(last_message_at=bindparam("b_now"), last_message_preview=bindparam("b_preview"))
+)
+_CONTACT_UPSERT_COLUMNS = ("id", "language")
+
+
 async def _contact_for(
     session: AsyncSession, account: ChannelAccount, event: InboundEvent
-) -> Contact:
+) -> tuple[str, str | None]:
+    """The contact's id and known language, creating the contact on first contact."""
     values = {
         "id": new_id(),
         "workspace_id": account.workspace_id,
@@ -238,40 +277,65 @@ async def _contact_for(
         "platform_user_id": event.sender_id,
         "display_name": (event.sender_name or event.sender_id)[:200],
         "language": event.language_hint,
+        "country": None,
         "created_at": utcnow(),
     }
     await insert_ignore(session, Contact, values)
-    contact = await session.scalar(
-        select(Contact).where(
-            Contact.account_id == account.id, Contact.platform_user_id == event.sender_id
-        )
+    row = (
+        await session.execute(_CONTACT_ID, {"account_id": account.id, "sender_id": event.sender_id})
+    ).one()  # inserted above or by a concurrent delivery
+    return row[0], row[1]
+
+
+_CONTACT_ID = select(Contact.id, Contact.language).where(
+    Contact.account_id == bindparam("account_id"),
+    Contact.platform_user_id == bindparam("sender_id"),
+)
+
+
+@dataclass(frozen=True, slots=True)
+class _ConversationRef:
+    """Enough of a conversation to scope its realtime events."""
+
+    id: str
+    workspace_id: str
+    team_id: str | None
+    assignee_id: str | None
+
+
+_LATEST_CONVERSATION_REF = (
+    select(
+        Conversation.id, Conversation.workspace_id, Conversation.team_id, Conversation.assignee_id
     )
-    assert contact is not None  # inserted above or by a concurrent delivery
-    return contact
+    .where(
+        Conversation.account_id == bindparam("account_id"),
+        Conversation.contact_id == bindparam("contact_id"),
+    )
+    .order_by(Conversation.created_at.desc())
+    .limit(1)
+)
 
 
 async def _conversation_for(
-    session: AsyncSession, account: ChannelAccount, contact: Contact
-) -> Conversation:
+    session: AsyncSession, account: ChannelAccount, contact_id: str
+) -> _ConversationRef:
     """The contact's latest conversation on this account, or a new one in the account's team."""
-    conversation = await session.scalar(
-        select(Conversation)
-        .where(Conversation.account_id == account.id, Conversation.contact_id == contact.id)
-        .order_by(Conversation.created_at.desc())
-        .limit(1)
+    params = {"account_id": account.id, "contact_id": contact_id}
+    row = (await (await session.connection()).execute(_LATEST_CONVERSATION_REF, params)).first()
+    if row is not None:
+        return _ConversationRef(row[0], row[1], row[2], row[3])
+    conversation = Conversation(
+        id=new_id(),
+        workspace_id=account.workspace_id,
+        account_id=account.id,
+        contact_id=contact_id,
+        team_id=account.team_id,
+        status=ConversationStatus.OPEN.value,
+        created_at=utcnow(),
     )
-    if conversation is None:
-        conversation = Conversation(
-            workspace_id=account.workspace_id,
-            account_id=account.id,
-            contact_id=contact.id,
-            team_id=account.team_id,
-            status=ConversationStatus.OPEN.value,
-            created_at=utcnow(),
-        )
-        session.add(conversation)
-        await session.flush()
-    return conversation
+    session.add(conversation)
+    await session.flush()
+    return _ConversationRef(conversation.id, account.workspace_id, account.team_id, None)
 
 
 async def _apply_status(

@@ -62,6 +62,9 @@ async def send_reply(
 
     contact = await session.get(Contact, conversation.contact_id)
     assert contact is not None
+    # End the read transaction: engines (translation may call a remote service) must not
+    # run while this unit of work holds the database connection or a lock.
+    await session.commit()
     draft = Draft(
         workspace_id=principal.workspace_id,
         direction=Direction.OUTBOUND,

@@ -10,6 +10,7 @@ from rich.console import Console
 from rich.table import Table
 
 from crossdesk.cli import channels as channels_cli
+from crossdesk.cli import guard as guard_cli
 from crossdesk.cli import lang as lang_cli
 from crossdesk.cli import mask as mask_cli
 from crossdesk.cli.translate import translate_command
@@ -28,6 +29,7 @@ app.add_typer(db_app, name="db")
 app.add_typer(user_app, name="user")
 app.add_typer(workspace_app, name="workspace")
 app.add_typer(channels_cli.app, name="channels")
+app.add_typer(guard_cli.app, name="guard")
 app.add_typer(lang_cli.app, name="lang")
 app.add_typer(mask_cli.app, name="mask")
 app.command("translate")(translate_command)

@@ -5,35 +5,64 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from sqlalchemy import event
+from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import (
     AsyncEngine,
     AsyncSession,
     async_sessionmaker,
     create_async_engine,
 )
-from sqlalchemy.pool import NullPool
+from sqlalchemy.pool import AsyncAdaptedQueuePool, NullPool
+
+from crossdesk.db.sqlite_inline import inline_connector
 
 OnCommit = Callable[[], Awaitable[None]]
 READ_ONLY_OPTION = "crossdesk_read_only"
 _ON_COMMIT_KEY = "crossdesk_on_commit"
 
 
+SQLITE_LOCK_TIMEOUT = 10.0
+
+
 def make_engine(url: str, *, echo: bool = False) -> AsyncEngine:
-    """Create an engine. SQLite gets WAL, a busy timeout and write-locking transactions."""
+    """Create an engine.
+
+    SQLite (the embedded default) gets ONE connection driven inline on the event loop
+    (see crossdesk.db.sqlite_inline), WAL and write-locking transactions. Units of work
+    wait for that connection asynchronously; they must not hold a session across slow
+    awaits. PostgreSQL gets an ordinary pool.
+    """
     if url.startswith("sqlite"):
-        engine = create_async_engine(url, echo=echo, connect_args={"timeout": 30})
+        engine = create_async_engine(
+            url,
+            echo=echo,
+            async_creator=inline_connector(_sqlite_path(url), SQLITE_LOCK_TIMEOUT),
+            poolclass=AsyncAdaptedQueuePool,
+            pool_size=1,
+            max_overflow=0,
+            pool_timeout=30,
+        )
         _configure_sqlite(engine)
         return engine
     return create_async_engine(url, echo=echo, pool_size=10, max_overflow=20, pool_pre_ping=True)
 
 
 def make_test_engine(url: str) -> AsyncEngine:
-    """An engine without pooling, for tests that create and drop schemas."""
+    """An engine without pooling, for migrations and schema set-up."""
     if url.startswith("sqlite"):
-        engine = create_async_engine(url, poolclass=NullPool, connect_args={"timeout": 30})
+        engine = create_async_engine(
+            url,
+            poolclass=NullPool,
+            async_creator=inline_connector(_sqlite_path(url), SQLITE_LOCK_TIMEOUT),
+        )
         _configure_sqlite(engine)
         return engine
     return create_async_engine(url, poolclass=NullPool)
+
+
+def _sqlite_path(url: str) -> str:
+    database = make_url(url).database
+    return database or ":memory:"
 
 
 def _configure_sqlite(engine: AsyncEngine) -> None:

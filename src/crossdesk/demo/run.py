@@ -1,6 +1,7 @@
 """`crossdesk demo`: migrate, seed (or reuse), print the logins, serve with the simulator."""
 
 import asyncio
+import os
 from functools import partial
 
 import uvicorn
@@ -11,9 +12,11 @@ from rich.table import Table
 from crossdesk.channels.sandbox.protocol import derived_credential
 from crossdesk.config import Settings
 from crossdesk.db.migrate import upgrade
+from crossdesk.demo.apertium import ApertiumSidecar
 from crossdesk.demo.seed import ACCOUNTS, DEMO_PASSWORD, LOGINS, seed_demo
 from crossdesk.demo.simulator import CUSTOMERS, run_simulator
 from crossdesk.services import build_services
+from crossdesk.translation import TranslationConfig
 from crossdesk.web.app import create_app
 
 
@@ -32,21 +35,42 @@ async def prepare_demo(settings: Settings) -> str:
         await services.close()
 
 
+def _translation(console: Console, sidecar: ApertiumSidecar) -> TranslationConfig | None:
+    """Engines from CROSSDESK_TRANSLATION__* if set, else Apertium when installed."""
+    if os.environ.get("CROSSDESK_TRANSLATION__ENGINES"):
+        console.print("Translation: engines from CROSSDESK_TRANSLATION__ENGINES")
+        return None
+    if sidecar.start():
+        console.print(f"Translation: Apertium (offline) at {sidecar.base_url}")
+        return sidecar.translation_config()
+    console.print(
+        "[yellow]Translation: no engine. Messages are shown untranslated and say so. "
+        "Run scripts/apertium-setup (Debian, root) for offline Apertium, or configure "
+        "an engine: see docs/translation.md.[/yellow]"
+    )
+    return None
+
+
 def run_demo(settings: Settings, host: str, port: int, console: Console) -> None:
     asyncio.run(prepare_demo(settings))
-    base = f"http://{host}:{port}"
-    table = Table("login", "password", "role", "name", title="crossdesk demo: Demo Shop")
-    for login in LOGINS:
-        table.add_row(login.email, DEMO_PASSWORD, login.role, login.name)
-    console.print(table)
-    console.print(f"Open [bold]{base}/login[/bold]")
-    console.print("Play a customer on the sandbox messenger:")
-    for customer in CUSTOMERS:
-        console.print(f"  {base}/sandbox/{customer.account}/{customer.contact_id}")
-    console.print(f"Accounts: {', '.join(name for _, name, _ in ACCOUNTS)}")
-    console.print(f"Data directory: {settings.data_dir.resolve()}")
-    app = create_app(settings, background=[_simulate])
-    uvicorn.run(app, host=host, port=port, log_level="info")
+    sidecar = ApertiumSidecar()
+    try:
+        services = build_services(settings, translation=_translation(console, sidecar))
+        base = f"http://{host}:{port}"
+        table = Table("login", "password", "role", "name", title="crossdesk demo: Demo Shop")
+        for login in LOGINS:
+            table.add_row(login.email, DEMO_PASSWORD, login.role, login.name)
+        console.print(table)
+        console.print(f"Open [bold]{base}/login[/bold]")
+        console.print("Play a customer on the sandbox messenger:")
+        for customer in CUSTOMERS:
+            console.print(f"  {base}/sandbox/{customer.account}/{customer.contact_id}")
+        console.print(f"Accounts: {', '.join(name for _, name, _ in ACCOUNTS)}")
+        console.print(f"Data directory: {settings.data_dir.resolve()}")
+        app = create_app(settings, services=services, background=[_simulate])
+        uvicorn.run(app, host=host, port=port, log_level="info")
+    finally:
+        sidecar.stop()
 
 
 async def _simulate(app: FastAPI) -> None:

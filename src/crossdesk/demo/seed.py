@@ -59,7 +59,9 @@ async def seed_demo(
         )
         if existing is not None:
             return existing
-        workspace = await create_workspace(session, DEMO_WORKSPACE, default_language="zh-Hans")
+        # English is the reading language Apertium reaches offline from es/pt/fr/it;
+        # agents who read Chinese see "no engine for es→zh-Hans" until one is configured.
+        workspace = await create_workspace(session, DEMO_WORKSPACE, default_language="en")
         users = {}
         for login in LOGINS:
             users[login.email] = await create_user(

@@ -4,7 +4,10 @@ The stages depend on small protocols; this module is the one place that knows bo
 the engines' APIs and the stages' needs.
 """
 
+from typing import Any
 
+from crossdesk.domain import Direction
+from crossdesk.guard import Guard
 from crossdesk.masking import MaskingEngine
 from crossdesk.pipeline.stages.language import Detector
 from crossdesk.pipeline.stages.mask import MaskResult
@@ -81,3 +84,28 @@ class RouterTranslator:
             else None
         )
         return TranslationOutcome(result.text, result.engine, note)
+
+
+class GuardAdapter:
+    """The sensitive-word guard behind the guard stages; findings keep original offsets."""
+
+    def __init__(self, guard: Guard) -> None:
+        self._guard = guard
+
+    def findings(self, text: str, direction: Direction) -> list[dict[str, Any]]:
+        result = self._guard.scan(text, direction=direction.value)
+        return [
+            {
+                "term": hit.term,
+                "list": hit.lexicon,
+                "category": hit.category,
+                "action": hit.action.value,
+                "severity": hit.severity,
+                "start": hit.start,
+                "end": hit.end,
+                "matched": hit.matched,
+                "via": hit.via,
+                "version": hit.version,
+            }
+            for hit in result.hits
+        ]

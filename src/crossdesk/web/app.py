@@ -14,6 +14,7 @@ from fastapi.staticfiles import StaticFiles
 from crossdesk.channels.base import AccountContext
 from crossdesk.channels.sandbox.platform import SandboxPlatform
 from crossdesk.config import Settings
+from crossdesk.guard import warm_up
 from crossdesk.services import Services, build_services
 from crossdesk.web import metrics, sandbox, sse, webhooks
 from crossdesk.web.api.v1 import conversations, me
@@ -47,6 +48,8 @@ def create_app(
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         tasks: list[asyncio.Task[None]] = []
+        # Load the guard's tables and jieba now, off the loop, not on the first message.
+        tasks.append(asyncio.create_task(asyncio.to_thread(warm_up)))
         if settings.run_workers:
             tasks.append(asyncio.create_task(app.state.delivery.run_forever()))
         for task in background or []:

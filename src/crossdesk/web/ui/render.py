@@ -1,5 +1,6 @@
 """Template rendering with the caller's language and CSRF token."""
 
+import re
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -7,6 +8,7 @@ from typing import Any
 from fastapi import Request
 from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
+from markupsafe import Markup, escape
 
 from crossdesk.web.i18n import UI_LANGUAGES, gettext_for, ui_language
 
@@ -43,8 +45,26 @@ def _clock(value: datetime | None) -> str:
     return value.strftime("%H:%M") if value else ""
 
 
+def _highlight(text: str, findings: list[dict[str, Any]] | None) -> Markup:
+    """Escape ``text`` and wrap every flagged word in <mark>. Works on the displayed
+    (masked) text by the matched spelling, since masking may shift offsets."""
+    words = sorted({str(f.get("matched", "")) for f in findings or [] if f.get("matched")}, key=len)
+    if not words:
+        return escape(text)
+    pattern = re.compile("|".join(re.escape(w) for w in reversed(words)))
+    out: list[str] = []
+    cursor = 0
+    for match in pattern.finditer(text):
+        out.append(str(escape(text[cursor : match.start()])))
+        out.append(f'<mark class="flag">{escape(match.group(0))}</mark>')
+        cursor = match.end()
+    out.append(str(escape(text[cursor:])))
+    return Markup("".join(out))  # noqa: S704  # every piece above is escaped
+
+
 TEMPLATES.env.filters["ago"] = _ago
 TEMPLATES.env.filters["clock"] = _clock
+TEMPLATES.env.filters["highlight"] = _highlight
 
 
 def render(

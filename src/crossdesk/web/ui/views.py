@@ -198,7 +198,8 @@ async def reply(
         )
     except (BlockedByPolicy, InvalidInput) as exc:
         context = await _conversation_context(session, principal, conversation)
-        context.update({"composer_error": exc.message, "draft": text})
+        findings = exc.fields.get("findings", []) if isinstance(exc, BlockedByPolicy) else []
+        context.update({"composer_error": exc.message, "draft": text, "blocked_findings": findings})
         return render(request, "_conversation.html", context, status_code=422)
     context = await _conversation_context(session, principal, conversation)
     return render(request, "_conversation.html", context)
