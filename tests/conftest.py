@@ -155,3 +155,12 @@ async def client(app: object) -> AsyncIterator[httpx.AsyncClient]:
     transport = httpx.ASGITransport(app=app)  # type: ignore[arg-type]
     async with httpx.AsyncClient(transport=transport, base_url="http://testserver") as c:
         yield c
+
+
+@pytest.fixture
+async def redis_services(
+    tmp_path: Path, sqlite_url: str, redis_url: str
+) -> AsyncIterator[Services]:
+    built = build_services(make_settings(tmp_path, sqlite_url, redis_url=redis_url))
+    yield built
+    await built.close()
