@@ -141,3 +141,35 @@ async def test_login_live_message_reply_reaches_the_customer(
     await expect(agent.locator("#reopen")).to_be_visible()
     await agent.click("#reopen")
     await expect(agent.locator("#resolve")).to_be_visible()
+
+
+async def test_masked_phone_revealed_with_reason_and_blocked_reply(
+    live_server: tuple[str, DemoWorld], browser: Browser
+) -> None:
+    base, world = live_server
+    customer = await browser.new_page()
+    await customer.goto(f"{base}/sandbox/{world.account_a.external_id}/pedro?name=Pedro")
+    await customer.fill("#customer-text", "Mi teléfono es +34 612 345 678, llámame")
+    await customer.press("#customer-text", "Enter")
+
+    agent = await browser.new_page()
+    await _log_in(agent, base, world.users["supervisor"].email)
+    await expect(agent.locator("#live-status")).to_have_attribute("data-state", "live")
+    await agent.locator(".conv-item", has_text="Pedro").click()
+    inbound = agent.locator(".msg.inbound")
+    await expect(inbound).to_contain_text("Mi teléfono es +34")
+    await agent.wait_for_load_state("networkidle")
+    assert "612 345 678" not in await inbound.inner_text()  # masked for everyone by default
+
+    await inbound.locator(".reveal summary").click()
+    await inbound.locator("input[name=reason]").fill("courier needs to call the customer")
+    await inbound.locator(".reveal-form button").click()
+    await expect(inbound.locator(".revealed code")).to_have_text("+34 612 345 678")
+
+    # A reply that moves the customer to a private channel is refused, words highlighted.
+    await agent.fill("#reply-text", "加我微信 wx123456 聊")
+    await agent.press("#reply-text", "Control+Enter")
+    alert = agent.locator(".composer .alert")
+    await expect(alert).to_be_visible()
+    await expect(alert.locator("mark.flag").first).to_be_visible()
+    assert await agent.locator(".msg.outbound").count() == 0

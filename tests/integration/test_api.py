@@ -349,3 +349,42 @@ async def test_sse_stream_delivers_visible_events_only(
     payload = format_sse(mine)
     assert payload.startswith("event: message.created\ndata: ")
     assert json.loads(payload.split("data: ", 1)[1])["conversation_id"] == "c1"
+
+
+async def test_reveal_needs_permission_and_reason_and_is_audited(
+    client: httpx.AsyncClient, sqlite_services: Services, app_world: DemoWorld
+) -> None:
+    await receive(sqlite_services, app_world.account_a, inbound("Llámame al +34 612 345 678"))
+    conversation_id = await _conversation_id(client, app_world.tokens["supervisor"], "team")
+    messages = await client.get(
+        f"/api/v1/conversations/{conversation_id}/messages",
+        headers=bearer(app_world.tokens["agent_a"]),
+    )
+    [message] = messages.json()
+    assert "612 345 678" not in message["text"]  # agents see it masked
+    url = f"/api/v1/messages/{message['id']}/reveal"
+    denied = await client.post(
+        url,
+        json={"span": 0, "reason": "customer asked"},
+        headers=bearer(app_world.tokens["agent_a"]),
+    )
+    assert denied.status_code == 403
+    no_reason = await client.post(
+        url, json={"span": 0, "reason": ""}, headers=bearer(app_world.tokens["supervisor"])
+    )
+    assert no_reason.status_code == 422
+    shown = await client.post(
+        url,
+        json={"span": 0, "reason": "courier needs to call"},
+        headers=bearer(app_world.tokens["supervisor"]),
+    )
+    assert shown.status_code == 200
+    assert shown.json() == {"type": "PHONE", "value": "+34 612 345 678"}
+    assert shown.headers["cache-control"].startswith("no-store")
+    async with sqlite_services.sessionmaker() as session:
+        event = (
+            await session.scalars(select(AuditEvent).where(AuditEvent.action == "pii.reveal"))
+        ).one()
+    assert event.actor_id == app_world.users["supervisor"].id
+    assert event.data["reason"] == "courier needs to call" and event.data["type"] == "PHONE"
+    assert "612" not in json.dumps(event.data)  # the value itself never reaches the audit log

@@ -57,35 +57,45 @@ Prepared = PreparedMessage | StatusEvent
 
 
 async def prepare_events(
-    services: Services, account: ChannelAccount, events: list[InboundEvent | StatusEvent]
+    services: Services,
+    account: ChannelAccount,
+    events: list[InboundEvent | StatusEvent],
+    *,
+    default_language: str | None = None,
 ) -> list[Prepared]:
-    """Run the inbound pipeline on new messages, reading only (no transaction kept)."""
-    prepared: list[Prepared] = []
+    """Run the inbound pipeline on new messages. Reads happen first, in a session that is
+    closed before any engine runs (ADR 0003)."""
+    pending: list[tuple[InboundEvent, str | None, str | None]] = []
+    statuses: list[StatusEvent] = []
     async with services.read_sessionmaker() as session:
-        default_language = await session.scalar(
-            select(Workspace.default_language).where(Workspace.id == account.workspace_id)
-        )
+        if default_language is None:
+            default_language = await session.scalar(
+                select(Workspace.default_language).where(Workspace.id == account.workspace_id)
+            )
         for event in events:
             if isinstance(event, StatusEvent):
-                prepared.append(event)
+                statuses.append(event)
                 continue
             if await _already_stored(session, account, event.platform_message_id):
                 continue  # cheap early exit; the unique constraint is the real guarantee
             contact_language, reader_language = await _languages(session, account, event)
-            direction = Direction.OUTBOUND if event.echo else Direction.INBOUND
-            draft = Draft(
-                workspace_id=account.workspace_id,
-                direction=direction,
-                text=event.text,
-                source_language=event.language_hint or contact_language,
-                target_language=reader_language or default_language,
-            )
-            if direction is Direction.INBOUND:
-                draft = (await services.pipelines.inbound.run(draft)).draft
-            else:  # an echo from the phone app: only shown, never re-checked or translated
-                draft.notes["pipeline"] = "not run: sent from the phone app"
-            prepared.append(PreparedMessage(event, draft))
-    return prepared
+            pending.append((event, contact_language, reader_language))
+    prepared: list[Prepared] = []
+    for event, contact_language, reader_language in pending:
+        direction = Direction.OUTBOUND if event.echo else Direction.INBOUND
+        draft = Draft(
+            workspace_id=account.workspace_id,
+            direction=direction,
+            text=event.text,
+            source_language=event.language_hint or contact_language,
+            target_language=reader_language or default_language,
+        )
+        if direction is Direction.INBOUND:
+            draft = (await services.pipelines.inbound.run(draft)).draft
+        else:  # an echo from the phone app: only shown, never re-checked or translated
+            draft.notes["pipeline"] = "not run: sent from the phone app"
+        prepared.append(PreparedMessage(event, draft))
+    return [*prepared, *statuses]
 
 
 async def store_events(

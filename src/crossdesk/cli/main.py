@@ -15,7 +15,7 @@ from crossdesk.cli import lang as lang_cli
 from crossdesk.cli import mask as mask_cli
 from crossdesk.cli.translate import translate_command
 from crossdesk.config import Settings, load_settings
-from crossdesk.domain import Role
+from crossdesk.domain import ChannelKind, Role
 
 app = typer.Typer(
     help="crossdesk: one inbox for every platform account, translated, guarded and masked.",
@@ -25,9 +25,11 @@ app = typer.Typer(
 db_app = typer.Typer(help="Database schema.", no_args_is_help=True)
 user_app = typer.Typer(help="People who log in.", no_args_is_help=True)
 workspace_app = typer.Typer(help="Workspaces (one per company).", no_args_is_help=True)
+account_app = typer.Typer(help="Platform accounts (channels).", no_args_is_help=True)
 app.add_typer(db_app, name="db")
 app.add_typer(user_app, name="user")
 app.add_typer(workspace_app, name="workspace")
+app.add_typer(account_app, name="account")
 app.add_typer(channels_cli.app, name="channels")
 app.add_typer(guard_cli.app, name="guard")
 app.add_typer(lang_cli.app, name="lang")
@@ -197,12 +199,87 @@ def user_disable(
     console.print(f"[yellow]{email} is disabled[/yellow]")
 
 
+def _pairs(values: list[str], option: str) -> dict[str, str]:
+    pairs: dict[str, str] = {}
+    for value in values:
+        key, sep, item = value.partition("=")
+        if not sep or not key.strip():
+            err.print(f"[red]{option} expects key=value, got {value!r}[/red]")
+            raise typer.Exit(2)
+        pairs[key.strip()] = item
+    return pairs
+
+
+@account_app.command("add")
+def account_add(
+    kind: Annotated[ChannelKind, typer.Argument(help="Platform.")],
+    name: Annotated[str, typer.Argument(help="A name agents recognise.")],
+    workspace: Annotated[str, typer.Option("--workspace", "-w", help="Workspace id.")],
+    external_id: Annotated[
+        str,
+        typer.Option(help="The platform's id of the account (phone-number id, page id, bot id)."),
+    ],
+    team: Annotated[str | None, typer.Option(help="Team id that works this account.")] = None,
+    config: Annotated[
+        list[str], typer.Option("--config", "-c", help="key=value, e.g. api_base_url=...")
+    ] = [],  # noqa: B006  # Typer reads list options from the default
+    secret: Annotated[
+        list[str],
+        typer.Option(
+            "--secret",
+            "-s",
+            help="Secret NAME; its value is asked for (hidden), never an argument.",
+        ),
+    ] = [],  # noqa: B006
+    proxy: Annotated[str | None, typer.Option(help="Outbound proxy URL for this account.")] = None,
+    data_dir: DataDir = None,
+) -> None:
+    """Connect a platform account: secrets go straight into the vault; prints the webhook URL."""
+    from crossdesk.actions.accounts import create_account
+    from crossdesk.risk import audit
+
+    settings = _settings(data_dir)
+    values = {name_: typer.prompt(f"{name_}", hide_input=True) for name_ in secret}
+
+    async def run() -> str:
+        from crossdesk.db.session import transaction
+        from crossdesk.services import build_services
+
+        services = build_services(settings)
+        try:
+            async with transaction(services.sessionmaker) as session:
+                account = await create_account(
+                    services,
+                    session,
+                    workspace,
+                    kind=kind,
+                    name=name,
+                    external_id=external_id,
+                    team_id=team,
+                    config=_pairs(config, "--config"),
+                    secrets=values,
+                    actor=audit.SYSTEM,
+                    proxy_url=proxy,
+                )
+            return account.id
+        finally:
+            await services.close()
+
+    account_id = _run_action(run())
+    console.print(f"account {account_id}")
+    console.print(f"webhook URL: {settings.web.public_url}/webhooks/{kind.value}/{account_id}")
+
+
 @app.command()
 def serve(
     host: Host = "127.0.0.1",
     port: Port = 8000,
     data_dir: DataDir = None,
     workers: Annotated[bool, typer.Option(help="Run the delivery worker in this process.")] = True,
+    access_log: Annotated[
+        bool,
+        typer.Option(help="Log every HTTP request (the /metrics endpoint counts them anyway)."),
+    ] = False,
 ) -> None:
     """Run the web server (and, by default, the workers) on the configured database."""
     from crossdesk.db.migrate import upgrade
@@ -210,7 +287,7 @@ def serve(
     _setup_logging()
     settings = _settings(data_dir, run_workers=workers)
     upgrade(settings.resolved_database_url)
-    _serve(settings, host, port)
+    _serve(settings, host, port, access_log)
 
 
 @app.command()
@@ -242,12 +319,19 @@ def demo(host: Host = "127.0.0.1", port: Port = 8000, data_dir: DataDir = None) 
     run_demo(settings, host, port, console)
 
 
-def _serve(settings: Settings, host: str, port: int) -> None:
+def _serve(settings: Settings, host: str, port: int, access_log: bool) -> None:
     import uvicorn
 
     from crossdesk.web.app import create_app
 
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="info", proxy_headers=True)
+    uvicorn.run(
+        create_app(settings),
+        host=host,
+        port=port,
+        log_level="info",
+        access_log=access_log,
+        proxy_headers=True,
+    )
 
 
 def _run_action(coroutine: Coroutine[Any, Any, T]) -> T:

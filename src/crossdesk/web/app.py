@@ -11,13 +11,15 @@ import httpx
 from fastapi import FastAPI
 from fastapi.staticfiles import StaticFiles
 
+from crossdesk.actions.group_commit import GroupCommitter
 from crossdesk.channels.base import AccountContext
 from crossdesk.channels.sandbox.platform import SandboxPlatform
 from crossdesk.config import Settings
 from crossdesk.guard import warm_up
 from crossdesk.services import Services, build_services
 from crossdesk.web import metrics, sandbox, sse, webhooks
-from crossdesk.web.api.v1 import conversations, me
+from crossdesk.web.account_cache import AccountCache
+from crossdesk.web.api.v1 import conversations, me, messages
 from crossdesk.web.errors import install_error_handlers
 from crossdesk.web.security import (
     BodyLimitMiddleware,
@@ -48,8 +50,9 @@ def create_app(
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         tasks: list[asyncio.Task[None]] = []
-        # Load the guard's tables and jieba now, off the loop, not on the first message.
-        tasks.append(asyncio.create_task(asyncio.to_thread(warm_up)))
+        # Load the guard's tables and jieba (1–2 s) before accepting traffic, off the loop,
+        # so that the first customer message is not the one that pays for it.
+        await asyncio.to_thread(warm_up)
         if settings.run_workers:
             tasks.append(asyncio.create_task(app.state.delivery.run_forever()))
         for task in background or []:
@@ -90,10 +93,13 @@ def create_app(
         services.sessionmaker, settings.resolved_secret_key(), inprocess_client
     )
     app.state.delivery = DeliveryWorker(services, client_for)
+    app.state.webhook_targets = AccountCache(services)
+    app.state.group_commit = GroupCommitter(services)
 
     install_error_handlers(app)
     app.include_router(conversations.router, prefix="/api/v1")
     app.include_router(me.router, prefix="/api/v1")
+    app.include_router(messages.router, prefix="/api/v1")
     app.include_router(sse.router, prefix="/api/v1")
     app.include_router(webhooks.router)
     app.include_router(metrics.router)

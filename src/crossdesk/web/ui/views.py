@@ -8,6 +8,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from crossdesk.actions import conversations as conv_actions
 from crossdesk.actions import identity
+from crossdesk.actions.reveal_pii import reveal_pii
 from crossdesk.actions.send_reply import send_reply
 from crossdesk.db.models import Conversation, User
 from crossdesk.db.repositories import (
@@ -20,7 +21,7 @@ from crossdesk.db.repositories import (
 )
 from crossdesk.db.session import commit
 from crossdesk.domain import ConversationStatus, Permission
-from crossdesk.errors import BlockedByPolicy, CrossdeskError, InvalidInput
+from crossdesk.errors import BlockedByPolicy, CrossdeskError, InvalidInput, RateLimited
 from crossdesk.risk.rbac import Principal
 from crossdesk.web.deps import (
     Reader,
@@ -146,6 +147,7 @@ async def _conversation_context(
         "assignable": users,
         "can_assign": principal.can(Permission.CONVERSATION_ASSIGN),
         "can_send": principal.can(Permission.MESSAGE_SEND),
+        "can_reveal": principal.can(Permission.PII_REVEAL),
         "idempotency_key": secrets.token_urlsafe(16),
     }
 
@@ -172,7 +174,8 @@ async def messages_pane(
 ) -> HTMLResponse:
     conversation = await conv_actions.load_visible(session, principal, conversation_id)
     messages = await list_messages(session, conversation)
-    return render(request, "_messages.html", {"messages": messages})
+    context = {"messages": messages, "can_reveal": principal.can(Permission.PII_REVEAL)}
+    return render(request, "_messages.html", context)
 
 
 @pages.post("/conversations/{conversation_id}/reply")
@@ -278,3 +281,27 @@ async def set_language(
     user.language = language
     await commit(session)
     return RedirectResponse("/ui/inbox", status_code=303)
+
+
+@pages.post("/messages/{message_id}/reveal")
+async def reveal(
+    message_id: str,
+    request: Request,
+    principal: Annotated[Principal, Depends(require(Permission.PII_REVEAL))],
+    services: ServicesDep,
+    span: Annotated[int, Form(ge=0, le=1000)],
+    reason: Annotated[str, Form(max_length=500)],
+) -> HTMLResponse:
+    """Show one masked value, once. The response must never be cached or kept in history."""
+    try:
+        value, item = await reveal_pii(
+            services, principal, message_id, span, reason, actor_of(request, principal)
+        )
+    except (InvalidInput, RateLimited) as exc:
+        return render(request, "_reveal.html", {"error": exc.message}, status_code=exc.http_status)
+    return render(
+        request,
+        "_reveal.html",
+        {"value": value, "item": item},
+        headers={"Cache-Control": "no-store, private", "Pragma": "no-cache"},
+    )

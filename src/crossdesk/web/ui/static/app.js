@@ -43,7 +43,10 @@
     });
     function onEvent(e) {
       var event = JSON.parse(e.data);
-      if (event.conversation_id) refreshMessages(event.conversation_id);
+      // Only message events re-render the thread (a re-render closes open reveal forms).
+      if (event.conversation_id && event.type.indexOf("message.") === 0) {
+        refreshMessages(event.conversation_id);
+      }
       // Coalesce bursts: one list refresh per 300 ms at most.
       if (pending) return;
       pending = setTimeout(function () { pending = null; refreshList(); }, 300);
