@@ -2,7 +2,7 @@
 
 Run from the repository root: ``.venv/bin/python bench/translation.py`` (needs the ``bench``
 extra for py3langid and lingua; Apertium parts run only when ``apertium-apy`` is installed).
-Results are printed as Markdown; docs/benchmarks-translation.md records one run.
+Results are printed as Markdown; docs/benchmarks.md records one run.
 """
 
 from __future__ import annotations

@@ -26,10 +26,19 @@ class SecretFilter(logging.Filter):
         return True
 
 
+def install_filters(handler: logging.Handler) -> None:
+    """The backstops: secrets, then customers' personal data, are redacted from every record
+    this handler writes (bodies are never logged on purpose; these catch accidents)."""
+    from crossdesk.masking.logfilter import PersonalDataFilter
+
+    handler.addFilter(SecretFilter())
+    handler.addFilter(PersonalDataFilter())
+
+
 def setup_logging(level: str = "INFO") -> None:
     handler = logging.StreamHandler()
     handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
-    handler.addFilter(SecretFilter())
+    install_filters(handler)
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(level)

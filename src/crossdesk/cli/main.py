@@ -329,6 +329,7 @@ def _serve(settings: Settings, host: str, port: int, access_log: bool) -> None:
         host=host,
         port=port,
         log_level="info",
+        log_config=None,  # keep our handler and its redaction filters for uvicorn's records
         access_log=access_log,
         proxy_headers=True,
     )

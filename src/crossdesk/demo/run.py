@@ -68,7 +68,7 @@ def run_demo(settings: Settings, host: str, port: int, console: Console) -> None
         console.print(f"Accounts: {', '.join(name for _, name, _ in ACCOUNTS)}")
         console.print(f"Data directory: {settings.data_dir.resolve()}")
         app = create_app(settings, services=services, background=[_simulate])
-        uvicorn.run(app, host=host, port=port, log_level="info")
+        uvicorn.run(app, host=host, port=port, log_level="info", log_config=None)
     finally:
         sidecar.stop()
 

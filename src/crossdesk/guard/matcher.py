@@ -1,7 +1,7 @@
 """Aho-Corasick search over normalized text, backed by ahocorasick-rs.
 
 ahocorasick-rs (Rust, ``aho-corasick`` crate) was measured against pyahocorasick in
-``bench/guard.py``: it builds and searches faster; see docs/benchmarks-guard.md.
+``bench/guard.py``: it builds and searches faster; see docs/benchmarks.md.
 """
 
 from __future__ import annotations
