@@ -38,6 +38,8 @@ ZH = {
     "blocked": "已拦截",
     "live": "实时",
     "reconnecting": "重新连接中",
+    # -- audit and risk UI (add entries right below this line) --
+    # -- accounts and vault UI (add entries right below this line) --
     # templates
     "Language": "语言",
     "Assignee": "负责人",
