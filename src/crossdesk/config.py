@@ -30,6 +30,21 @@ class DeliverySettings(BaseModel):
     poll_interval_seconds: float = Field(default=0.5, gt=0)
 
 
+class VaultSettings(BaseModel):
+    # Default: master.key in the data directory. Ignored when CROSSDESK_MASTER_KEY is set.
+    key_file: Path | None = None
+    # Open records sealed before master keys existed (key derived from the secret key).
+    derived_key_fallback: bool = True
+    rotation_batch: int = Field(default=200, ge=1, le=10_000)
+
+
+class SessionSettings(BaseModel):
+    # A checked-out browser session is leased for this long; the launcher renews it.
+    lease_minutes: int = Field(default=30, ge=1, le=24 * 60)
+    # Largest storage state (decompressed JSON) accepted on check-in.
+    max_state_bytes: int = Field(default=64_000_000, ge=1024)
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
         env_prefix="CROSSDESK_", env_nested_delimiter="__", extra="ignore"
@@ -39,9 +54,15 @@ class Settings(BaseSettings):
     database_url: str | None = None
     redis_url: str | None = None
     secret_key: SecretStr | None = None
+    # Vault master key, base64 of 32 bytes; without it a key file is used (see VaultSettings).
+    master_key: SecretStr | None = None
+    # Older master keys (comma-separated) that still open records during a rotation.
+    master_key_previous: SecretStr | None = None
     demo: bool = False
     web: WebSettings = WebSettings()
     delivery: DeliverySettings = DeliverySettings()
+    vault: VaultSettings = VaultSettings()
+    sessions: SessionSettings = SessionSettings()
     run_workers: bool = True
 
     @field_validator("database_url")
@@ -60,6 +81,10 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite+aiosqlite:///{(self.data_dir / 'crossdesk.db').resolve()}"
+
+    @property
+    def master_key_file(self) -> Path:
+        return self.vault.key_file or self.data_dir / "master.key"
 
     def resolved_secret_key(self) -> bytes:
         """The key that signs sessions and derives other keys; generated on first run."""

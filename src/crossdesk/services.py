@@ -19,8 +19,9 @@ from crossdesk.pipeline.engines import (
     language_detector,
 )
 from crossdesk.pipeline.factory import Pipelines, build_pipelines
+from crossdesk.pipeline.stages.translate import TextTranslator
 from crossdesk.translation import LanguageDetector, TranslationConfig, build_router, config_from_env
-from crossdesk.vault import Envelope, derive_master_key
+from crossdesk.vault import Envelope, KeySource, derive_master_key, load_master_keys
 
 
 @dataclass
@@ -33,6 +34,8 @@ class Services:
     pipelines: Pipelines
     envelope: Envelope
     http: httpx.AsyncClient
+    # The same translator the pipelines use, for the composer's back-translation.
+    translator: TextTranslator
     # Set when an outbox row is committed so the delivery worker wakes without polling.
     delivery_wakeup: asyncio.Event = field(default_factory=asyncio.Event)
 
@@ -58,11 +61,12 @@ def build_services(
     translation = translation or config_from_env(os.environ)
     detector = LanguageDetector(translation.languages or None)
     router = build_router(translation, http, detector=detector)
+    translator = RouterTranslator(router)
     pipelines = build_pipelines(
         detector=language_detector(detector),
         guard=GuardAdapter(guard or Guard(starter_packs())),
         masker=MaskingAdapter(MaskingEngine()),
-        translator=RouterTranslator(router),
+        translator=translator,
     )
     return Services(
         settings=settings,
@@ -71,6 +75,23 @@ def build_services(
         read_sessionmaker=make_read_sessionmaker(engine),
         bus=make_bus(settings.redis_url),
         pipelines=pipelines,
-        envelope=Envelope(derive_master_key(secret, "vault")),
+        envelope=Envelope.from_source(vault_keys(settings, secret)),
         http=http,
+        translator=translator,
+    )
+
+
+def vault_keys(settings: Settings, secret: bytes) -> KeySource:
+    """CROSSDESK_MASTER_KEY, or the key file (generated on first run). The key formerly
+    derived from the installation secret stays a previous key so older records open."""
+    fallback = (derive_master_key(secret, "vault"),) if settings.vault.derived_key_fallback else ()
+    return load_master_keys(
+        env_key=settings.master_key.get_secret_value() if settings.master_key else None,
+        env_previous=(
+            settings.master_key_previous.get_secret_value()
+            if settings.master_key_previous
+            else None
+        ),
+        key_file=settings.master_key_file,
+        fallback=fallback,
     )

@@ -7,8 +7,10 @@ from crossdesk.db.models.identity import ApiToken, Team, TeamMember, User, WebSe
 from crossdesk.db.models.messages import Attachment, IdempotencyRecord, Message, Outbox
 from crossdesk.db.models.sandbox import SandboxMessage
 from crossdesk.db.models.secrets import Secret
+from crossdesk.db.models.sessions import AccountSession
 
 __all__ = [
+    "AccountSession",
     "ApiToken",
     "Attachment",
     "AuditEvent",
