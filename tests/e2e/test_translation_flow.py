@@ -8,14 +8,14 @@ from pathlib import Path
 
 import pytest
 from playwright.async_api import Browser, expect
+from tests.e2e.test_browser import _free_port, _log_in, _Server, browser  # noqa: F401
+from tests.factories import DemoWorld, build_world
 
 from crossdesk.config import Settings
 from crossdesk.db.migrate import upgrade
 from crossdesk.demo.apertium import ApertiumSidecar
 from crossdesk.services import build_services
 from crossdesk.web.app import create_app
-from tests.e2e.test_browser import _free_port, _log_in, _Server, browser  # noqa: F401
-from tests.factories import DemoWorld, build_world
 
 pytestmark = pytest.mark.e2e
 
@@ -56,7 +56,8 @@ def apertium_server(tmp_path: Path) -> Iterator[tuple[str, DemoWorld]]:
 
 
 async def test_spanish_customer_english_agent_both_ways(
-    apertium_server: tuple[str, DemoWorld], browser: Browser  # noqa: F811
+    apertium_server: tuple[str, DemoWorld],
+    browser: Browser,  # noqa: F811
 ) -> None:
     base, world = apertium_server
     customer = await browser.new_page()
