@@ -19,7 +19,6 @@ from crossdesk.pipeline.engines import (
     language_detector,
 )
 from crossdesk.pipeline.factory import Pipelines, build_pipelines
-from crossdesk.pipeline.stages.translate import TextTranslator
 from crossdesk.translation import LanguageDetector, TranslationConfig, build_router, config_from_env
 from crossdesk.vault import Envelope, KeySource, derive_master_key, load_master_keys
 
@@ -34,8 +33,6 @@ class Services:
     pipelines: Pipelines
     envelope: Envelope
     http: httpx.AsyncClient
-    # The same translator the pipelines use, for the composer's back-translation.
-    translator: TextTranslator
     # Set when an outbox row is committed so the delivery worker wakes without polling.
     delivery_wakeup: asyncio.Event = field(default_factory=asyncio.Event)
 
@@ -61,12 +58,11 @@ def build_services(
     translation = translation or config_from_env(os.environ)
     detector = LanguageDetector(translation.languages or None)
     router = build_router(translation, http, detector=detector)
-    translator = RouterTranslator(router)
     pipelines = build_pipelines(
         detector=language_detector(detector),
         guard=GuardAdapter(guard or Guard(starter_packs())),
         masker=MaskingAdapter(MaskingEngine()),
-        translator=translator,
+        translator=RouterTranslator(router),
     )
     return Services(
         settings=settings,
@@ -77,7 +73,6 @@ def build_services(
         pipelines=pipelines,
         envelope=Envelope.from_source(vault_keys(settings, secret)),
         http=http,
-        translator=translator,
     )
 
 

@@ -32,7 +32,6 @@ from crossdesk.domain import (
     new_id,
 )
 from crossdesk.pipeline import Draft
-from crossdesk.risk import audit
 from crossdesk.services import Services
 from crossdesk.vault.crypto import associated_data
 
@@ -46,7 +45,6 @@ class ReceiveResult:
     stored: int
     duplicates: int
     statuses: int
-    deletions: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,8 +53,7 @@ class PreparedMessage:
     draft: Draft
 
 
-# A platform "message deleted/unsent" event (kind "delete") passes through unprepared.
-Prepared = PreparedMessage | StatusEvent | InboundEvent
+Prepared = PreparedMessage | StatusEvent
 
 
 async def prepare_events(
@@ -70,7 +67,6 @@ async def prepare_events(
     closed before any engine runs (ADR 0003)."""
     pending: list[tuple[InboundEvent, str | None, str | None]] = []
     statuses: list[StatusEvent] = []
-    deletions: list[InboundEvent] = []
     async with services.read_sessionmaker() as session:
         if default_language is None:
             default_language = await session.scalar(
@@ -79,9 +75,6 @@ async def prepare_events(
         for event in events:
             if isinstance(event, StatusEvent):
                 statuses.append(event)
-                continue
-            if event.kind == "delete":
-                deletions.append(event)
                 continue
             if await _already_stored(session, account, event.platform_message_id):
                 continue  # cheap early exit; the unique constraint is the real guarantee
@@ -102,7 +95,7 @@ async def prepare_events(
         else:  # an echo from the phone app: only shown, never re-checked or translated
             draft.notes["pipeline"] = "not run: sent from the phone app"
         prepared.append(PreparedMessage(event, draft))
-    return [*prepared, *statuses, *deletions]
+    return [*prepared, *statuses]
 
 
 async def store_events(
@@ -110,17 +103,15 @@ async def store_events(
 ) -> ReceiveResult:
     """Write prepared events in the caller's transaction (the caller commits, then
     answers the platform). Redeliveries are refused by the unique constraint."""
-    stored = duplicates = statuses = deletions = 0
+    stored = duplicates = statuses = 0
     for item in prepared:
         if isinstance(item, StatusEvent):
             statuses += await _apply_status(services, session, account, item)
-        elif isinstance(item, InboundEvent):
-            deletions += await _apply_deletion(services, session, account, item)
         elif await _store_message(services, session, account, item):
             stored += 1
         else:
             duplicates += 1
-    return ReceiveResult(stored, duplicates, statuses, deletions)
+    return ReceiveResult(stored, duplicates, statuses)
 
 
 async def receive_events(
@@ -136,7 +127,6 @@ async def receive_events(
         result.stored,
         result.duplicates + len(events) - len(prepared),
         result.statuses,
-        result.deletions,
     )
 
 
@@ -276,7 +266,6 @@ _TOUCH_INBOUND = (
         last_message_preview=bindparam("b_preview"),
         unread_count=Conversation.unread_count + 1,
         status=ConversationStatus.OPEN.value,  # a customer's message reopens it
-        archived_at=None,  # and brings it back from the archive
     )
 )
 _TOUCH_OUTBOUND = (
@@ -386,55 +375,5 @@ async def _apply_status(
         "message.status",
         conversation,
         {"message_id": message.id, "status": event.status.value},
-    )
-    return 1
-
-
-async def _apply_deletion(
-    services: Services, session: AsyncSession, account: ChannelAccount, event: InboundEvent
-) -> int:
-    """The customer deleted (unsent) a message on the platform: keep it, mark it, hide it
-    from agents (``repositories.list_messages``) and record the fact in the audit log."""
-    message = await session.scalar(
-        select(Message).where(
-            Message.account_id == account.id,
-            Message.platform_message_id == event.reply_to_platform_id,
-        )
-    )
-    if message is None or message.deleted_by_platform:
-        logger.debug("deletion of an unknown or already deleted message on %s", account.id)
-        return 0
-    message.deleted_by_platform = True
-    conversation = await session.get(Conversation, message.conversation_id)
-    assert conversation is not None
-    await audit.record(
-        session,
-        account.workspace_id,
-        "message.deleted_on_platform",
-        audit.SYSTEM,
-        target_type="message",
-        target_id=message.id,
-        data={
-            "conversation_id": conversation.id,
-            "by": "phone app" if event.echo else "customer",
-            "platform": account.kind,
-            "at": event.sent_at.isoformat(),
-        },
-    )
-    # The list preview may be the deleted text: show the newest message still visible.
-    latest = await session.scalar(
-        select(Message)
-        .where(Message.conversation_id == conversation.id, Message.deleted_by_platform.is_(False))
-        .order_by(Message.created_at.desc(), Message.id.desc())
-        .limit(1)
-    )
-    preview = (latest.translation or latest.body_masked) if latest is not None else ""
-    conversation.last_message_preview = preview[:PREVIEW_LENGTH]
-    publish_on_commit(
-        services,
-        session,
-        "message.status",
-        conversation,
-        {"message_id": message.id, "status": message.status, "deleted": True},
     )
     return 1

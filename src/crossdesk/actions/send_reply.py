@@ -38,8 +38,6 @@ async def send_reply(
     *,
     idempotency_key: str | None,
     actor: audit.Actor,
-    translation_override: str | None = None,
-    allow_untranslated: bool = False,
 ) -> SendResult:
     """Queue a reply to the conversation's contact and commit.
 
@@ -54,12 +52,8 @@ async def send_reply(
     if len(text) > MAX_REPLY_LENGTH:
         raise InvalidInput(f"the reply is longer than {MAX_REPLY_LENGTH} characters", field="text")
 
-    if translation_override is not None:
-        translation_override = translation_override.strip() or None
     request_hash = hashlib.sha256(
-        json.dumps(
-            {"c": conversation.id, "t": text, "o": translation_override}, sort_keys=True
-        ).encode()
+        json.dumps({"c": conversation.id, "t": text}, sort_keys=True).encode()
     ).hexdigest()
     if idempotency_key:
         replay = await _replay(session, principal, idempotency_key, request_hash)
@@ -71,9 +65,13 @@ async def send_reply(
     # End the read transaction: engines (translation may call a remote service) must not
     # run while this unit of work holds the database connection or a lock.
     await session.commit()
-    draft = outbound_draft(principal, contact, text)
-    draft.translation_override = translation_override
-    draft.allow_untranslated = allow_untranslated
+    draft = Draft(
+        workspace_id=principal.workspace_id,
+        direction=Direction.OUTBOUND,
+        text=text,
+        source_language=principal.language,
+        target_language=contact.language,
+    )
     result = await services.pipelines.outbound.run(draft)
     if result.outcome is Outcome.HALT:
         await audit.record(
@@ -83,10 +81,7 @@ async def send_reply(
             actor,
             target_type="conversation",
             target_id=conversation.id,
-            data={
-                "stage": draft.halted_by,
-                "terms": sorted({str(f.get("term")) for f in draft.guard_findings})[:20],
-            },
+            data={"stage": draft.halted_by, "findings": len(draft.guard_findings)},
         )
         await commit(session)
         raise BlockedByPolicy(
@@ -103,7 +98,7 @@ async def send_reply(
         sender_user_id=principal.user_id,
         sender_label=principal.display_name,
         body_masked=draft.visible_text,
-        language=draft.language or principal.language,
+        language=principal.language,
         language_status=draft.language_status.value,
         translation=draft.translation,
         translation_language=draft.translation_language,
@@ -180,17 +175,6 @@ async def send_reply(
                 return SendResult(replay, replayed=True)
         raise
     return SendResult(message, replayed=False)
-
-
-def outbound_draft(principal: Principal, contact: Contact, text: str) -> Draft:
-    """A reply as the pipeline sees it: from the agent's language to the customer's."""
-    return Draft(
-        workspace_id=principal.workspace_id,
-        direction=Direction.OUTBOUND,
-        text=text,
-        source_language=principal.language,
-        target_language=contact.language,
-    )
 
 
 async def _replay(

@@ -11,7 +11,7 @@ from crossdesk.guard import Guard
 from crossdesk.masking import MaskingEngine
 from crossdesk.pipeline.stages.language import Detector
 from crossdesk.pipeline.stages.mask import MaskResult
-from crossdesk.pipeline.stages.translate import TranslationOutcome, same_language
+from crossdesk.pipeline.stages.translate import TranslationOutcome
 from crossdesk.translation import LanguageDetector, Router, TranslationRequest
 
 
@@ -78,14 +78,12 @@ class RouterTranslator:
         )
         if not result.ok:
             return TranslationOutcome(None, result.engine or "null", result.reason)
-        if result.text.strip() == text.strip() and source and not same_language(source, target):
-            # Rule-based engines pass words they do not know through unchanged.
-            unchanged = f"not translated: {result.engine} returned the text unchanged"
-            return TranslationOutcome(None, result.engine, unchanged)
-        review = "machine translation for reading: review before relying on it"
-        return TranslationOutcome(
-            result.text, result.engine, review if result.needs_review else None
+        note = (
+            "machine translation for reading: review before relying on it"
+            if result.needs_review
+            else None
         )
+        return TranslationOutcome(result.text, result.engine, note)
 
 
 class GuardAdapter:

@@ -5,7 +5,6 @@ from dataclasses import dataclass
 from crossdesk.pipeline.runner import Pipeline
 from crossdesk.pipeline.stages.guard import GuardCheck, GuardStage
 from crossdesk.pipeline.stages.language import DetectLanguageStage, Detector
-from crossdesk.pipeline.stages.leak import UntranslatedLeakStage
 from crossdesk.pipeline.stages.mask import Masker, MaskStage
 from crossdesk.pipeline.stages.translate import NoTranslator, TextTranslator, TranslateStage
 
@@ -24,23 +23,12 @@ def build_pipelines(
     translator: TextTranslator | None = None,
 ) -> Pipelines:
     """inbound: detect language → guard → mask → translate (then the action stores it);
-    outbound: detect language → guard → mask → translate → guard the translation →
-    untranslated-leak check (then store + outbox)."""
+    outbound: guard → mask → translate → guard the translation (then store + outbox)."""
     translate = TranslateStage(translator or NoTranslator())
     inbound = Pipeline(
         [DetectLanguageStage(detector), GuardStage(guard), MaskStage(masker), translate]
     )
     outbound = Pipeline(
-        [
-            # The agent may write in another language than their profile's: detect it, so
-            # the engine is asked for the right pair (and a Chinese reply is not passed
-            # through an English→Spanish engine unchanged).
-            DetectLanguageStage(detector),
-            GuardStage(guard),
-            MaskStage(masker),
-            translate,
-            GuardStage(guard, on="translation"),
-            UntranslatedLeakStage(detector),
-        ]
+        [GuardStage(guard), MaskStage(masker), translate, GuardStage(guard, on="translation")]
     )
     return Pipelines(inbound=inbound, outbound=outbound)
