@@ -10,15 +10,16 @@ from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 from crossdesk.config import Settings
 from crossdesk.db.session import make_engine, make_read_sessionmaker, make_sessionmaker
 from crossdesk.events import EventBus, make_bus
-from crossdesk.guard import Guard, starter_packs
+from crossdesk.guard import Lexicon, starter_packs
 from crossdesk.masking import MaskingEngine
 from crossdesk.pipeline.engines import (
-    GuardAdapter,
     MaskingAdapter,
     RouterTranslator,
     language_detector,
 )
 from crossdesk.pipeline.factory import Pipelines, build_pipelines
+from crossdesk.pipeline.guards import WorkspaceGuards
+from crossdesk.pipeline.stages.translate import TextTranslator
 from crossdesk.translation import LanguageDetector, TranslationConfig, build_router, config_from_env
 from crossdesk.vault import Envelope, KeySource, derive_master_key, load_master_keys
 
@@ -33,6 +34,9 @@ class Services:
     pipelines: Pipelines
     envelope: Envelope
     http: httpx.AsyncClient
+    # The same translator the pipelines use, for the composer's back-translation.
+    translator: TextTranslator
+    guards: WorkspaceGuards
     # Set when an outbox row is committed so the delivery worker wakes without polling.
     delivery_wakeup: asyncio.Event = field(default_factory=asyncio.Event)
 
@@ -47,22 +51,24 @@ def build_services(
     *,
     engine: AsyncEngine | None = None,
     translation: TranslationConfig | None = None,
-    guard: Guard | None = None,
+    base_lexicons: list[Lexicon] | None = None,
 ) -> Services:
     """Build everything once. ``translation`` defaults to CROSSDESK_TRANSLATION__* (none
-    configured: messages are honestly left untranslated); ``guard`` defaults to the
-    starter word lists (workspace-managed lists come with the word-list admin)."""
+    configured: messages are honestly left untranslated); every workspace's guard is the
+    starter packs (or ``base_lexicons``) plus the lists the workspace manages."""
     engine = engine or make_engine(settings.resolved_database_url)
     secret = settings.resolved_secret_key()
     http = httpx.AsyncClient(timeout=httpx.Timeout(30.0, connect=5.0))
     translation = translation or config_from_env(os.environ)
     detector = LanguageDetector(translation.languages or None)
     router = build_router(translation, http, detector=detector)
+    translator = RouterTranslator(router)
+    guards = WorkspaceGuards(make_read_sessionmaker(engine), base_lexicons or starter_packs())
     pipelines = build_pipelines(
         detector=language_detector(detector),
-        guard=GuardAdapter(guard or Guard(starter_packs())),
+        guard=guards,
         masker=MaskingAdapter(MaskingEngine()),
-        translator=RouterTranslator(router),
+        translator=translator,
     )
     return Services(
         settings=settings,
@@ -73,6 +79,8 @@ def build_services(
         pipelines=pipelines,
         envelope=Envelope.from_source(vault_keys(settings, secret)),
         http=http,
+        translator=translator,
+        guards=guards,
     )
 
 

@@ -64,8 +64,8 @@ async def test_send_with_idempotency_key(
     conversation_id = await _conversation_id(client, token, "team")
     url = f"/api/v1/conversations/{conversation_id}/messages"
     headers = {**bearer(token), "Idempotency-Key": "double-click-1"}
-    first = await client.post(url, json={"text": "你好，请稍等"}, headers=headers)
-    second = await client.post(url, json={"text": "你好，请稍等"}, headers=headers)
+    first = await client.post(url, json={"text": "Un momento, por favor"}, headers=headers)
+    second = await client.post(url, json={"text": "Un momento, por favor"}, headers=headers)
     other = await client.post(url, json={"text": "something else"}, headers=headers)
     assert first.status_code == 201, first.text
     assert second.status_code == 200
@@ -175,7 +175,7 @@ async def test_browser_session_needs_csrf_token_and_same_origin(
     csrf = await _login(client, app_world.users["supervisor"].email)
     conversation_id = await _conversation_id(client, app_world.tokens["supervisor"], "team")
     url = f"/ui/conversations/{conversation_id}/reply"
-    form = {"text": "你好", "idempotency_key": "ui-1"}
+    form = {"text": "Hola, ya lo reviso", "idempotency_key": "ui-1"}
     no_token = await client.post(url, data=form)
     assert no_token.status_code == 403 and no_token.json()["error"]["code"] == "csrf_rejected"
     cross_site = await client.post(
@@ -188,7 +188,7 @@ async def test_browser_session_needs_csrf_token_and_same_origin(
     assert foreign_origin.status_code == 403
     ok = await client.post(url, data=form, headers={"X-CSRF-Token": csrf, "HX-Request": "true"})
     assert ok.status_code == 200, ok.text
-    assert "你好" in ok.text
+    assert "Hola, ya lo reviso" in ok.text
 
 
 async def test_failed_login_is_audited_and_explained_generically(
@@ -388,3 +388,61 @@ async def test_reveal_needs_permission_and_reason_and_is_audited(
     assert event.actor_id == app_world.users["supervisor"].id
     assert event.data["reason"] == "courier needs to call" and event.data["type"] == "PHONE"
     assert "612" not in json.dumps(event.data)  # the value itself never reaches the audit log
+
+
+async def test_untranslated_reply_in_the_agents_language_is_refused(
+    client: httpx.AsyncClient, sqlite_services: Services, app_world: DemoWorld
+) -> None:
+    """No engine serves zh→es in tests: a Chinese reply would reach a Spanish customer as is."""
+    await receive(sqlite_services, app_world.account_a, inbound("¿Cuándo llega mi pedido?"))
+    token = app_world.tokens["supervisor"]
+    conversation_id = await _conversation_id(client, token, "team")
+    url = f"/api/v1/conversations/{conversation_id}/messages"
+    leak = await client.post(url, json={"text": "您好，您的订单今天发货"}, headers=bearer(token))
+    assert leak.status_code == 422
+    assert leak.json()["error"]["code"] == "blocked_by_policy"
+    assert "could not be translated to es" in leak.json()["error"]["message"]
+    chosen = await client.post(
+        url, json={"text": "您好，您的订单今天发货", "send_as_written": True}, headers=bearer(token)
+    )
+    assert chosen.status_code == 201
+    edited = await client.post(
+        url,
+        json={"text": "您好，您的订单今天发货", "translation": "Hola, su pedido sale hoy"},
+        headers=bearer(token),
+    )
+    assert edited.status_code == 201
+    assert edited.json()["translation"] == "Hola, su pedido sale hoy"
+    assert edited.json()["translation_engine"] == "agent"
+    blocked_edit = await client.post(
+        url,
+        json={"text": "您好", "translation": "Escríbeme al WhatsApp +34 611 222 333"},
+        headers=bearer(token),
+    )
+    assert blocked_edit.status_code == 422  # a hand-edited translation is guarded too
+
+
+async def test_warn_level_words_ask_for_confirmation_and_the_choice_is_audited(
+    client: httpx.AsyncClient, sqlite_services: Services, app_world: DemoWorld
+) -> None:
+    await receive(sqlite_services, app_world.account_a, inbound("El paquete llegó roto, otra vez"))
+    token = app_world.tokens["supervisor"]
+    conversation_id = await _conversation_id(client, token, "team")
+    url = f"/api/v1/conversations/{conversation_id}/messages"
+    text = "No sea gilipollas, el paquete llega mañana"
+    asked = await client.post(url, json={"text": text}, headers=bearer(token))
+    assert asked.status_code == 422
+    assert asked.json()["error"]["fields"]["needs_confirmation"] is True
+    sent = await client.post(
+        url, json={"text": text, "confirm_warnings": True}, headers=bearer(token)
+    )
+    assert sent.status_code == 201 and sent.json()["guard_status"] == "flagged"
+    async with sqlite_services.sessionmaker() as session:
+        hit = (
+            await session.scalars(
+                select(AuditEvent).where(
+                    AuditEvent.action == "guard.hit", AuditEvent.target_id == sent.json()["id"]
+                )
+            )
+        ).one()
+    assert hit.data["confirmed"] is True and "abuse" in hit.data["categories"]

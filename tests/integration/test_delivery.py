@@ -147,8 +147,8 @@ async def test_messages_leave_in_order_within_a_conversation(
     sqlite_services: Services, app_world: DemoWorld
 ) -> None:
     await receive(sqlite_services, app_world.account_a, inbound("hola"))
-    first = await _reply(sqlite_services, app_world, "uno")
-    second = await _reply(sqlite_services, app_world, "dos")
+    first = await _reply(sqlite_services, app_world, "Primer mensaje: uno")
+    second = await _reply(sqlite_services, app_world, "Segundo mensaje: dos")
     sent: list[str] = []
 
     def handler(request: httpx.Request) -> httpx.Response:
@@ -240,7 +240,7 @@ async def test_crash_after_acceptance_is_unknown_where_the_platform_does_not_ded
             secrets={"bot_token": "777:AAtest", "webhook_secret": "s"},
             actor=audit.SYSTEM,
         )
-    await receive(sqlite_services, telegram, inbound("hello", sender="42"))
+    await receive(sqlite_services, telegram, inbound("Hola, ¿tienen envío a Madrid?", sender="42"))
     accepted: list[bytes] = []
 
     def telegram_api(request: httpx.Request) -> httpx.Response:

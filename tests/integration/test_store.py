@@ -73,7 +73,7 @@ async def test_inbound_message_is_masked_and_records_stages_truthfully(
 
 
 async def test_status_only_moves_forward(services: Services, world: DemoWorld) -> None:
-    await receive(services, world.account_a, inbound("hello"))
+    await receive(services, world.account_a, inbound("Hola, ¿me ayudan con un pedido?"))
     async with services.sessionmaker() as session:
         supervisor = await principal_for(session, world.users["supervisor"])
         conversation = (await session.scalars(select(Conversation))).one()
@@ -82,7 +82,7 @@ async def test_status_only_moves_forward(services: Services, world: DemoWorld) -
             session,
             supervisor,
             conversation,
-            "hi",
+            "Hola, ya está en camino",
             idempotency_key=None,
             actor=audit.Actor(supervisor.user_id),
         )
@@ -105,7 +105,7 @@ async def test_status_only_moves_forward(services: Services, world: DemoWorld) -
 
 
 async def test_idempotent_send_makes_one_message(services: Services, world: DemoWorld) -> None:
-    await receive(services, world.account_a, inbound("hello"))
+    await receive(services, world.account_a, inbound("Hola, ¿me ayudan con un pedido?"))
     async with services.sessionmaker() as session:
         agent = await principal_for(session, world.users["supervisor"])
         conversation = (await session.scalars(select(Conversation))).one()
@@ -114,7 +114,7 @@ async def test_idempotent_send_makes_one_message(services: Services, world: Demo
             session,
             agent,
             conversation,
-            "你好",
+            "Hola, enseguida le ayudo",
             idempotency_key="k1",
             actor=audit.Actor(agent.user_id),
         )
@@ -125,7 +125,7 @@ async def test_idempotent_send_makes_one_message(services: Services, world: Demo
             session,
             agent,
             conversation,
-            "你好",
+            "Hola, enseguida le ayudo",
             idempotency_key="k1",
             actor=audit.Actor(agent.user_id),
         )

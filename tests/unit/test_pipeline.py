@@ -25,7 +25,9 @@ async def test_pass_through_records_nothing_was_checked() -> None:
 
 
 class _BlockEverything:
-    def findings(self, text: str, direction: Direction) -> list[dict[str, Any]]:
+    async def findings(
+        self, workspace_id: str, text: str, direction: Direction
+    ) -> list[dict[str, Any]]:
         return [{"term": "微信", "matched": text[:2], "action": "block", "start": 0, "end": 2}]
 
 
@@ -77,7 +79,7 @@ async def test_engines_never_see_personal_data_and_the_customer_gets_it_back() -
         Draft("ws", Direction.OUTBOUND, text, source_language="zh-Hans", target_language="es")
     )
     draft = result.draft
-    assert translator.seen == ["请拨打 ⟦PHONE_1⟧ 联系我们"]
+    assert translator.seen == ["请拨打 ⟦PHONE_1⟧ 联系我们"]  # what any engine would see
     assert draft.translation is not None and "1234" not in draft.translation
     assert draft.translation.startswith("[es] 请拨打 +86")
     assert draft.outgoing_text == "[es] 请拨打 +86 138 1234 5678 联系我们"

@@ -106,6 +106,23 @@ async def set_user_disabled(
     )
 
 
+async def set_user_role(session: AsyncSession, user: User, role: Role, actor: audit.Actor) -> None:
+    """Change a person's role; it takes effect on their next request."""
+    previous = user.role
+    if previous == role.value:
+        return
+    user.role = role.value
+    await audit.record(
+        session,
+        user.workspace_id,
+        "user.role_change",
+        actor,
+        target_type="user",
+        target_id=user.id,
+        data={"from": previous, "to": role.value},
+    )
+
+
 async def create_team(
     session: AsyncSession, workspace_id: str, name: str, member_ids: list[str]
 ) -> Team:

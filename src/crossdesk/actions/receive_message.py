@@ -32,6 +32,8 @@ from crossdesk.domain import (
     new_id,
 )
 from crossdesk.pipeline import Draft
+from crossdesk.pipeline.stages.guard import guard_summary
+from crossdesk.risk import audit
 from crossdesk.services import Services
 from crossdesk.vault.crypto import associated_data
 
@@ -45,6 +47,7 @@ class ReceiveResult:
     stored: int
     duplicates: int
     statuses: int
+    deletions: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -53,7 +56,8 @@ class PreparedMessage:
     draft: Draft
 
 
-Prepared = PreparedMessage | StatusEvent
+# A platform "message deleted/unsent" event (kind "delete") passes through unprepared.
+Prepared = PreparedMessage | StatusEvent | InboundEvent
 
 
 async def prepare_events(
@@ -67,6 +71,7 @@ async def prepare_events(
     closed before any engine runs (ADR 0003)."""
     pending: list[tuple[InboundEvent, str | None, str | None]] = []
     statuses: list[StatusEvent] = []
+    deletions: list[InboundEvent] = []
     async with services.read_sessionmaker() as session:
         if default_language is None:
             default_language = await session.scalar(
@@ -75,6 +80,9 @@ async def prepare_events(
         for event in events:
             if isinstance(event, StatusEvent):
                 statuses.append(event)
+                continue
+            if event.kind == "delete":
+                deletions.append(event)
                 continue
             if await _already_stored(session, account, event.platform_message_id):
                 continue  # cheap early exit; the unique constraint is the real guarantee
@@ -95,7 +103,7 @@ async def prepare_events(
         else:  # an echo from the phone app: only shown, never re-checked or translated
             draft.notes["pipeline"] = "not run: sent from the phone app"
         prepared.append(PreparedMessage(event, draft))
-    return [*prepared, *statuses]
+    return [*prepared, *statuses, *deletions]
 
 
 async def store_events(
@@ -103,15 +111,17 @@ async def store_events(
 ) -> ReceiveResult:
     """Write prepared events in the caller's transaction (the caller commits, then
     answers the platform). Redeliveries are refused by the unique constraint."""
-    stored = duplicates = statuses = 0
+    stored = duplicates = statuses = deletions = 0
     for item in prepared:
         if isinstance(item, StatusEvent):
             statuses += await _apply_status(services, session, account, item)
+        elif isinstance(item, InboundEvent):
+            deletions += await _apply_deletion(services, session, account, item)
         elif await _store_message(services, session, account, item):
             stored += 1
         else:
             duplicates += 1
-    return ReceiveResult(stored, duplicates, statuses)
+    return ReceiveResult(stored, duplicates, statuses, deletions)
 
 
 async def receive_events(
@@ -127,6 +137,7 @@ async def receive_events(
         result.stored,
         result.duplicates + len(events) - len(prepared),
         result.statuses,
+        result.deletions,
     )
 
 
@@ -230,6 +241,16 @@ async def _store_message(
             )
         )
     inbound = direction is Direction.INBOUND
+    if draft.guard_findings:
+        await audit.record(
+            session,
+            account.workspace_id,
+            "guard.hit",
+            audit.SYSTEM,
+            target_type="message",
+            target_id=message_id,
+            data=guard_summary(draft.guard_findings, direction=direction.value),
+        )
     if inbound and draft.language and contact_language != draft.language:
         # Sticky: the customer's language follows them to their next message.
         await session.execute(
@@ -266,6 +287,7 @@ _TOUCH_INBOUND = (
         last_message_preview=bindparam("b_preview"),
         unread_count=Conversation.unread_count + 1,
         status=ConversationStatus.OPEN.value,  # a customer's message reopens it
+        archived_at=None,  # and brings it back from the archive
     )
 )
 _TOUCH_OUTBOUND = (
@@ -375,5 +397,55 @@ async def _apply_status(
         "message.status",
         conversation,
         {"message_id": message.id, "status": event.status.value},
+    )
+    return 1
+
+
+async def _apply_deletion(
+    services: Services, session: AsyncSession, account: ChannelAccount, event: InboundEvent
+) -> int:
+    """The customer deleted (unsent) a message on the platform: keep it, mark it, hide it
+    from agents (``repositories.list_messages``) and record the fact in the audit log."""
+    message = await session.scalar(
+        select(Message).where(
+            Message.account_id == account.id,
+            Message.platform_message_id == event.reply_to_platform_id,
+        )
+    )
+    if message is None or message.deleted_by_platform:
+        logger.debug("deletion of an unknown or already deleted message on %s", account.id)
+        return 0
+    message.deleted_by_platform = True
+    conversation = await session.get(Conversation, message.conversation_id)
+    assert conversation is not None
+    await audit.record(
+        session,
+        account.workspace_id,
+        "message.deleted_on_platform",
+        audit.SYSTEM,
+        target_type="message",
+        target_id=message.id,
+        data={
+            "conversation_id": conversation.id,
+            "by": "phone app" if event.echo else "customer",
+            "platform": account.kind,
+            "at": event.sent_at.isoformat(),
+        },
+    )
+    # The list preview may be the deleted text: show the newest message still visible.
+    latest = await session.scalar(
+        select(Message)
+        .where(Message.conversation_id == conversation.id, Message.deleted_by_platform.is_(False))
+        .order_by(Message.created_at.desc(), Message.id.desc())
+        .limit(1)
+    )
+    preview = (latest.translation or latest.body_masked) if latest is not None else ""
+    conversation.last_message_preview = preview[:PREVIEW_LENGTH]
+    publish_on_commit(
+        services,
+        session,
+        "message.status",
+        conversation,
+        {"message_id": message.id, "status": message.status, "deleted": True},
     )
     return 1

@@ -15,6 +15,7 @@ from crossdesk.db.session import commit, rollback
 from crossdesk.domain import Direction, MessageStatus, Permission, new_id
 from crossdesk.errors import BlockedByPolicy, IdempotencyMismatch, InvalidInput, PermissionDenied
 from crossdesk.pipeline import Draft, Outcome
+from crossdesk.pipeline.stages.guard import guard_summary
 from crossdesk.risk import audit
 from crossdesk.risk.rbac import Principal
 from crossdesk.services import Services
@@ -38,6 +39,9 @@ async def send_reply(
     *,
     idempotency_key: str | None,
     actor: audit.Actor,
+    translation_override: str | None = None,
+    allow_untranslated: bool = False,
+    confirm_warnings: bool = False,
 ) -> SendResult:
     """Queue a reply to the conversation's contact and commit.
 
@@ -52,8 +56,12 @@ async def send_reply(
     if len(text) > MAX_REPLY_LENGTH:
         raise InvalidInput(f"the reply is longer than {MAX_REPLY_LENGTH} characters", field="text")
 
+    if translation_override is not None:
+        translation_override = translation_override.strip() or None
     request_hash = hashlib.sha256(
-        json.dumps({"c": conversation.id, "t": text}, sort_keys=True).encode()
+        json.dumps(
+            {"c": conversation.id, "t": text, "o": translation_override}, sort_keys=True
+        ).encode()
     ).hexdigest()
     if idempotency_key:
         replay = await _replay(session, principal, idempotency_key, request_hash)
@@ -65,13 +73,10 @@ async def send_reply(
     # End the read transaction: engines (translation may call a remote service) must not
     # run while this unit of work holds the database connection or a lock.
     await session.commit()
-    draft = Draft(
-        workspace_id=principal.workspace_id,
-        direction=Direction.OUTBOUND,
-        text=text,
-        source_language=principal.language,
-        target_language=contact.language,
-    )
+    draft = outbound_draft(principal, contact, text)
+    draft.translation_override = translation_override
+    draft.allow_untranslated = allow_untranslated
+    draft.confirm_warnings = confirm_warnings
     result = await services.pipelines.outbound.run(draft)
     if result.outcome is Outcome.HALT:
         await audit.record(
@@ -81,11 +86,16 @@ async def send_reply(
             actor,
             target_type="conversation",
             target_id=conversation.id,
-            data={"stage": draft.halted_by, "findings": len(draft.guard_findings)},
+            data={
+                "stage": draft.halted_by,
+                "terms": sorted({str(f.get("term")) for f in draft.guard_findings})[:20],
+            },
         )
         await commit(session)
         raise BlockedByPolicy(
-            draft.halt_reason or "the reply was blocked", findings=draft.guard_findings
+            draft.halt_reason or "the reply was blocked",
+            findings=draft.guard_findings,
+            needs_confirmation=draft.needs_confirmation,
         )
 
     now = utcnow()
@@ -98,7 +108,7 @@ async def send_reply(
         sender_user_id=principal.user_id,
         sender_label=principal.display_name,
         body_masked=draft.visible_text,
-        language=principal.language,
+        language=draft.language or principal.language,
         language_status=draft.language_status.value,
         translation=draft.translation,
         translation_language=draft.translation_language,
@@ -156,6 +166,16 @@ async def send_reply(
         target_id=message.id,
         data={"conversation_id": conversation.id},
     )
+    if draft.guard_findings:
+        await audit.record(
+            session,
+            principal.workspace_id,
+            "guard.hit",
+            actor,
+            target_type="message",
+            target_id=message.id,
+            data=guard_summary(draft.guard_findings, confirmed=confirm_warnings),
+        )
     publish_on_commit(
         services,
         session,
@@ -175,6 +195,17 @@ async def send_reply(
                 return SendResult(replay, replayed=True)
         raise
     return SendResult(message, replayed=False)
+
+
+def outbound_draft(principal: Principal, contact: Contact, text: str) -> Draft:
+    """A reply as the pipeline sees it: from the agent's language to the customer's."""
+    return Draft(
+        workspace_id=principal.workspace_id,
+        direction=Direction.OUTBOUND,
+        text=text,
+        source_language=principal.language,
+        target_language=contact.language,
+    )
 
 
 async def _replay(

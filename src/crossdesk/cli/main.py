@@ -9,9 +9,11 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from crossdesk.cli import audit as audit_cli
 from crossdesk.cli import channels as channels_cli
 from crossdesk.cli import guard as guard_cli
 from crossdesk.cli import lang as lang_cli
+from crossdesk.cli import launcher as launcher_cli
 from crossdesk.cli import mask as mask_cli
 from crossdesk.cli import vault as vault_cli
 from crossdesk.cli.translate import translate_command
@@ -31,11 +33,14 @@ app.add_typer(db_app, name="db")
 app.add_typer(user_app, name="user")
 app.add_typer(workspace_app, name="workspace")
 app.add_typer(account_app, name="account")
+app.add_typer(audit_cli.app, name="audit")
 app.add_typer(channels_cli.app, name="channels")
 app.add_typer(guard_cli.app, name="guard")
 app.add_typer(lang_cli.app, name="lang")
 app.add_typer(mask_cli.app, name="mask")
 app.add_typer(vault_cli.app, name="vault")
+app.add_typer(launcher_cli.session_app, name="session")
+app.command("open")(launcher_cli.open_command)
 app.command("translate")(translate_command)
 
 T = TypeVar("T")
@@ -172,33 +177,48 @@ def user_list(data_dir: DataDir = None) -> None:
 
 @user_app.command("disable")
 def user_disable(
-    email: Annotated[str, typer.Argument(help="Login email.")], data_dir: DataDir = None
+    email: Annotated[str, typer.Argument(help="Login email.")],
+    reassign_to: Annotated[
+        str | None,
+        typer.Option(
+            "--reassign-to",
+            help="Email of the colleague who takes over their conversations "
+            "(default: back to the team queue).",
+        ),
+    ] = None,
+    data_dir: DataDir = None,
 ) -> None:
-    """Disable a user: they can no longer log in; their conversations stay with the company."""
-    from sqlalchemy import delete, select
-
-    from crossdesk.actions.identity import set_user_disabled, user_by_email
-    from crossdesk.db.models import ApiToken, WebSession
+    """Offboard a user: disable them, end their sessions, revoke their API tokens and hand
+    their conversations over. Everything they did stays in the audit log."""
+    from crossdesk.actions.identity import user_by_email
+    from crossdesk.actions.offboarding import OffboardingResult, offboard_user
     from crossdesk.risk import audit
 
-    async def run(settings: Settings) -> None:
-        from crossdesk.db.session import transaction
+    async def run(settings: Settings) -> OffboardingResult:
         from crossdesk.services import build_services
 
         services = build_services(settings)
         try:
-            async with transaction(services.sessionmaker) as session:
+            async with services.sessionmaker() as session:
                 user = await user_by_email(session, email)
-                await set_user_disabled(session, user, True, audit.SYSTEM)
-                await session.execute(delete(WebSession).where(WebSession.user_id == user.id))
-                tokens = await session.scalars(select(ApiToken).where(ApiToken.user_id == user.id))
-                for token in tokens:
-                    token.revoked = True
+                target = await user_by_email(session, reassign_to) if reassign_to else None
+                return await offboard_user(
+                    services,
+                    session,
+                    user,
+                    audit.Actor(None, None, "crossdesk-cli"),
+                    reassign_to=target,
+                )
         finally:
             await services.close()
 
-    _run_action(run(_settings(data_dir)))
-    console.print(f"[yellow]{email} is disabled[/yellow]")
+    result = _run_action(run(_settings(data_dir)))
+    console.print(
+        f"[yellow]{email} is disabled[/yellow]: {result.sessions_ended} session(s) ended, "
+        f"{result.tokens_revoked} token(s) revoked, {result.account_sessions_returned} account "
+        f"session(s) returned, {result.reassigned} conversation(s) "
+        f"reassigned, {result.returned_to_queue} back to the team queue"
+    )
 
 
 def _pairs(values: list[str], option: str) -> dict[str, str]:

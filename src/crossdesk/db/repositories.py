@@ -66,7 +66,9 @@ async def list_conversations(
     *,
     status: str | None = "open",
     limit: int = 50,
+    archived: bool = False,
 ) -> list[ConversationRow]:
+    """The inbox; archived conversations only when ``archived`` (and then only those)."""
     statement = (
         select(Conversation, Contact, ChannelAccount, User.display_name)
         .join(Contact, Contact.id == Conversation.contact_id)
@@ -81,6 +83,9 @@ async def list_conversations(
         statement = statement.where(extra)
     if status:
         statement = statement.where(Conversation.status == status)
+    statement = statement.where(
+        Conversation.archived_at.is_not(None) if archived else Conversation.archived_at.is_(None)
+    )
     result = await session.execute(statement)
     return [ConversationRow(row[0], row[1], row[2], row[3]) for row in result]
 
@@ -97,18 +102,32 @@ async def conversation_row(session: AsyncSession, conversation: Conversation) ->
     return ConversationRow(conversation, contact, account, name)
 
 
+def sees_deleted_messages(principal: Principal) -> bool:
+    """Messages the customer deleted on the platform stay visible, marked, to supervisors
+    and auditors (team or workspace readers); agents no longer see them."""
+    return principal.can(Permission.CONVERSATION_READ_TEAM) or principal.can(
+        Permission.CONVERSATION_READ_ALL
+    )
+
+
 async def list_messages(
-    session: AsyncSession, conversation: Conversation, *, limit: int = 200
+    session: AsyncSession,
+    conversation: Conversation,
+    *,
+    limit: int = 200,
+    viewer: Principal | None = None,
 ) -> list[Message]:
+    """The conversation's latest messages, oldest first. Messages deleted on the platform
+    are left out unless ``viewer`` may see them (without a viewer: left out)."""
+    statement = select(Message).where(
+        Message.conversation_id == conversation.id,
+        Message.workspace_id == conversation.workspace_id,
+    )
+    if viewer is None or not sees_deleted_messages(viewer):
+        statement = statement.where(Message.deleted_by_platform.is_(False))
     rows = (
         await session.scalars(
-            select(Message)
-            .where(
-                Message.conversation_id == conversation.id,
-                Message.workspace_id == conversation.workspace_id,
-            )
-            .order_by(Message.created_at.desc(), Message.id.desc())
-            .limit(limit)
+            statement.order_by(Message.created_at.desc(), Message.id.desc()).limit(limit)
         )
     ).all()
     return list(reversed(rows))

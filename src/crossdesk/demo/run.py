@@ -55,7 +55,7 @@ def run_demo(settings: Settings, host: str, port: int, console: Console) -> None
     asyncio.run(prepare_demo(settings))
     sidecar = ApertiumSidecar()
     try:
-        services = build_services(settings, translation=_translation(console, sidecar))
+        translation = _translation(console, sidecar)
         base = f"http://{host}:{port}"
         table = Table("login", "password", "role", "name", title="crossdesk demo: Demo Shop")
         for login in LOGINS:
@@ -67,7 +67,7 @@ def run_demo(settings: Settings, host: str, port: int, console: Console) -> None
             console.print(f"  {base}/sandbox/{customer.account}/{customer.contact_id}")
         console.print(f"Accounts: {', '.join(name for _, name, _ in ACCOUNTS)}")
         console.print(f"Data directory: {settings.data_dir.resolve()}")
-        app = create_app(settings, services=services, background=[_simulate])
+        app = create_app(settings, background=[_simulate], translation=translation)
         uvicorn.run(app, host=host, port=port, log_level="info", log_config=None)
     finally:
         sidecar.stop()

@@ -13,13 +13,13 @@ import re2
 from crossdesk.errors import InvalidInput
 from crossdesk.guard import boundaries, segment
 from crossdesk.guard.contacts import contact_view, find_contacts
-from crossdesk.guard.folding import fold_char, is_han
+from crossdesk.guard.folding import fold_char, is_han, pinyin_of
 from crossdesk.guard.lexicon import Action, Category, Lexicon
 from crossdesk.guard.matcher import Automaton
 from crossdesk.guard.normalize import Norm, Normalized, fold_key, normalize, pinyin_view
 from crossdesk.guard.patterns import KIND_NORM, Kind, Pattern, compile_patterns
 from crossdesk.guard.policy import decide, dedupe, shadowed
-from crossdesk.guard.prefilter import Prefilter, needs_word_start
+from crossdesk.guard.prefilter import Prefilter, fold_view, needs_word_start, syllable_key
 from crossdesk.guard.result import GuardResult, Hit
 
 CUE_WINDOW = 16  # characters either side of a weak variant searched for a contact cue
@@ -80,13 +80,25 @@ class Guard:
         self._homo = Automaton(self._homo_keys) if self._homo_keys else None
         self._initials = patterns.initials
         self._prefilter = _build_prefilter(
-            self._main_keys, self._main_patterns, self._homo, frozenset(self._initials)
+            self._main_keys,
+            self._main_patterns,
+            self._homo,
+            self._syllable_keys(),
+            frozenset(self._initials),
         )
         self._rules = [
             (li, rule, _compile_rule(lexicon.name, rule.name, rule.pattern))
             for li, lexicon in enumerate(self.lexicons)
             for rule in lexicon.rules
         ]
+
+    def _syllable_keys(self) -> set[str]:
+        """Syllable spellings of the terms that homophones may stand for (pre-filter keys)."""
+        out: set[str] = set()
+        for group in self._homo_patterns:
+            for p in group:
+                out.add(syllable_key(fold_key(self.lexicons[p.lexicon].terms[p.term].text)))
+        return out
 
     @property
     def pattern_count(self) -> int:
@@ -222,8 +234,15 @@ class Guard:
             if window[0].isascii() and not boundaries.word_start_ok(text, start, _LATIN_HEAD):
                 return False
             return not (window[-1].isascii() and boundaries.tail_of(text, end))
-        if len(window) != len(key) or not any(a == b for a, b in zip(window, key, strict=True)):
-            return False  # a homophone changes some characters, not all
+        if len(window) != len(key):
+            return False
+        kept = sum(1 for a, b in zip(window, key, strict=True) if a == b)
+        # a homophone changes some characters, not all, and at most half of a longer term
+        # ("寄到台" is not "几到太"); each changed character reads like the one it replaces
+        if not kept or len(key) - kept > max(1, len(key) // 2):
+            return False
+        if any(pinyin_of(a) != pinyin_of(b) for a, b in zip(window, key, strict=True) if a != b):
+            return False
         if not boundaries.gaps_ok(text, norm, ns, ne, p):
             return False
         common = all(is_han(ch) for ch in window) and (
@@ -313,32 +332,35 @@ def _build_prefilter(
     keys: list[str],
     groups: list[list[Pattern]],
     homophones: Automaton | None,
+    syllables: set[str],
     initials: frozenset[str],
 ) -> Prefilter:
-    gapless: set[str] = set()
-    words: set[str] = set()
-    spaced: set[str] = set()
+    view: set[str] = set()
+    han: set[str] = set(syllables)
     for key, group in zip(keys, groups, strict=True):
-        if all(p.kind is Kind.ALLOW for p in group):
+        weak = pinyin = stem = False
+        listed = False
+        for p in group:
+            kind = p.kind
+            if kind is not Kind.ALLOW:
+                listed = True
+                weak = weak or p.weak
+                pinyin = pinyin or kind is Kind.PINYIN
+                stem = stem or kind is Kind.STEM
+        if not listed:
             continue
-        weak = any(p.weak for p in group)
-        pinyin = any(p.kind is Kind.PINYIN for p in group)
-        stem = any(p.kind is Kind.STEM for p in group)
+        vkey = fold_view(key)
+        if not vkey:
+            continue
         if needs_word_start(key, weak, pinyin):
-            words.add(key)
+            han.add(vkey)
             # short keys and pinyin must be a whole word ("wa", not "warranty"); longer weak
             # variants may take an ending ("телегу")
             whole = pinyin or (len(key) <= 3 and not stem)
-            spaced.add(" " + key + (" " if whole else ""))
+            view.add(" " + vkey + (" " if whole else ""))
         else:
-            gapless.add(key)
-    return Prefilter(
-        Automaton(sorted(gapless)),
-        Automaton(sorted(spaced)),
-        Automaton(sorted(words)),
-        homophones,
-        initials,
-    )
+            view.add(vkey)
+    return Prefilter(Automaton(list(view)), Automaton(list(han)), homophones, initials)
 
 
 def _has_cue(text: str, start: int, end: int) -> bool:

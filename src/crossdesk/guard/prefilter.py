@@ -1,11 +1,25 @@
 """The fast path: can this message contain a hit at all?
 
 Most chat messages are clean. For them the guard must cost no more than a naive filter, so it
-first folds the whole message with C-level string operations (case fold, NFKD, one translate,
-two regex substitutions) into the same key space as the automaton and asks ahocorasick-rs for
-any occurrence. Only messages that may hold a hit (a few percent) pay for the exact,
-offset-keeping normalizer and the boundary checks. The pre-filter may say yes too often,
-never too rarely: it folds at least as aggressively as the exact path.
+folds the whole message with C-level string operations into the key space of one automaton
+and asks ahocorasick-rs once (twice for Chinese text). Only messages that may hold a hit (a
+few percent) pay for the exact, offset-keeping normalizer and the boundary checks. The
+pre-filter may say yes too often, never too rarely: it folds at least as aggressively as the
+exact path, and its keys are folded by the same function as the text (:func:`fold_view`).
+
+The view, built once per message:
+
+1. case fold, NFKD (only when the text is not already NFKD), one ``str.translate`` for
+   traditional characters and Arabic letter variants (only when one occurs);
+2. every gap (space, punctuation, emoji, zero-width and combining marks) becomes a space:
+   a ``bytes.translate`` for ASCII, one regex substitution for the few non-ASCII gaps;
+3. each word is folded (leetspeak digits to letters, repeated letters collapsed) through a
+   bounded per-word cache, so the per-character work runs once per distinct word;
+4. the words are searched joined by spaces (keys that must start a word) and joined without
+   them (every other key, so "w.e.c.h.a.t" and "微 信" still match) in ONE automaton call.
+
+Chinese text adds one ``str.translate`` that spells each Hanzi (and digit) as one private-use
+character per pinyin syllable: homophones (威信, 薇信 for 微信) are then plain occurrences.
 """
 
 from __future__ import annotations
@@ -40,9 +54,46 @@ def _suspect(s: str) -> bool:
     )
 
 
-_LEET_CHARS = re.escape("".join(LEET))
-_LEET_WORD = re.compile(rf"[^\W\d_][{_LEET_CHARS}]|[{_LEET_CHARS}][^\W\d_]")
+# Leetspeak symbols that are gaps as often as letters: a second view reads them as letters.
+_LEET_SYMBOLS = "@$!|€"
+_LEET_SYM = re.compile(r"[^\W_][@$!|€]+[^\W_]|[@$€][^\W\d_]|[^\W\d_][@$€]")
 _LATIN_TOKEN = re.compile(r"[a-z]{2,8}")
+_ARABIC_VARIANT = re.compile("[" + "".join(_ARABIC) + "]")
+# a Latin letter touching a Hanzi: part-pinyin spellings ("wei信", "gou东西")
+_MIXED_HAN = re.compile(r"[a-z][\u3400-\u9fff\uf900-\ufaff]|[\u3400-\u9fff\uf900-\ufaff][a-z]")
+# repeated letters collapse to one: ASCII and two-byte (Latin, Greek, Cyrillic, Arabic...)
+# letters, like the view's byte-level passes below; Hanzi and digits stay
+_REPEATS = re.compile(r"([a-z\u0080-\u07ff])\1+")
+_DIGIT_LEET = str.maketrans({k: v for k, v in LEET.items() if k.isdigit()})
+_HAS_DIGIT = re.compile(r"\d")
+
+
+def _byte_table(digits_as_letters: bool, symbols_as_letters: bool) -> bytes:
+    """ASCII folding for ``bytes.translate``: letters kept, every gap a space.
+
+    Digits read as the letters they imitate in the main view (a key's digits are read the same
+    way by :func:`fold_view`, so "74bx" still finds "74bx"); the Hanzi view keeps them.
+    """
+    table = bytearray(range(256))
+    for b in range(128):
+        ch = chr(b)
+        if ch.isdigit() and digits_as_letters and ch in LEET:
+            table[b] = ord(LEET[ch])
+        elif ch.isalnum():
+            table[b] = ord(ch.lower())
+        elif symbols_as_letters and ch in LEET:
+            table[b] = ord(LEET[ch])
+        else:
+            table[b] = 0x20
+    return bytes(table)
+
+
+_SPACED = _byte_table(True, False)
+_SPACED_LEET = _byte_table(True, True)
+_SPACED_RAW = _byte_table(False, False)
+_ASCII_GAPS = bytes(b for b in range(128) if not chr(b).isalnum())
+# a single letter spelled out twice in a row ("s a p p")
+_SINGLES = re.compile(r" ([^ ]) \1 ")
 
 
 @functools.cache
@@ -76,18 +127,43 @@ def pinyin_table() -> dict[int, str]:
     return table
 
 
+_SYLLABLE_BASE = 0xF0000  # supplementary private use area: never in real keys or text
+
+
+@functools.cache
+def syllable_table() -> dict[int, str]:
+    """Han character and ASCII digit → one private-use character per pinyin syllable.
+
+    Characters with the same reading map to the same character, so a homophone spelling of a
+    term is an ordinary occurrence of the term's syllable key. Every ASCII character maps to
+    itself so that ``str.translate`` never misses on the common characters.
+    """
+    ids: dict[str, str] = {}
+    table: dict[int, str] = {cp: chr(cp) for cp in range(128)}
+    for cp, reading in pinyin_table().items():
+        if reading not in ids:
+            ids[reading] = chr(_SYLLABLE_BASE + len(ids))
+        table[cp] = ids[reading]
+    return table
+
+
+def syllable_key(text: str) -> str:
+    """The syllable spelling of an all-Hanzi key (see :func:`syllable_table`)."""
+    return text.translate(syllable_table())
+
+
 def warm_up() -> None:
     """Build the lazily computed tables now (a server calls this at start-up).
 
-    Loads the t2s, leetspeak and pinyin tables and jieba's dictionary (about a second), so
-    that the first Chinese hit does not pay for them.
+    Loads the t2s, leetspeak, pinyin and syllable tables and jieba's dictionary (about a
+    second), so that the first Chinese hit does not pay for them.
     """
     from crossdesk.guard.folding import confusables
     from crossdesk.guard.segment import word_frequency
 
     _fix_re()
     _leet_table()
-    pinyin_table()
+    syllable_table()
     confusables()
     word_frequency("微信")
 
@@ -103,61 +179,160 @@ def needs_word_start(key: str, weak: bool, pinyin: bool) -> bool:
     return weak or pinyin or len(key) <= 3
 
 
+def fold_word(word: str) -> str:
+    """One word as the view spells it: leetspeak digits read as letters, runs collapsed."""
+    if _HAS_DIGIT.search(word):
+        word = word.translate(_DIGIT_LEET)
+    return _REPEATS.sub(r"\1", word)
+
+
+def fold_view(key: str) -> str:
+    """A folded dictionary key as the pre-filter's view spells it.
+
+    Folded keys already have their letter runs collapsed word by word (a multi-word term
+    keeps a double letter across its word join, like the joined words of the view), so only
+    keys with digits change.
+    """
+    return fold_word(key) if _HAS_DIGIT.search(key) else key
+
+
+def _merge_singles(words: list[str]) -> list[str]:
+    """Letters spelled out one by one ("s a p p") collapse across the gap, like the exact path."""
+    out: list[str] = []
+    last = ""
+    for w in words:
+        if len(w) == 1 and w == last:
+            continue
+        out.append(w)
+        last = w if len(w) == 1 else ""
+    return out
+
+
+class _WordCache(dict[str, str]):
+    """word → :func:`fold_word` of it, bounded.
+
+    Chat vocabulary repeats, so the regex work runs once per distinct word and a message
+    costs one C-level ``map`` over its words.
+    """
+
+    MAX = 1 << 16
+
+    def fold(self, word: str) -> str:
+        folded = self.get(word)
+        if folded is None:
+            if len(self) >= self.MAX:
+                self.clear()
+            folded = self[word] = fold_word(word)
+        return folded
+
+
+# Non-ASCII characters outside the common letter blocks (Latin-1 letters, Latin Extended,
+# Greek, Cyrillic, Arabic letters, Hanzi): emoji, CJK punctuation, marks, zero-width, rarer
+# scripts. Found with one cheap character-class search, then judged one by one.
+_ODD = re.compile(
+    r"[^\x00-\x7f\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u02af\u0370-\u03ff\u0400-\u0482"
+    r"\u048a-\u052f\u0621-\u063f\u0641-\u064a\u0660-\u0669\u066e-\u06d3"
+    r"\u3400-\u4dbf\u4e00-\u9fff]"
+)
+
+
+@functools.cache
+def _odd_char(ch: str) -> str:
+    """How the view spells an unusual character: itself (a letter), "" (invisible) or " "."""
+    if re.match(r"\w", ch) and ch != "\u0640":
+        return ch
+    if unicodedata.category(ch) in ("Mn", "Me", "Cf") or ch == "\u0640":
+        return ""  # invisible: "غَبِي" and "wh\u200bats" stay one word, as in the exact path
+    return " "
+
+
+def _odd_repl(m: re.Match[str]) -> str:
+    return _odd_char(m.group())
+
+
+def _gaps_to_spaces(s: str) -> str:
+    return _ODD.sub(_odd_repl, s) if _ODD.search(s) else s
+
+
 class Prefilter:
     """Answers "may this text hold a hit?" cheaply.
 
     Args:
-        gapless: automaton over keys searched in the text with every gap removed.
-        spaced: automaton over " key" searched in the text with gaps as one space.
-        word_keys: the same keys without the space, searched gapless in Chinese text only
-            (where Latin words touch Hanzi: "加我qq", "你VX多少").
-        homophones: automaton over pinyin keys (None when no list uses pinyin).
+        keys: automaton over the view: gapless keys, and " key" / " key " for keys that must
+            start (and, for short keys and pinyin, also end) a word.
+        han_keys: automaton searched in Chinese text only: the word-start keys without their
+            space (Latin words touch Hanzi: "加我qq", "你VX多少") and the syllable keys of
+            homophones.
+        homophones: automaton over pinyin-spelled keys, for part-pinyin spellings ("wei信").
         initials: pinyin initials checked on whole Latin tokens in Chinese text.
     """
 
     def __init__(
         self,
-        gapless: Automaton,
-        spaced: Automaton,
-        word_keys: Automaton,
+        keys: Automaton,
+        han_keys: Automaton,
         homophones: Automaton | None,
         initials: frozenset[str],
     ) -> None:
-        self._gapless = gapless
-        self._spaced = spaced
-        self._word_keys = word_keys
+        self._keys = keys
+        self._han_keys = han_keys
         self._homophones = homophones
         self._initials = initials
+        self._words = _WordCache()
 
-    def _hit(self, s: str) -> bool:
-        spaced = _RUNS.sub(r"\1", " " + _GAPS.sub(" ", s) + " ")
-        # runs split by a gap ("a s s h o l e") collapse like the exact path does
-        key = _RUNS.sub(r"\1", spaced.replace(" ", ""))
-        if self._gapless.any(key) or self._spaced.any(spaced):
+    def _hit(self, raw: bytes, table: bytes, han: bool) -> bool:
+        words = raw.translate(table).decode().split()
+        try:
+            folded = list(map(self._words.__getitem__, words))
+        except KeyError:
+            folded = [self._words.fold(w) for w in words]
+        spaced = " " + " ".join(folded) + " "
+        gapless = "".join(folded)
+        if _SINGLES.search(spaced):
+            gapless = "".join(_merge_singles(folded))
+        if self._keys.any(spaced + gapless):
             return True
-        return _HAN.search(key) is not None and self._word_keys.any(key)
+        if not han:
+            return False
+        # Hanzi and digits as written (homophones read the digits), gaps removed
+        written = raw.translate(_SPACED_RAW, _ASCII_GAPS).decode()
+        if self._han_keys.any(gapless + "\x00" + written.translate(syllable_table())):
+            return True
+        if self._homophones is not None and _MIXED_HAN.search(written):
+            spelled = _RUNS.sub(r"\1", written.translate(pinyin_table()))
+            if self._homophones.any(spelled):
+                return True
+        if self._initials:
+            for tok in _LATIN_TOKEN.findall(written):
+                if tok in self._initials or _RUNS.sub(r"\1", tok) in self._initials:
+                    return True
+        return False
 
     def may_match(self, text: str) -> bool:
         """False only when no term, variant or homophone can match ``text``."""
         s = text.casefold()
+        han = False
         if not s.isascii():
-            s = unicodedata.normalize("NFKD", s)
-            if _fix_re().search(s):
+            if not unicodedata.is_normalized("NFKD", s):
+                s = unicodedata.normalize("NFKD", s)
+            han = _HAN.search(s) is not None
+            if (han and _fix_re().search(s)) or (not han and _ARABIC_VARIANT.search(s)):
                 s = s.translate(_fix_table())
-        if _suspect(s):
-            return True
-        if self._hit(s):
-            return True
-        if _LEET_WORD.search(s):
-            leet_text = s.translate(_leet_table())
-            if _suspect(leet_text) or self._hit(leet_text):
+            if _suspect(s):
                 return True
-        if (self._homophones is not None or self._initials) and _HAN.search(s):
-            key = _GAPS.sub("", s)
-            if self._homophones is not None:
-                spelled = _RUNS.sub(r"\1", key.translate(pinyin_table()))
-                if self._homophones.any(spelled):
-                    return True
-            if any(tok in self._initials for tok in _LATIN_TOKEN.findall(s)):
+            pre = s
+            s = _gaps_to_spaces(s)
+        else:
+            if "*" in s and _MASK.search(s):
                 return True
+            pre = s
+        raw = s.encode()
+        if self._hit(raw, _SPACED, han):
+            return True
+        if any(sym in pre for sym in _LEET_SYMBOLS) and _LEET_SYM.search(pre):
+            # "wh@ts@pp", "put@", "€": the symbols read as letters this time
+            if "€" in pre:
+                s = _gaps_to_spaces(pre.replace("€", "e"))
+                raw = s.encode()
+            return self._hit(raw, _SPACED_LEET, han)
         return False

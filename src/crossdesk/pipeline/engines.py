@@ -4,14 +4,10 @@ The stages depend on small protocols; this module is the one place that knows bo
 the engines' APIs and the stages' needs.
 """
 
-from typing import Any
-
-from crossdesk.domain import Direction
-from crossdesk.guard import Guard
 from crossdesk.masking import MaskingEngine
 from crossdesk.pipeline.stages.language import Detector
 from crossdesk.pipeline.stages.mask import MaskResult
-from crossdesk.pipeline.stages.translate import TranslationOutcome
+from crossdesk.pipeline.stages.translate import TranslationOutcome, same_language
 from crossdesk.translation import LanguageDetector, Router, TranslationRequest
 
 
@@ -78,34 +74,11 @@ class RouterTranslator:
         )
         if not result.ok:
             return TranslationOutcome(None, result.engine or "null", result.reason)
-        note = (
-            "machine translation for reading: review before relying on it"
-            if result.needs_review
-            else None
+        if result.text.strip() == text.strip() and source and not same_language(source, target):
+            # Rule-based engines pass words they do not know through unchanged.
+            unchanged = f"not translated: {result.engine} returned the text unchanged"
+            return TranslationOutcome(None, result.engine, unchanged)
+        review = "machine translation for reading: review before relying on it"
+        return TranslationOutcome(
+            result.text, result.engine, review if result.needs_review else None
         )
-        return TranslationOutcome(result.text, result.engine, note)
-
-
-class GuardAdapter:
-    """The sensitive-word guard behind the guard stages; findings keep original offsets."""
-
-    def __init__(self, guard: Guard) -> None:
-        self._guard = guard
-
-    def findings(self, text: str, direction: Direction) -> list[dict[str, Any]]:
-        result = self._guard.scan(text, direction=direction.value)
-        return [
-            {
-                "term": hit.term,
-                "list": hit.lexicon,
-                "category": hit.category,
-                "action": hit.action.value,
-                "severity": hit.severity,
-                "start": hit.start,
-                "end": hit.end,
-                "matched": hit.matched,
-                "via": hit.via,
-                "version": hit.version,
-            }
-            for hit in result.hits
-        ]

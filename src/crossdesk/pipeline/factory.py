@@ -5,6 +5,7 @@ from dataclasses import dataclass
 from crossdesk.pipeline.runner import Pipeline
 from crossdesk.pipeline.stages.guard import GuardCheck, GuardStage
 from crossdesk.pipeline.stages.language import DetectLanguageStage, Detector
+from crossdesk.pipeline.stages.leak import UntranslatedLeakStage
 from crossdesk.pipeline.stages.mask import Masker, MaskStage
 from crossdesk.pipeline.stages.translate import NoTranslator, TextTranslator, TranslateStage
 
@@ -23,12 +24,23 @@ def build_pipelines(
     translator: TextTranslator | None = None,
 ) -> Pipelines:
     """inbound: detect language → guard → mask → translate (then the action stores it);
-    outbound: guard → mask → translate → guard the translation (then store + outbox)."""
+    outbound: detect language → guard → mask → translate → guard the translation →
+    untranslated-leak check (then store + outbox)."""
     translate = TranslateStage(translator or NoTranslator())
     inbound = Pipeline(
         [DetectLanguageStage(detector), GuardStage(guard), MaskStage(masker), translate]
     )
     outbound = Pipeline(
-        [GuardStage(guard), MaskStage(masker), translate, GuardStage(guard, on="translation")]
+        [
+            # The agent may write in another language than their profile's: detect it, so
+            # the engine is asked for the right pair (and a Chinese reply is not passed
+            # through an English→Spanish engine unchanged).
+            DetectLanguageStage(detector),
+            GuardStage(guard),
+            MaskStage(masker),
+            translate,
+            GuardStage(guard, on="translation"),
+            UntranslatedLeakStage(detector),
+        ]
     )
     return Pipelines(inbound=inbound, outbound=outbound)

@@ -54,6 +54,12 @@ class Draft:
     translation_note: str | None = None
     back_translation: str | None = None
 
+    # Outbound only: what the agent decided in the composer.
+    translation_override: str | None = None
+    allow_untranslated: bool = False
+    confirm_warnings: bool = False  # "send anyway" after a warn-level word was shown
+    needs_confirmation: bool = False
+
     halted_by: str | None = None
     halt_reason: str | None = None
     notes: dict[str, str] = field(default_factory=dict)

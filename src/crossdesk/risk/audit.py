@@ -108,18 +108,67 @@ class ChainProblem:
 def verify_chain(
     events: Sequence[AuditEvent], head_seq: int, head_hash: str
 ) -> ChainProblem | None:
-    """Return the first bad event of a workspace's chain (ordered by seq), or None."""
+    """Return the first bad event of a workspace's chain (ordered by seq), or None.
+
+    The reason says what the evidence shows: an edited event fails its own hash, a deleted
+    one leaves a gap or a link to a hash that is gone, an inserted one is skipped by its
+    successor's link, a reordered one links forward. The chain alone cannot catch an
+    attacker who recomputes every hash after the change, nor one who deletes the newest
+    events and rewinds the head: the signed checkpoints (``risk.checkpoints``) do.
+    """
     prev = GENESIS
-    expected_seq = 1
-    for event in events:
-        if event.seq != expected_seq:
-            return ChainProblem(expected_seq, f"event {expected_seq} is missing or out of order")
+    for index, event in enumerate(events):
+        expected = index + 1
+        if event.seq != expected:
+            if any(e.seq == expected for e in events[index + 1 :]):
+                return ChainProblem(expected, f"event {expected} is out of order")
+            return ChainProblem(expected, f"event {expected} is missing (deleted)")
         if event.prev_hash != prev:
-            return ChainProblem(event.seq, "previous-hash link broken")
+            return _broken_link(events, index)
         if event_hash(prev, event.seq, _hashed_fields(event)) != event.hash:
-            return ChainProblem(event.seq, "content does not match its hash (edited)")
+            return ChainProblem(expected, f"event {expected} was edited: its hash does not match")
         prev = event.hash
-        expected_seq += 1
-    if expected_seq - 1 != head_seq or prev != head_hash:
-        return ChainProblem(expected_seq, "chain ends before the recorded head (events deleted)")
+    count = len(events)
+    if count > head_seq:
+        return ChainProblem(
+            head_seq + 1, f"event {head_seq + 1} lies beyond the recorded head (inserted)"
+        )
+    if count < head_seq:
+        return ChainProblem(
+            count + 1,
+            f"events {count + 1}..{head_seq} are missing: the chain ends before the recorded "
+            "head (deleted)",
+        )
+    if prev != head_hash:
+        return ChainProblem(count, f"event {count} does not match the recorded head (rewritten)")
     return None
+
+
+_RENUMBER_SEARCH = 1000
+
+
+def _broken_link(events: Sequence[AuditEvent], index: int) -> ChainProblem:
+    """Explain why ``events[index]`` does not link to the event before it."""
+    event = events[index]
+    seq = index + 1
+    linked = next((e.seq for e in events if e.hash == event.prev_hash), None)
+    if linked is not None and linked > seq:
+        return ChainProblem(seq, f"event {seq} is out of order: it comes after event {linked}")
+    if linked is not None and linked < seq - 1:
+        return ChainProblem(
+            linked + 1,
+            f"event {linked + 1} was inserted: event {seq} links to event {linked}",
+        )
+    fields = _hashed_fields(event)
+    if event_hash(event.prev_hash, event.seq, fields) == event.hash:
+        return ChainProblem(
+            seq - 1,
+            f"event {seq - 1} was rewritten: event {seq} links to a different event {seq - 1}",
+        )
+    for shift in range(1, _RENUMBER_SEARCH):
+        if event_hash(event.prev_hash, event.seq + shift, fields) == event.hash:
+            return ChainProblem(
+                seq,
+                f"event {seq} is missing: {shift} event(s) deleted and the later ones renumbered",
+            )
+    return ChainProblem(seq, f"event {seq} was edited: its links and hash do not match")

@@ -16,10 +16,12 @@ from crossdesk.channels.base import AccountContext
 from crossdesk.channels.sandbox.platform import SandboxPlatform
 from crossdesk.config import Settings
 from crossdesk.guard import warm_up
+from crossdesk.risk.checkpoints import checkpoint_forever
 from crossdesk.services import Services, build_services
+from crossdesk.translation import TranslationConfig
 from crossdesk.web import metrics, sandbox, sse, webhooks
 from crossdesk.web.account_cache import AccountCache
-from crossdesk.web.api.v1 import conversations, me, messages
+from crossdesk.web.api.v1 import admin, conversations, me, messages
 from crossdesk.web.api.v1 import sessions as sessions_api
 from crossdesk.web.errors import install_error_handlers
 from crossdesk.web.security import (
@@ -27,7 +29,7 @@ from crossdesk.web.security import (
     CsrfOriginMiddleware,
     SecurityHeadersMiddleware,
 )
-from crossdesk.web.ui import views
+from crossdesk.web.ui import audit_views, settings_views, views
 from crossdesk.workers.delivery import DeliveryWorker, default_client_factory
 
 logger = logging.getLogger(__name__)
@@ -44,9 +46,11 @@ def create_app(
     *,
     services: Services | None = None,
     background: list[BackgroundTask] | None = None,
+    translation: TranslationConfig | None = None,
 ) -> FastAPI:
     """Build the app. Workers run as tasks inside it unless ``settings.run_workers`` is off;
-    ``background`` adds more tasks (the demo's customer simulator)."""
+    ``background`` adds more tasks (the demo's customer simulator). Services built here
+    (with ``translation`` if given) are closed with the app; passed-in ones are not."""
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -56,6 +60,7 @@ def create_app(
         await asyncio.to_thread(warm_up)
         if settings.run_workers:
             tasks.append(asyncio.create_task(app.state.delivery.run_forever()))
+            tasks.append(asyncio.create_task(checkpoint_forever(app.state.services)))
         for task in background or []:
             tasks.append(asyncio.create_task(task(app)))
         try:
@@ -71,7 +76,7 @@ def create_app(
                 await app.state.services.close()
 
     owns_services = services is None
-    services = services or build_services(settings)
+    services = services or build_services(settings, translation=translation)
     app = FastAPI(
         title="crossdesk",
         version="0.1.0",
@@ -101,6 +106,7 @@ def create_app(
     app.include_router(conversations.router, prefix="/api/v1")
     app.include_router(me.router, prefix="/api/v1")
     app.include_router(messages.router, prefix="/api/v1")
+    app.include_router(admin.router, prefix="/api/v1")
     app.include_router(sessions_api.router, prefix="/api/v1")
     app.include_router(sse.router, prefix="/api/v1")
     app.include_router(webhooks.router)
@@ -108,6 +114,8 @@ def create_app(
     app.include_router(sandbox.router)
     app.include_router(views.router)
     app.include_router(views.pages)
+    app.include_router(audit_views.router)
+    app.include_router(settings_views.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
     app.add_middleware(CsrfOriginMiddleware, exempt_prefixes=("/webhooks/",))

@@ -8,6 +8,7 @@ from crossdesk.db.models.messages import Attachment, IdempotencyRecord, Message,
 from crossdesk.db.models.sandbox import SandboxMessage
 from crossdesk.db.models.secrets import Secret
 from crossdesk.db.models.sessions import AccountSession
+from crossdesk.db.models.word_lists import WordList
 
 __all__ = [
     "AccountSession",
@@ -26,5 +27,6 @@ __all__ = [
     "TeamMember",
     "User",
     "WebSession",
+    "WordList",
     "Workspace",
 ]

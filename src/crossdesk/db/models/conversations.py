@@ -38,3 +38,7 @@ class Conversation(IdMixin, WorkspaceMixin, CreatedMixin, Base):
     # Masked and, for inbound messages, translated when available: what the list shows.
     last_message_preview: Mapped[str] = mapped_column(String(300), default="")
     unread_count: Mapped[int] = mapped_column(Integer, default=0)
+    # Archived conversations leave the inbox lists but are never deleted; the customer's
+    # next message brings them back (actions/archive.py).
+    archived_at: Mapped[datetime | None] = mapped_column(default=None)
+    archived_by: Mapped[str | None] = mapped_column(String(32), default=None)

@@ -42,7 +42,17 @@ class TranslateStage:
             draft.notes[self.name] = "not translated: target language unknown"
             draft.translation_note = draft.notes[self.name]
             return Outcome.CONTINUE
-        if source and _same_language(source, target):
+        if draft.translation_override is not None:
+            # The agent edited the translation by hand: theirs is what the customer receives.
+            draft.translation = draft.translation_override
+            draft.outgoing_translation = draft.translation_override
+            draft.translation_language = target
+            draft.translation_engine = "agent"
+            draft.translation_status = StageStatus.TRANSLATED
+            draft.translation_note = "edited by the agent"
+            draft.notes[self.name] = "translation written by the agent"
+            return Outcome.CONTINUE
+        if source and same_language(source, target):
             draft.notes[self.name] = "not needed: same language"
             draft.translation_note = "same language"
             return Outcome.CONTINUE
@@ -61,5 +71,5 @@ class TranslateStage:
         return Outcome.CONTINUE
 
 
-def _same_language(a: str, b: str) -> bool:
+def same_language(a: str, b: str) -> bool:
     return a.split("-")[0].lower() == b.split("-")[0].lower()

@@ -8,6 +8,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from crossdesk.actions import conversations as conv_actions
 from crossdesk.actions import identity
+from crossdesk.actions.compose import preview_reply
 from crossdesk.actions.reveal_pii import reveal_pii
 from crossdesk.actions.send_reply import send_reply
 from crossdesk.db.models import Conversation, User
@@ -143,12 +144,13 @@ async def _conversation_context(
         users = await assignable_users(session, principal, conversation)
     return {
         "row": row,
-        "messages": await list_messages(session, conversation),
+        "messages": await list_messages(session, conversation, viewer=principal),
         "assignable": users,
         "can_assign": principal.can(Permission.CONVERSATION_ASSIGN),
         "can_send": principal.can(Permission.MESSAGE_SEND),
         "can_reveal": principal.can(Permission.PII_REVEAL),
         "idempotency_key": secrets.token_urlsafe(16),
+        "empty": True,
     }
 
 
@@ -173,7 +175,7 @@ async def messages_pane(
     conversation_id: str, request: Request, principal: Reader, session: SessionDep
 ) -> HTMLResponse:
     conversation = await conv_actions.load_visible(session, principal, conversation_id)
-    messages = await list_messages(session, conversation)
+    messages = await list_messages(session, conversation, viewer=principal)
     context = {"messages": messages, "can_reveal": principal.can(Permission.PII_REVEAL)}
     return render(request, "_messages.html", context)
 
@@ -187,6 +189,9 @@ async def reply(
     session: SessionDep,
     text: Annotated[str, Form(max_length=4096)],
     idempotency_key: Annotated[str, Form(max_length=64)],
+    translation_override: Annotated[str, Form(max_length=4096)] = "",
+    send_as_written: Annotated[bool, Form()] = False,
+    confirm_warnings: Annotated[bool, Form()] = False,
 ) -> HTMLResponse:
     conversation = await conv_actions.load_visible(session, principal, conversation_id)
     try:
@@ -198,14 +203,51 @@ async def reply(
             text,
             idempotency_key=idempotency_key,
             actor=actor_of(request, principal),
+            translation_override=translation_override or None,
+            allow_untranslated=send_as_written,
+            confirm_warnings=confirm_warnings,
         )
     except (BlockedByPolicy, InvalidInput) as exc:
         context = await _conversation_context(session, principal, conversation)
-        findings = exc.fields.get("findings", []) if isinstance(exc, BlockedByPolicy) else []
-        context.update({"composer_error": exc.message, "draft": text, "blocked_findings": findings})
+        blocked = isinstance(exc, BlockedByPolicy)
+        context.update(
+            {
+                "composer_error": exc.message,
+                "draft": text,
+                "blocked_findings": exc.fields.get("findings", []) if blocked else [],
+                "needs_confirmation": blocked and exc.fields.get("needs_confirmation", False),
+            }
+        )
         return render(request, "_conversation.html", context, status_code=422)
     context = await _conversation_context(session, principal, conversation)
     return render(request, "_conversation.html", context)
+
+
+@pages.post("/conversations/{conversation_id}/preview")
+async def preview(
+    conversation_id: str,
+    request: Request,
+    principal: Annotated[Principal, Depends(require(Permission.MESSAGE_SEND))],
+    services: ServicesDep,
+    session: SessionDep,
+    text: Annotated[str, Form(max_length=4096)] = "",
+    translation_override: Annotated[str, Form(max_length=4096)] = "",
+    back: Annotated[bool, Form()] = False,
+) -> HTMLResponse:
+    """The composer's live preview (POST because the draft is long; it changes nothing)."""
+    conversation = await conv_actions.load_visible(session, principal, conversation_id)
+    if not text.strip():
+        return render(request, "_preview.html", {"empty": True})
+    result = await preview_reply(
+        services,
+        session,
+        principal,
+        conversation,
+        text,
+        translation_override=translation_override,
+        back_translate=back,
+    )
+    return render(request, "_preview.html", {"preview": result, "empty": False})
 
 
 @pages.post(

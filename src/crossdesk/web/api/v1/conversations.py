@@ -50,7 +50,8 @@ async def get_messages(
     limit: Annotated[int, Query(ge=1, le=500)] = 200,
 ) -> list[MessageOut]:
     conversation = await conv_actions.load_visible(session, principal, conversation_id)
-    return [MessageOut.of(m) for m in await list_messages(session, conversation, limit=limit)]
+    messages = await list_messages(session, conversation, limit=limit, viewer=principal)
+    return [MessageOut.of(m) for m in messages]
 
 
 @router.post("/{conversation_id}/messages", response_model=MessageOut, status_code=201)
@@ -75,6 +76,9 @@ async def post_message(
         body.text,
         idempotency_key=idempotency_key,
         actor=actor_of(request, principal),
+        translation_override=body.translation,
+        allow_untranslated=body.send_as_written,
+        confirm_warnings=body.confirm_warnings,
     )
     if result.replayed:
         response.status_code = 200

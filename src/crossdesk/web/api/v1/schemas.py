@@ -15,6 +15,12 @@ class StrictInput(BaseModel):
 
 class SendIn(StrictInput):
     text: Annotated[str, Field(min_length=1, max_length=4096)]
+    # The agent's own translation, used instead of the machine's (still guard-checked).
+    translation: Annotated[str | None, Field(max_length=4096)] = None
+    # Send without translation even though the text is not in the customer's language.
+    send_as_written: bool = False
+    # Send although warn-level words were found (the choice is audited).
+    confirm_warnings: bool = False
 
 
 class AssignIn(StrictInput):
