@@ -88,3 +88,40 @@ async def test_inbound_hits_are_audited_and_counted(
     await _admin_session(client, app_world.users["owner"].email)
     page = await client.get("/ui/settings/words")
     assert "<svg" in page.text and "diversion" in page.text
+
+
+async def test_api_manages_lists_and_diversion_attempts_raise_alerts(
+    client: httpx.AsyncClient, sqlite_services: Services, app_world: DemoWorld
+) -> None:
+    owner = bearer(app_world.tokens["owner"])
+    bad = await client.put(
+        "/api/v1/word-lists/claims",
+        json={"category": "claims", "action": "nuke", "terms": "cures cancer"},
+        headers=owner,
+    )
+    assert bad.status_code == 400 and "action must be one of" in bad.json()["error"]["message"]
+    put = await client.put(
+        "/api/v1/word-lists/claims",
+        json={"category": "claims", "action": "alert", "terms": "cures cancer\n100% guaranteed\n"},
+        headers=owner,
+    )
+    assert put.status_code == 200 and put.json()["version"] == 1
+    tested = await client.post(
+        "/api/v1/word-lists/test", json={"text": "This cream CURES  cancer!"}, headers=owner
+    )
+    assert [f["list"] for f in tested.json()["findings"]] == ["claims"]
+    forbidden = await client.get("/api/v1/word-lists", headers=bearer(app_world.tokens["agent_a"]))
+    assert forbidden.status_code == 403
+
+    await receive(sqlite_services, app_world.account_a, inbound("¿Me das tu número personal?"))
+    token = app_world.tokens["supervisor"]
+    conversations = await client.get("/api/v1/conversations?view=team", headers=bearer(token))
+    url = f"/api/v1/conversations/{conversations.json()[0]['id']}/messages"
+    blocked = await client.post(url, json={"text": "Escríbeme por WhatsApp"}, headers=bearer(token))
+    assert blocked.status_code == 422
+    alerts = await client.get("/api/v1/alerts", headers=bearer(token))
+    assert [a["kind"] for a in alerts.json()] == ["guard.diversion"]
+    assert alerts.json()[0]["actor_id"] == app_world.users["supervisor"].id
+    assert (
+        await client.get("/api/v1/alerts", headers=bearer(app_world.tokens["agent_a"]))
+    ).status_code == 403

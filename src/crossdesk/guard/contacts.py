@@ -12,6 +12,7 @@ import functools
 import re
 import unicodedata
 
+import ahocorasick_rs
 import re2
 
 PHONE, EMAIL, URL = "<PHONE>", "<EMAIL>", "<URL>"
@@ -41,7 +42,9 @@ def _contact_char(ch: str) -> str:
 
 def contact_view(text: str) -> str:
     """One-to-one folded copy of ``text`` (same length, same offsets)."""
-    return "".join(_contact_char(ch) for ch in text)
+    if text.isascii():
+        return text.lower()  # ASCII folds character by character to its lower case
+    return "".join(map(_contact_char, text))
 
 
 # Number words spelled out, replaced by a digit of the same length (offsets stay put).
@@ -61,6 +64,17 @@ _WORD_GATE = re.compile(
     r"zero|one|two|three|four|five|six|seven|eight|nine|uno|dos|tres|cinco|ноль|один|два|три|пять"
 )
 _HOST_GATE = (".gg", "lin.ee", "qq.com", "kakao", "wechat.com", "skype.com", "viber")
+# cheap gates for the RE2 passes: an "at" that can be an e-mail's "@" spelled out, a dot
+# (or "dot") before "me" as in wa.me / t.me, and the number words as one automaton
+_AT_GATE = re.compile(r"\sat\s|[\(\[\{]\s*at")
+_ME_GATE = re.compile(r"(?:[.．]|dot)[\s\)\]\}]*me")
+_NUMBER_AC = ahocorasick_rs.AhoCorasick(
+    ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine", "uno",
+     "dos", "tres", "cinco", "ноль", "один", "два", "три", "пять", "cero", "cuatro", "seis",
+     "siete", "ocho", "nueve", "um", "três", "quatro", "sete", "oito", "nove", "четыре",
+     "шесть", "семь", "восемь", "девять"]
+)  # fmt: skip
+_ASCII_DIGITS = "0123456789"
 
 _SEP = r"[\s\-\.\(\)/]{0,3}"
 _PHONE_RE = re2.compile(r"(\+\s*)?\d(?:" + _SEP + r"\d){6,16}")
@@ -131,10 +145,26 @@ def find_contacts(text: str) -> list[tuple[str, int, int]]:
     """Every (rule, start, end) contact found in ``text``, offsets into ``text``."""
     # cheap gates first: most messages have no digit run, no "@"/"at" and no link host
     lower = text.casefold()
-    digitish = len(_DIGITISH.findall(text))
-    words = digitish < 7 and _WORD_GATE.search(lower) is not None
-    email = "@" in text or "＠" in text or "at" in lower
-    url = "me" in lower or "://" in lower or any(h in lower for h in _HOST_GATE)
+    if text.isascii():
+        digitish = sum(map(text.count, _ASCII_DIGITS))
+    else:
+        digitish = len(_DIGITISH.findall(text))
+    words = (
+        digitish < 7
+        and digitish + len(_NUMBER_AC.find_matches_as_indexes(lower, overlapping=True)) >= 7
+        and _WORD_GATE.search(lower) is not None
+    )
+    email = (
+        "@" in text
+        or "＠" in text
+        or "﹫" in text
+        or ("at" in lower and _AT_GATE.search(lower) is not None)
+    )
+    url = (
+        "://" in lower
+        or ("me" in lower and _ME_GATE.search(lower) is not None)
+        or any(h in lower for h in _HOST_GATE)
+    )
     found: list[tuple[str, int, int]] = []
     if not (digitish >= 7 or words or email or url):
         return found

@@ -92,12 +92,13 @@ class Guard:
             for rule in lexicon.rules
         ]
 
-    def _syllable_keys(self) -> set[str]:
-        """Syllable spellings of the terms that homophones may stand for (pre-filter keys)."""
-        out: set[str] = set()
+    def _syllable_keys(self) -> dict[str, list[str]]:
+        """Syllable spelling → the Hanzi terms homophones of it may stand for (pre-filter)."""
+        out: dict[str, list[str]] = {}
         for group in self._homo_patterns:
             for p in group:
-                out.add(syllable_key(fold_key(self.lexicons[p.lexicon].terms[p.term].text)))
+                key = fold_key(self.lexicons[p.lexicon].terms[p.term].text)
+                out.setdefault(syllable_key(key), []).append(key)
         return out
 
     @property
@@ -332,11 +333,11 @@ def _build_prefilter(
     keys: list[str],
     groups: list[list[Pattern]],
     homophones: Automaton | None,
-    syllables: set[str],
+    syllables: dict[str, list[str]],
     initials: frozenset[str],
 ) -> Prefilter:
     view: set[str] = set()
-    han: set[str] = set(syllables)
+    han: set[str] = set()
     for key, group in zip(keys, groups, strict=True):
         weak = pinyin = stem = False
         listed = False
@@ -352,6 +353,16 @@ def _build_prefilter(
         vkey = fold_view(key)
         if not vkey:
             continue
+        if stem and all(p.kind is Kind.STEM or p.kind is Kind.ALLOW for p in group):
+            # a stem only matches with one of its script's endings ("сук" + "ой"): the
+            # pre-filter looks for stem + ending, not for every word that begins with the stem
+            script = group[0].tail
+            endings = boundaries.STEM_ENDINGS.get(script, ())
+            if endings:
+                view.update(fold_key(vkey + e) for e in endings)
+                if needs_word_start(key, weak, pinyin):
+                    han.update(fold_key(vkey + e) for e in endings)
+                continue
         if needs_word_start(key, weak, pinyin):
             han.add(vkey)
             # short keys and pinyin must be a whole word ("wa", not "warranty"); longer weak
@@ -360,7 +371,7 @@ def _build_prefilter(
             view.add(" " + vkey + (" " if whole else ""))
         else:
             view.add(vkey)
-    return Prefilter(Automaton(list(view)), Automaton(list(han)), homophones, initials)
+    return Prefilter(Automaton(list(view)), Automaton(list(han)), syllables, homophones, initials)
 
 
 def _has_cue(text: str, start: int, end: int) -> bool:

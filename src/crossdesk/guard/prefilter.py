@@ -64,8 +64,6 @@ _MIXED_HAN = re.compile(r"[a-z][\u3400-\u9fff\uf900-\ufaff]|[\u3400-\u9fff\uf900
 # repeated letters collapse to one: ASCII and two-byte (Latin, Greek, Cyrillic, Arabic...)
 # letters, like the view's byte-level passes below; Hanzi and digits stay
 _REPEATS = re.compile(r"([a-z\u0080-\u07ff])\1+")
-_DIGIT_LEET = str.maketrans({k: v for k, v in LEET.items() if k.isdigit()})
-_HAS_DIGIT = re.compile(r"\d")
 
 
 def _byte_table(digits_as_letters: bool, symbols_as_letters: bool) -> bytes:
@@ -91,6 +89,9 @@ def _byte_table(digits_as_letters: bool, symbols_as_letters: bool) -> bytes:
 _SPACED = _byte_table(True, False)
 _SPACED_LEET = _byte_table(True, True)
 _SPACED_RAW = _byte_table(False, False)
+_LITERAL = {_SPACED: _SPACED_RAW, _SPACED_LEET: _byte_table(False, True)}
+_DIGITS = b"0123456789"
+_ASCII_LETTER = re.compile(r"[a-z]")
 _ASCII_GAPS = bytes(b for b in range(128) if not chr(b).isalnum())
 # a single letter spelled out twice in a row ("s a p p")
 _SINGLES = re.compile(r" ([^ ]) \1 ")
@@ -180,9 +181,7 @@ def needs_word_start(key: str, weak: bool, pinyin: bool) -> bool:
 
 
 def fold_word(word: str) -> str:
-    """One word as the view spells it: leetspeak digits read as letters, runs collapsed."""
-    if _HAS_DIGIT.search(word):
-        word = word.translate(_DIGIT_LEET)
+    """One word as the view spells it: repeated letters collapsed."""
     return _REPEATS.sub(r"\1", word)
 
 
@@ -190,10 +189,24 @@ def fold_view(key: str) -> str:
     """A folded dictionary key as the pre-filter's view spells it.
 
     Folded keys already have their letter runs collapsed word by word (a multi-word term
-    keeps a double letter across its word join, like the joined words of the view), so only
-    keys with digits change.
+    keeps a double letter across its word join, like the joined words of the view). A key
+    with digits is searched in the view that keeps digits as written, every other key in the
+    view that reads leetspeak digits as letters; either way the key is unchanged.
     """
-    return fold_word(key) if _HAS_DIGIT.search(key) else key
+    return key
+
+
+_HOMOPHONE_REACH = 8  # Hanzi either side of a Latin run spelled for part-pinyin spellings
+
+
+def _latin_run(text: str, start: int, end: int) -> tuple[int, int]:
+    """The whole run of Latin letters around text[start:end]."""
+    lo, hi = start, end
+    while lo > 0 and "a" <= text[lo - 1] <= "z":
+        lo -= 1
+    while hi < len(text) and "a" <= text[hi] <= "z":
+        hi += 1
+    return lo, hi
 
 
 def _merge_singles(words: list[str]) -> list[str]:
@@ -271,37 +284,66 @@ class Prefilter:
         self,
         keys: Automaton,
         han_keys: Automaton,
+        syllables: dict[str, list[str]],
         homophones: Automaton | None,
         initials: frozenset[str],
     ) -> None:
         self._keys = keys
         self._han_keys = han_keys
+        self._syllable_terms = list(syllables.values())
+        self._syllables = Automaton(list(syllables)) if syllables else None
         self._homophones = homophones
         self._initials = initials
         self._words = _WordCache()
 
-    def _hit(self, raw: bytes, table: bytes, han: bool) -> bool:
+    def _homophone(self, written: str) -> bool:
+        """A Hanzi window that reads like a term and keeps enough of its characters."""
+        assert self._syllables is not None
+        for ki, start, end in self._syllables.find(written.translate(syllable_table())):
+            window = written[start:end]
+            for term in self._syllable_terms[ki]:
+                kept = sum(1 for a, b in zip(window, term, strict=True) if a == b)
+                if kept and len(term) - kept <= max(1, len(term) // 2):
+                    return True
+        return False
+
+    def _views(self, raw: bytes, table: bytes) -> tuple[str, str]:
+        """(spaced, gapless) views of the folded words (see the module docstring)."""
         words = raw.translate(table).decode().split()
         try:
             folded = list(map(self._words.__getitem__, words))
         except KeyError:
             folded = [self._words.fold(w) for w in words]
-        spaced = " " + " ".join(folded) + " "
         gapless = "".join(folded)
+        spaced = " " + " ".join(folded) + " "
         if _SINGLES.search(spaced):
             gapless = "".join(_merge_singles(folded))
+        return spaced, gapless
+
+    def _hit(self, raw: bytes, table: bytes, han: bool) -> bool:
+        spaced, gapless = self._views(raw, table)
+        if len(raw.translate(None, _DIGITS)) != len(raw):
+            # keys with digits (handles such as "ab12") match the digits as written
+            lit_spaced, lit_gapless = self._views(raw, _LITERAL[table])
+            spaced += "\x00" + lit_spaced
+            gapless += "\x00" + lit_gapless
         if self._keys.any(spaced + gapless):
             return True
         if not han:
             return False
         # Hanzi and digits as written (homophones read the digits), gaps removed
         written = raw.translate(_SPACED_RAW, _ASCII_GAPS).decode()
-        if self._han_keys.any(gapless + "\x00" + written.translate(syllable_table())):
+        if self._han_keys.any(gapless) or (self._syllables and self._homophone(written)):
             return True
-        if self._homophones is not None and _MIXED_HAN.search(written):
-            spelled = _RUNS.sub(r"\1", written.translate(pinyin_table()))
-            if self._homophones.any(spelled):
-                return True
+        if _ASCII_LETTER.search(written) is None:
+            return False  # part-pinyin spellings and initials need Latin letters
+        if self._homophones is not None:
+            # part-pinyin spellings ("wei信"): spell the Hanzi around each Latin run touching one
+            for m in _MIXED_HAN.finditer(written):
+                lo, hi = _latin_run(written, m.start(), m.end())
+                around = written[max(0, lo - _HOMOPHONE_REACH) : hi + _HOMOPHONE_REACH]
+                if self._homophones.any(_RUNS.sub(r"\1", around.translate(pinyin_table()))):
+                    return True
         if self._initials:
             for tok in _LATIN_TOKEN.findall(written):
                 if tok in self._initials or _RUNS.sub(r"\1", tok) in self._initials:

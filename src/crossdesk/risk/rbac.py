@@ -26,6 +26,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             P.MESSAGE_SEND,
             P.PII_REVEAL,
             P.ACCOUNT_OPEN,
+            P.RISK_MANAGE,  # supervisors handle their teams' alerts
         }
     ),
     Role.AGENT: frozenset(

@@ -21,7 +21,7 @@ from crossdesk.services import Services, build_services
 from crossdesk.translation import TranslationConfig
 from crossdesk.web import metrics, sandbox, sse, webhooks
 from crossdesk.web.account_cache import AccountCache
-from crossdesk.web.api.v1 import admin, conversations, me, messages
+from crossdesk.web.api.v1 import admin, alerts, conversations, me, messages, word_lists
 from crossdesk.web.api.v1 import sessions as sessions_api
 from crossdesk.web.errors import install_error_handlers
 from crossdesk.web.security import (
@@ -106,6 +106,8 @@ def create_app(
     app.include_router(conversations.router, prefix="/api/v1")
     app.include_router(me.router, prefix="/api/v1")
     app.include_router(messages.router, prefix="/api/v1")
+    app.include_router(word_lists.router, prefix="/api/v1")
+    app.include_router(alerts.router, prefix="/api/v1")
     app.include_router(admin.router, prefix="/api/v1")
     app.include_router(sessions_api.router, prefix="/api/v1")
     app.include_router(sse.router, prefix="/api/v1")

@@ -1,6 +1,7 @@
 """All models, imported here so Alembic and create_all see the whole schema."""
 
 from crossdesk.db.models.accounts import ChannelAccount
+from crossdesk.db.models.alerts import RiskAlert
 from crossdesk.db.models.audit import AuditEvent
 from crossdesk.db.models.conversations import Contact, Conversation
 from crossdesk.db.models.identity import ApiToken, Team, TeamMember, User, WebSession, Workspace
@@ -21,6 +22,7 @@ __all__ = [
     "IdempotencyRecord",
     "Message",
     "Outbox",
+    "RiskAlert",
     "SandboxMessage",
     "Secret",
     "Team",

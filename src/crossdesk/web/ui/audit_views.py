@@ -15,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from crossdesk.db.models import AuditEvent, User
 from crossdesk.domain import Permission
+from crossdesk.errors import InvalidInput
 from crossdesk.risk.export import export_audit
 from crossdesk.risk.rbac import Principal
 from crossdesk.web.deps import ServicesDep, SessionDep, actor_of, require
@@ -129,6 +130,16 @@ def _chart(stamps: list[datetime], start: datetime, end: datetime) -> dict[str, 
     }
 
 
+def _day(value: str | None, field: str) -> date | None:
+    """A date field of the filter form; the browser sends an empty string when unset."""
+    if not value:
+        return None
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise InvalidInput("enter the date as YYYY-MM-DD", field=field) from None
+
+
 @router.get("/audit")
 async def audit_page(
     request: Request,
@@ -137,11 +148,13 @@ async def audit_page(
     action: Annotated[str | None, Query(max_length=64)] = None,
     actor: Annotated[str | None, Query(max_length=320)] = None,
     target: Annotated[str | None, Query(max_length=64)] = None,
-    since: date | None = None,
-    until: date | None = None,
+    since: Annotated[str | None, Query(max_length=10)] = None,
+    until: Annotated[str | None, Query(max_length=10)] = None,
     before: Annotated[int | None, Query(ge=1)] = None,
 ) -> HTMLResponse:
-    chosen = AuditFilter(action or None, actor or None, target or None, since, until)
+    chosen = AuditFilter(
+        action or None, actor or None, target or None, _day(since, "since"), _day(until, "until")
+    )
     conditions = await _conditions(session, principal, chosen)
     statement = select(AuditEvent).where(*conditions)
     if before is not None:
@@ -192,11 +205,11 @@ async def audit_export(
     request: Request,
     principal: Exporter,
     services: ServicesDep,
-    since: date | None = None,
-    until: date | None = None,
+    since: Annotated[str | None, Query(max_length=10)] = None,
+    until: Annotated[str | None, Query(max_length=10)] = None,
 ) -> Response:
     """Download the signed JSON Lines export (the download itself is audited)."""
-    chosen = AuditFilter(None, None, None, since, until)
+    chosen = AuditFilter(None, None, None, _day(since, "since"), _day(until, "until"))
     buffer = io.StringIO()
     summary = await export_audit(
         services,

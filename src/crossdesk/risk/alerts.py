@@ -1,0 +1,73 @@
+"""The one interface through which anything raises a risk alert.
+
+Alerts are rows written in the caller's transaction (so an alert exists exactly when the
+action it is about was recorded), audited, and announced to connected supervisors on commit.
+"""
+
+from typing import Any
+
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from crossdesk.db.models import RiskAlert
+from crossdesk.domain import new_id
+from crossdesk.risk import audit
+
+GUARD_ALERT_ACTIONS = frozenset({"alert"})
+# Agents trying to move customers to private channels are what companies fear most: a
+# blocked outbound diversion attempt is always an alert, whatever the list's action.
+ALWAYS_ALERT_CATEGORIES = frozenset({"diversion"})
+
+
+async def raise_alert(
+    session: AsyncSession,
+    workspace_id: str,
+    *,
+    kind: str,
+    severity: int,
+    summary: str,
+    actor_id: str | None,
+    target_type: str | None,
+    target_id: str | None,
+    data: dict[str, Any] | None = None,
+) -> RiskAlert:
+    """Record an alert in the caller's transaction. ``data`` must hold no raw personal data."""
+    alert = RiskAlert(
+        id=new_id(),
+        workspace_id=workspace_id,
+        kind=kind,
+        severity=max(1, min(5, severity)),
+        summary=summary[:300],
+        actor_id=actor_id,
+        target_type=target_type,
+        target_id=target_id,
+        data=data or {},
+    )
+    session.add(alert)
+    await audit.record(
+        session,
+        workspace_id,
+        "risk.alert",
+        audit.Actor(actor_id),
+        target_type="risk_alert",
+        target_id=alert.id,
+        data={"kind": kind, "severity": alert.severity},
+    )
+    return alert
+
+
+def guard_alerts(
+    findings: list[dict[str, Any]], *, outbound_blocked: bool
+) -> list[tuple[str, int, list[dict[str, Any]]]]:
+    """Group the findings that deserve an alert by category: (kind, severity, findings)."""
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for finding in findings:
+        category = str(finding.get("category", "custom"))
+        wanted = finding.get("action") in GUARD_ALERT_ACTIONS or (
+            outbound_blocked and category in ALWAYS_ALERT_CATEGORIES
+        )
+        if wanted:
+            groups.setdefault(category, []).append(finding)
+    return [
+        (f"guard.{category}", max(int(f.get("severity", 3)) for f in group), group)
+        for category, group in sorted(groups.items())
+    ]
