@@ -446,3 +446,17 @@ async def test_warn_level_words_ask_for_confirmation_and_the_choice_is_audited(
             )
         ).one()
     assert hit.data["confirmed"] is True and "abuse" in hit.data["categories"]
+
+
+async def test_session_state_routes_accept_larger_bodies_than_the_rest(
+    client: httpx.AsyncClient, app_world: DemoWorld, sqlite_services: Services
+) -> None:
+    limit = sqlite_services.settings.web.max_body_bytes
+    big = b'{"x": "' + b"a" * (limit + 10) + b'"}'
+    headers = {**bearer(app_world.tokens["owner"]), "content-type": "application/json"}
+    elsewhere = await client.post("/api/v1/word-lists/test", content=big, headers=headers)
+    assert elsewhere.status_code == 413
+    session_route = await client.put(
+        f"/api/v1/accounts/{app_world.account_a.id}/session", content=big, headers=headers
+    )
+    assert session_route.status_code != 413  # reaches the route (which validates the body)

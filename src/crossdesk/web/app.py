@@ -3,6 +3,7 @@
 import asyncio
 import contextlib
 import logging
+import re
 from collections.abc import AsyncIterator, Callable, Coroutine
 from pathlib import Path
 from typing import Any
@@ -36,6 +37,7 @@ logger = logging.getLogger(__name__)
 
 # Sandbox accounts reach the sandbox platform in this process, not over the network.
 INPROCESS_BASE = "http://crossdesk.internal"
+SESSION_STATE_PATHS = re.compile(r"/api/v1/accounts/[^/]+/session(/checkin)?")
 STATIC_DIR = Path(__file__).parent / "ui" / "static"
 
 BackgroundTask = Callable[[FastAPI], Coroutine[Any, Any, None]]
@@ -121,7 +123,12 @@ def create_app(
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
     app.add_middleware(CsrfOriginMiddleware, exempt_prefixes=("/webhooks/",))
-    app.add_middleware(BodyLimitMiddleware, limit=settings.web.max_body_bytes)
+    app.add_middleware(
+        BodyLimitMiddleware,
+        limit=settings.web.max_body_bytes,
+        # Browser session states (cookies, localStorage, IndexedDB) are checked in whole.
+        larger=((SESSION_STATE_PATHS, settings.sessions.max_state_bytes),),
+    )
     app.add_middleware(SecurityHeadersMiddleware)
     app.add_middleware(metrics.MetricsMiddleware)
     return app

@@ -1,6 +1,7 @@
 """HTTP hardening: body size limit, CSRF and security headers, as pure ASGI middleware."""
 
 import json
+import re
 from collections.abc import Awaitable, Callable, MutableMapping
 from typing import Any
 
@@ -37,21 +38,36 @@ async def _respond(send: Send, status: int, body: bytes) -> None:
 
 
 class BodyLimitMiddleware:
-    """Refuse bodies over ``limit`` bytes with 413, by header and while streaming."""
+    """Refuse bodies over ``limit`` bytes with 413, by header and while streaming.
 
-    def __init__(self, app: ASGIApp, limit: int) -> None:
+    ``larger`` raises the limit for paths matching a pattern (browser session states are
+    legitimately large); everything else keeps the small default.
+    """
+
+    def __init__(
+        self, app: ASGIApp, limit: int, larger: tuple[tuple[re.Pattern[str], int], ...] = ()
+    ) -> None:
         self.app = app
-        self.limit = limit
+        self.default_limit = limit
+        self.larger = larger
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
+        limit = self.default_limit
+        for pattern, bigger in self.larger:
+            if pattern.fullmatch(scope["path"]):
+                limit = bigger
+                break
+        await self._limited(scope, receive, send, limit)
+
+    async def _limited(self, scope: Scope, receive: Receive, send: Send, limit: int) -> None:
         headers = dict(scope["headers"])
         length = headers.get(b"content-length")
-        if length is not None and (not length.isdigit() or int(length) > self.limit):
+        if length is not None and (not length.isdigit() or int(length) > limit):
             await _respond(
-                send, *_json_error(413, "payload_too_large", f"the body exceeds {self.limit} bytes")
+                send, *_json_error(413, "payload_too_large", f"the body exceeds {limit} bytes")
             )
             return
         received = 0
@@ -61,7 +77,7 @@ class BodyLimitMiddleware:
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
-                if received > self.limit:
+                if received > limit:
                     raise _TooLarge
             return message
 
@@ -69,7 +85,7 @@ class BodyLimitMiddleware:
             await self.app(scope, limited_receive, send)
         except _TooLarge:
             await _respond(
-                send, *_json_error(413, "payload_too_large", f"the body exceeds {self.limit} bytes")
+                send, *_json_error(413, "payload_too_large", f"the body exceeds {limit} bytes")
             )
 
 
