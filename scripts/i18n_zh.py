@@ -141,6 +141,7 @@ ZH = {
     "List": "词库",
     "How": "匹配方式",
     "Send anyway (your choice is recorded)": "仍然发送（此选择会被记录）",
+    "Already in the customer's language: sent as written.": "已是客户的语言：按原文发送。",
     "The customer's version of your reply appears here as you type.": "输入时，这里会显示客户将收到的译文。",
     "Will not be sent:": "不会发送：",
     "The customer receives": "客户将收到",

@@ -246,39 +246,6 @@ async def test_health_metrics_and_openapi(client: httpx.AsyncClient) -> None:
     assert "/api/v1/conversations/{conversation_id}/messages" in spec["paths"]
 
 
-def _declared_permissions(route: object) -> tuple[object, ...] | None:
-    dependant = getattr(route, "dependant", None)
-    if dependant is None:
-        return None
-    stack = list(dependant.dependencies)
-    found: list[object] = []
-    while stack:
-        dep = stack.pop()
-        call = dep.call
-        if getattr(call, "__name__", "") == "public_route":
-            found.append("public")
-        found.extend(getattr(call, "crossdesk_permissions", ()))
-        stack.extend(dep.dependencies)
-    return tuple(found) if found else None
-
-
-def test_every_route_declares_its_permission(app: FastAPI) -> None:
-    """A new route without require(...) or public_route fails here."""
-    undeclared = []
-    for route in app.routes:
-        path = getattr(route, "path", "")
-        if (
-            path.startswith(("/static", "/api/docs", "/api/openapi"))
-            or path == "/docs/oauth2-redirect"
-        ):
-            continue
-        if not hasattr(route, "dependant"):
-            continue
-        if _declared_permissions(route) is None:
-            undeclared.append(path)
-    assert undeclared == []
-
-
 async def test_assign_resolve_reopen_by_supervisor(
     client: httpx.AsyncClient, sqlite_services: Services, app_world: DemoWorld
 ) -> None:

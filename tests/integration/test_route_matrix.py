@@ -4,7 +4,7 @@ The expectation is generated from what each route declares (``require(...)``, wi
 ``any_of`` flag) and ``ROLE_PERMISSIONS``; the answer is a real request with the role's
 API token. A denied role must get 403; an allowed one must get past authorization (any
 status but 401/403; dummy ids give 404/422). A route with no declaration fails
-``test_api.test_every_route_declares_its_permission``.
+``test_every_route_declares_a_permission_or_is_public``.
 
 ``python -m tests.integration.test_route_matrix`` prints the route table for
 docs/security.md.

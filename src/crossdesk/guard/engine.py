@@ -359,9 +359,12 @@ def _build_prefilter(
             script = group[0].tail
             endings = boundaries.STEM_ENDINGS.get(script, ())
             if endings:
-                view.update(fold_key(vkey + e) for e in endings)
+                # a run across the junction collapses ("й" folds to "и": fold the endings)
+                folded = [fold_key(e) for e in endings]
+                spelled = [vkey + (e[1:] if e[0] == vkey[-1] else e) for e in folded if e]
+                view.update(spelled)
                 if needs_word_start(key, weak, pinyin):
-                    han.update(fold_key(vkey + e) for e in endings)
+                    han.update(spelled)
                 continue
         if needs_word_start(key, weak, pinyin):
             han.add(vkey)

@@ -227,16 +227,17 @@ def _invisible(ch: str) -> bool:
 
 _MIXED = re.compile(r"[a-zA-Z][\u0370-\u04ff]|[\u0370-\u04ff][a-zA-Z]")
 _RUN = re.compile(r"([^\W\d_\u3400-\u9fff\uf900-\ufaff])\1+")
+_LEET_CHAR = re.compile("[" + re.escape("".join(LEET)) + "]")
 
 
-@functools.lru_cache(maxsize=1 << 16)
+@functools.lru_cache(maxsize=1 << 18)
 def fold_key(term: str) -> str:
     """The normalized form of a dictionary term (what the automaton stores).
 
     Equal to ``normalize(term).text``; plain words take a shortcut so that compiling 50,000
     terms stays well under a second.
     """
-    if _MIXED.search(term) or any(ch in LEET for ch in term):
+    if _MIXED.search(term) or _LEET_CHAR.search(term):
         return normalize(term).text
     return "".join(_RUN.sub(r"\1", "".join(map(fold_char, word))) for word in term.split())
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 import bisect
 import enum
 import functools
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from importlib import resources
@@ -87,6 +88,7 @@ def _scripts(text: str) -> tuple[str, str]:
 
 
 _NO_BREAKS: frozenset[int] = frozenset()
+_ALL_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002fa1f]+")
 
 
 @functools.lru_cache(maxsize=1 << 16)
@@ -145,9 +147,45 @@ def _pattern(
     )
 
 
+def _min_letters(key: str, letters: int) -> int:
+    return letters if len(key) <= 3 or letters - len(key) >= 2 else 0
+
+
+def _derive_han(text: str, key: str, lex: int, term: int, norms: int) -> Iterable[Pattern]:
+    """Patterns of an all-Hanzi term, built directly (half of a big list is Hanzi: the
+    generic path's per-spelling script and letter counts are the build's main cost)."""
+    n = len(key)  # every folded character is one Hanzi letter
+    breaks = _breaks(text)
+    yield Pattern(key, lex, term, Kind.TERM, "han", "han", breaks, _min_letters(key, n))
+    if norms & _REPEATS and 2 <= n <= 4:
+        doubled = "".join(ch * 2 for ch in key)
+        yield Pattern(doubled, lex, term, Kind.DOUBLED, "han", "han", breaks, 0)
+    if norms & _PINYIN:
+        syllables = [pinyin_of(ch) for ch in key]
+        if all(syllables):
+            full = _collapse("".join(syllables))
+            m = _min_letters(full, len(full))
+            yield Pattern(full, lex, term, Kind.PINYIN, "latin", "latin", _NO_BREAKS, m)
+            yield Pattern(
+                full, lex, term, Kind.HOMOPHONE, "han", "han", breaks, _min_letters(full, n)
+            )
+            if n >= 2:
+                initials = "".join(s[0] for s in syllables)
+                yield Pattern(
+                    initials, lex, term, Kind.INITIALS, "latin", "latin", _NO_BREAKS,
+                    _min_letters(initials, len(initials)),
+                )  # fmt: skip
+
+
+_REPEATS, _PINYIN = int(Norm.REPEATS), int(Norm.PINYIN)
+
+
 def derive(text: str, lex: int, term: int, norms: Norm) -> Iterable[Pattern]:
     """All patterns for one term (the term itself first)."""
     key = fold_key(text)
+    if key and _ALL_HAN.fullmatch(key) and not (norms & Norm.VARIANTS and key in variant_table()):
+        yield from _derive_han(text, key, lex, term, int(norms))
+        return
     yield _pattern(key, lex, term, Kind.TERM, text)
     han_only = all(is_han(ch) for ch in key)
     if not any(is_han(ch) for ch in key):

@@ -175,9 +175,9 @@ def needs_word_start(key: str, weak: bool, pinyin: bool) -> bool:
     Short Latin/Cyrillic/Arabic keys ("wa", "tg", "qq" folded to "q") and weak variants would
     occur inside almost any gapless text; pinyin spellings must also end their word.
     """
-    if any("\u3400" <= ch <= "\u9fff" for ch in key):
+    if not (weak or pinyin or len(key) <= 3):
         return False
-    return weak or pinyin or len(key) <= 3
+    return _HAN.search(key) is None
 
 
 def fold_word(word: str) -> str:
