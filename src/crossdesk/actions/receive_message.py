@@ -34,7 +34,7 @@ from crossdesk.domain import (
 from crossdesk.pipeline import Draft
 from crossdesk.pipeline.stages.guard import guard_summary
 from crossdesk.risk import audit
-from crossdesk.risk.alerts import guard_alerts, raise_alert
+from crossdesk.risk.alerts import raise_guard_alerts
 from crossdesk.services import Services
 from crossdesk.vault.crypto import associated_data
 
@@ -252,18 +252,16 @@ async def _store_message(
             target_id=message_id,
             data=guard_summary(draft.guard_findings, direction=direction.value),
         )
-        for kind, severity, group in guard_alerts(draft.guard_findings, outbound_blocked=False):
-            await raise_alert(
-                session,
-                account.workspace_id,
-                kind=kind,
-                severity=severity,
-                summary="customer message: " + ", ".join(sorted({str(f["term"]) for f in group})),
-                actor_id=None,
-                target_type="message",
-                target_id=message_id,
-                data=guard_summary(group),
-            )
+        await raise_guard_alerts(
+            session,
+            account.workspace_id,
+            draft.guard_findings,
+            outbound_blocked=False,
+            who="customer message",
+            actor_id=None,
+            target_type="message",
+            target_id=message_id,
+        )
     if inbound and draft.language and contact_language != draft.language:
         # Sticky: the customer's language follows them to their next message.
         await session.execute(

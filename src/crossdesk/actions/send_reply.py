@@ -17,7 +17,7 @@ from crossdesk.errors import BlockedByPolicy, IdempotencyMismatch, InvalidInput,
 from crossdesk.pipeline import Draft, Outcome
 from crossdesk.pipeline.stages.guard import guard_summary
 from crossdesk.risk import audit
-from crossdesk.risk.alerts import guard_alerts, raise_alert
+from crossdesk.risk.alerts import raise_guard_alerts
 from crossdesk.risk.rbac import Principal
 from crossdesk.services import Services
 from crossdesk.vault.crypto import associated_data
@@ -80,19 +80,16 @@ async def send_reply(
     draft.confirm_warnings = confirm_warnings
     result = await services.pipelines.outbound.run(draft)
     if result.outcome is Outcome.HALT:
-        for kind, severity, group in guard_alerts(draft.guard_findings, outbound_blocked=True):
-            await raise_alert(
-                session,
-                principal.workspace_id,
-                kind=kind,
-                severity=severity,
-                summary=f"{principal.display_name} tried to send: "
-                + ", ".join(sorted({str(f.get("term")) for f in group})),
-                actor_id=principal.user_id,
-                target_type="conversation",
-                target_id=conversation.id,
-                data=guard_summary(group),
-            )
+        await raise_guard_alerts(
+            session,
+            principal.workspace_id,
+            draft.guard_findings,
+            outbound_blocked=True,
+            who=f"{principal.display_name} tried to send",
+            actor_id=principal.user_id,
+            target_type="conversation",
+            target_id=conversation.id,
+        )
         await audit.record(
             session,
             principal.workspace_id,
@@ -180,19 +177,16 @@ async def send_reply(
         target_id=message.id,
         data={"conversation_id": conversation.id},
     )
-    for kind, severity, group in guard_alerts(draft.guard_findings, outbound_blocked=False):
-        await raise_alert(
-            session,
-            principal.workspace_id,
-            kind=kind,
-            severity=severity,
-            summary=f"{principal.display_name} sent: "
-            + ", ".join(sorted({str(f.get("term")) for f in group})),
-            actor_id=principal.user_id,
-            target_type="message",
-            target_id=message.id,
-            data=guard_summary(group),
-        )
+    await raise_guard_alerts(
+        session,
+        principal.workspace_id,
+        draft.guard_findings,
+        outbound_blocked=False,
+        who=f"{principal.display_name} sent",
+        actor_id=principal.user_id,
+        target_type="message",
+        target_id=message.id,
+    )
     if draft.guard_findings:
         await audit.record(
             session,

@@ -10,6 +10,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from crossdesk.db.models import RiskAlert
 from crossdesk.domain import new_id
+from crossdesk.pipeline.stages.guard import guard_summary
 from crossdesk.risk import audit
 
 GUARD_ALERT_ACTIONS = frozenset({"alert"})
@@ -53,6 +54,38 @@ async def raise_alert(
         data={"kind": kind, "severity": alert.severity},
     )
     return alert
+
+
+async def raise_guard_alerts(
+    session: AsyncSession,
+    workspace_id: str,
+    findings: list[dict[str, Any]],
+    *,
+    outbound_blocked: bool,
+    who: str,
+    actor_id: str | None,
+    target_type: str,
+    target_id: str,
+) -> int:
+    """Raise one alert per category of the findings that deserve one; returns how many.
+
+    ``who`` starts the summary ("Li Na tried to send", "customer message").
+    """
+    groups = guard_alerts(findings, outbound_blocked=outbound_blocked)
+    for kind, severity, group in groups:
+        terms = ", ".join(sorted({str(f.get("term")) for f in group}))
+        await raise_alert(
+            session,
+            workspace_id,
+            kind=kind,
+            severity=severity,
+            summary=f"{who}: {terms}",
+            actor_id=actor_id,
+            target_type=target_type,
+            target_id=target_id,
+            data=guard_summary(group),
+        )
+    return len(groups)
 
 
 def guard_alerts(

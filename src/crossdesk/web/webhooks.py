@@ -8,39 +8,18 @@ constraint on (account, platform message id) stores a redelivery once.
 import logging
 
 from fastapi import APIRouter, Depends, Request, Response
-from sqlalchemy import select
 
-from crossdesk.actions.accounts import account_context
 from crossdesk.actions.group_commit import GroupCommitter
 from crossdesk.actions.receive_message import prepare_events
 from crossdesk.channels.base import WebhookRequest
 from crossdesk.channels.registry import get_adapter
-from crossdesk.db.models import ChannelAccount
-from crossdesk.domain import ChannelKind
 from crossdesk.errors import NotFound
 from crossdesk.web.account_cache import AccountCache
-from crossdesk.web.deps import ServicesDep, SessionDep, public_route
+from crossdesk.web.deps import ServicesDep, public_route
 
 logger = logging.getLogger(__name__)
 
 router = APIRouter(prefix="/webhooks", tags=["webhooks"], dependencies=[Depends(public_route)])
-
-
-async def _load(session: SessionDep, kind: str, account_id: str) -> ChannelAccount:
-    try:
-        channel_kind = ChannelKind(kind)
-    except ValueError:
-        raise NotFound(f"unknown platform {kind!r}") from None
-    account = await session.scalar(
-        select(ChannelAccount).where(
-            ChannelAccount.id == account_id,
-            ChannelAccount.kind == channel_kind.value,
-            ChannelAccount.archived.is_(False),
-        )
-    )
-    if account is None:
-        raise NotFound("no such account")
-    return account
 
 
 def _targets(request: Request) -> AccountCache:
@@ -58,11 +37,8 @@ async def _webhook_request(request: Request) -> WebhookRequest:
 
 
 @router.get("/{kind}/{account_id}")
-async def handshake(
-    kind: str, account_id: str, request: Request, services: ServicesDep, session: SessionDep
-) -> Response:
-    account = await _load(session, kind, account_id)
-    context = await account_context(services, session, account)
+async def handshake(kind: str, account_id: str, request: Request) -> Response:
+    context = (await _targets(request).get(kind, account_id)).context
     reply = get_adapter(context.kind).handshake(context, await _webhook_request(request))
     if reply is None:
         raise NotFound("this platform has no subscription handshake")

@@ -135,13 +135,7 @@ class DeliveryWorker:
             )
             adapter = get_adapter(ChannelKind(account.kind))
             message.status = MessageStatus.SENDING.value
-            publish_on_commit(
-                self._services,
-                session,
-                "message.status",
-                conversation,
-                {"message_id": message.id, "status": "sending"},
-            )
+            self._announce(session, conversation, message)
             await commit(session)
             try:
                 async with self._client_factory(context) as client:
@@ -165,14 +159,20 @@ class DeliveryWorker:
             if MessageStatus(message.status).can_become(receipt.status):
                 message.status = receipt.status.value
             message.error = None
-            publish_on_commit(
-                self._services,
-                session,
-                "message.status",
-                conversation,
-                {"message_id": message.id, "status": message.status},
-            )
+            self._announce(session, conversation, message)
             await commit(session)
+
+    def _announce(
+        self, session: AsyncSession, conversation: Conversation, message: Message
+    ) -> None:
+        """Tell the viewers of the conversation, once committed, that a status changed."""
+        publish_on_commit(
+            self._services,
+            session,
+            "message.status",
+            conversation,
+            {"message_id": message.id, "status": message.status},
+        )
 
     def _outgoing_text(self, message: Message) -> str:
         """The customer's copy of the translation when there is one, else the agent's own
@@ -207,13 +207,7 @@ class DeliveryWorker:
         row.last_error = exc.message[:500]
         message.status = MessageStatus.QUEUED.value
         message.error = f"retrying: {exc.message}"[:500]
-        publish_on_commit(
-            self._services,
-            session,
-            "message.status",
-            conversation,
-            {"message_id": message.id, "status": message.status},
-        )
+        self._announce(session, conversation, message)
         await commit(session)
 
     async def _give_up(
@@ -229,13 +223,7 @@ class DeliveryWorker:
         row.last_error = reason[:500]
         message.status = MessageStatus.FAILED.value
         message.error = reason[:500]
-        publish_on_commit(
-            self._services,
-            session,
-            "message.status",
-            conversation,
-            {"message_id": message.id, "status": message.status},
-        )
+        self._announce(session, conversation, message)
         await commit(session)
 
     async def recover_abandoned(self) -> int:
@@ -263,12 +251,6 @@ class DeliveryWorker:
                     row.last_error = "outcome unknown"
                     message.status = MessageStatus.UNKNOWN.value
                     message.error = UNKNOWN_NOTE
-                publish_on_commit(
-                    self._services,
-                    session,
-                    "message.status",
-                    conversation,
-                    {"message_id": message.id, "status": message.status},
-                )
+                self._announce(session, conversation, message)
             await commit(session)
             return len(rows)
