@@ -37,6 +37,7 @@ class Services:
     # The same translator the pipelines use, for the composer's back-translation.
     translator: TextTranslator
     guards: WorkspaceGuards
+    masker: MaskingAdapter
     # Set when an outbox row is committed so the delivery worker wakes without polling.
     delivery_wakeup: asyncio.Event = field(default_factory=asyncio.Event)
 
@@ -63,11 +64,12 @@ def build_services(
     detector = LanguageDetector(translation.languages or None)
     router = build_router(translation, http, detector=detector)
     translator = RouterTranslator(router)
+    masker = MaskingAdapter(MaskingEngine())
     guards = WorkspaceGuards(make_read_sessionmaker(engine), base_lexicons or starter_packs())
     pipelines = build_pipelines(
         detector=language_detector(detector),
         guard=guards,
-        masker=MaskingAdapter(MaskingEngine()),
+        masker=masker,
         translator=translator,
     )
     return Services(
@@ -81,6 +83,7 @@ def build_services(
         http=http,
         translator=translator,
         guards=guards,
+        masker=masker,
     )
 
 

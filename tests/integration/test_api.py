@@ -427,3 +427,32 @@ async def test_session_state_routes_accept_larger_bodies_than_the_rest(
         f"/api/v1/accounts/{app_world.account_a.id}/session", content=big, headers=headers
     )
     assert session_route.status_code != 413  # reaches the route (which validates the body)
+
+
+async def test_contact_identity_is_masked_for_agents(
+    client: httpx.AsyncClient, sqlite_services: Services, app_world: DemoWorld
+) -> None:
+    """WhatsApp-style ids and profile names are phone numbers: agents must not read them."""
+    from datetime import UTC, datetime
+
+    from crossdesk.domain import InboundEvent
+
+    event = InboundEvent(
+        platform_message_id="wamid.x1",
+        sender_id="34612345678",
+        sender_name="+34 612 345 678",
+        text="Hola",
+        sent_at=datetime.now(UTC),
+    )
+    await receive(sqlite_services, app_world.account_a, event)
+    agent = await client.get(
+        "/api/v1/conversations?view=unassigned", headers=bearer(app_world.tokens["agent_a"])
+    )
+    [conversation] = agent.json()
+    assert conversation["contact"]["platform_user_id"] == "*******5678"
+    assert "612 345" not in conversation["contact"]["display_name"]
+    supervisor = await client.get(
+        f"/api/v1/conversations/{conversation['id']}",
+        headers=bearer(app_world.tokens["supervisor"]),
+    )
+    assert supervisor.json()["contact"]["platform_user_id"] == "34612345678"

@@ -125,3 +125,30 @@ async def test_api_manages_lists_and_diversion_attempts_raise_alerts(
     assert (
         await client.get("/api/v1/alerts", headers=bearer(app_world.tokens["agent_a"]))
     ).status_code == 403
+
+
+async def test_csv_lists_import_and_bad_rows_are_named(
+    client: httpx.AsyncClient, app_world: DemoWorld
+) -> None:
+    owner = bearer(app_world.tokens["owner"])
+    bad = await client.put(
+        "/api/v1/word-lists/brands",
+        json={"category": "claims", "action": "warn", "format": "csv", "terms": 'ok,claims\n"open'},
+        headers=owner,
+    )
+    assert bad.status_code == 400 and "brands" in bad.json()["error"]["message"]
+    good = await client.put(
+        "/api/v1/word-lists/brands",
+        json={
+            "category": "claims",
+            "action": "warn",
+            "format": "csv",
+            "terms": "term,category\nMegaMart,claims\n假货,abuse\n",
+        },
+        headers=owner,
+    )
+    assert good.status_code == 200, good.text
+    tested = await client.post(
+        "/api/v1/word-lists/test", json={"text": "cheaper than megamart"}, headers=owner
+    )
+    assert [f["term"] for f in tested.json()["findings"]] == ["MegaMart"]

@@ -10,7 +10,15 @@ from crossdesk.db.base import utcnow
 from crossdesk.db.models import WordList
 from crossdesk.domain import Permission
 from crossdesk.errors import InvalidInput, PermissionDenied
-from crossdesk.guard import Action, Category, Lexicon, ListDirection, Term, parse_terms
+from crossdesk.guard import (
+    Action,
+    Category,
+    Lexicon,
+    ListDirection,
+    Term,
+    parse_csv_terms,
+    parse_terms,
+)
 from crossdesk.risk import audit
 from crossdesk.risk.rbac import Principal
 
@@ -26,6 +34,9 @@ class WordListInput:
     direction: str
     terms_text: str
     allow_text: str = ""
+    # How terms_text is written: "txt" (one term per line, term<TAB>category) or "csv"
+    # (term,category). It is stored as given and parsed the same way on every load.
+    format: str = "txt"
 
 
 def parse_list(spec: WordListInput) -> tuple[list[Term], list[str]]:
@@ -42,7 +53,10 @@ def parse_list(spec: WordListInput) -> tuple[list[Term], list[str]]:
             raise InvalidInput(f"{field} must be one of {', '.join(sorted(allowed))}", field=field)
     if not 1 <= spec.severity <= 5:
         raise InvalidInput("severity must be 1 to 5", field="severity")
-    terms = parse_terms(spec.terms_text, f"list {name!r}", spec.category)
+    if spec.format not in ("txt", "csv"):
+        raise InvalidInput("format must be txt or csv", field="format")
+    parse = parse_csv_terms if spec.format == "csv" else parse_terms
+    terms = parse(spec.terms_text, f"list {name!r}", spec.category)
     if not terms:
         raise InvalidInput(f"list {name!r} has no terms", field="terms")
     if len(terms) > MAX_TERMS:
@@ -68,6 +82,7 @@ async def save_word_list(
         session.add(row)
     row.category, row.action, row.severity = spec.category, spec.action, spec.severity
     row.direction, row.terms_text, row.allow_text = spec.direction, spec.terms_text, spec.allow_text
+    row.format = spec.format
     row.version = (row.version or 0) + 1
     row.archived = False
     row.updated_at = utcnow()
@@ -95,6 +110,7 @@ def lexicon_of(row: WordList) -> Lexicon:
             row.direction,
             row.terms_text,
             row.allow_text,
+            row.format,
         )
     )
     return Lexicon(

@@ -20,6 +20,7 @@ class WordList(IdMixin, WorkspaceMixin, CreatedMixin, Base):
     # The list as the admin wrote it: one term per line, "#" comments, "term<TAB>category".
     terms_text: Mapped[str] = mapped_column(Text, default="")
     allow_text: Mapped[str] = mapped_column(Text, default="")
+    format: Mapped[str] = mapped_column(String(8), default="txt")  # txt or csv
     version: Mapped[int] = mapped_column(Integer, default=1)
     archived: Mapped[bool] = mapped_column(Boolean, default=False)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -80,8 +80,9 @@ async def save_list(
     terms: Annotated[str, Form(max_length=2_000_000)],
     severity: Annotated[int, Form(ge=1, le=5)] = 3,
     allow: Annotated[str, Form(max_length=200_000)] = "",
+    format: Annotated[str, Form(max_length=8)] = "txt",
 ) -> HTMLResponse:
-    spec = WordListInput(name, category, action, severity, direction, terms, allow)
+    spec = WordListInput(name, category, action, severity, direction, terms, allow, format)
     try:
         row = await save_word_list(session, principal, spec, actor_of(request, principal))
     except InvalidInput as exc:

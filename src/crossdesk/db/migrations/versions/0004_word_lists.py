@@ -28,6 +28,7 @@ def upgrade() -> None:
         sa.Column("direction", sa.String(length=16), nullable=False),
         sa.Column("terms_text", sa.Text(), nullable=False),
         sa.Column("allow_text", sa.Text(), nullable=False),
+        sa.Column("format", sa.String(length=8), nullable=False),
         sa.Column("version", sa.Integer(), nullable=False),
         sa.Column("archived", sa.Boolean(), nullable=False),
         sa.Column("updated_at", crossdesk.db.base.UtcDateTime(timezone=True), nullable=False),

@@ -31,7 +31,8 @@ async def list_inbox(
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
 ) -> list[ConversationOut]:
     rows = await list_conversations(session, principal, view, status=status, limit=limit)
-    return [ConversationOut.of(r) for r in rows]
+    reveal = principal.can(Permission.PII_REVEAL)
+    return [ConversationOut.of(r, reveal_ids=reveal) for r in rows]
 
 
 @router.get("/{conversation_id}", response_model=ConversationOut)
@@ -39,7 +40,8 @@ async def get_conversation(
     conversation_id: str, principal: Reader, session: SessionDep
 ) -> ConversationOut:
     conversation = await conv_actions.load_visible(session, principal, conversation_id)
-    return ConversationOut.of(await conversation_row(session, conversation))
+    row = await conversation_row(session, conversation)
+    return ConversationOut.of(row, reveal_ids=principal.can(Permission.PII_REVEAL))
 
 
 @router.get("/{conversation_id}/messages", response_model=list[MessageOut])

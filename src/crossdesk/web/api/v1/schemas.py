@@ -9,6 +9,12 @@ from crossdesk.db.models import Message
 from crossdesk.db.repositories import ConversationRow
 
 
+def redacted_id(value: str) -> str:
+    """A platform id with all but its last four characters hidden (WhatsApp ids are phone
+    numbers): enough to tell two customers apart, not enough to call one."""
+    return "*" * max(0, len(value) - 4) + value[-4:]
+
+
 class StrictInput(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
@@ -57,7 +63,8 @@ class ConversationOut(BaseModel):
     unread_count: int
 
     @classmethod
-    def of(cls, row: ConversationRow) -> "ConversationOut":
+    def of(cls, row: ConversationRow, *, reveal_ids: bool = False) -> "ConversationOut":
+        """``reveal_ids``: the viewer holds pii.reveal (platform ids are often phone numbers)."""
         c = row.conversation
         return cls(
             id=c.id,
@@ -67,7 +74,11 @@ class ConversationOut(BaseModel):
                 id=row.contact.id,
                 display_name=row.contact.display_name,
                 language=row.contact.language,
-                platform_user_id=row.contact.platform_user_id,
+                platform_user_id=(
+                    row.contact.platform_user_id
+                    if reveal_ids
+                    else redacted_id(row.contact.platform_user_id)
+                ),
             ),
             team_id=c.team_id,
             assignee_id=c.assignee_id,

@@ -1,6 +1,6 @@
 """Sensitive-word lists of the workspace, and "why was this flagged?"."""
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Depends, Request
 from pydantic import BaseModel, Field
@@ -25,6 +25,7 @@ class WordListIn(StrictInput):
     severity: Annotated[int, Field(ge=1, le=5)] = 3
     terms: Annotated[str, Field(min_length=1, max_length=2_000_000)]
     allow: Annotated[str, Field(max_length=200_000)] = ""
+    format: Literal["txt", "csv"] = "txt"
 
 
 class WordListOut(BaseModel):
@@ -79,7 +80,14 @@ async def put_word_list(
 ) -> WordListOut:
     """Create or replace a list (a new version); errors name the faulty line."""
     spec = WordListInput(
-        name, body.category, body.action, body.severity, body.direction, body.terms, body.allow
+        name,
+        body.category,
+        body.action,
+        body.severity,
+        body.direction,
+        body.terms,
+        body.allow,
+        body.format,
     )
     row = await save_word_list(session, principal, spec, actor_of(request, principal))
     await commit(session)
