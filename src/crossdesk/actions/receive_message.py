@@ -182,7 +182,7 @@ async def _store_message(
 ) -> bool:
     """Core statements only, built once: this runs for every inbound message."""
     event, draft = item.event, item.draft
-    contact_id, contact_language = await _contact_for(session, account, event)
+    contact_id, contact_language = await _contact_for(services, session, account, event)
     conversation = await _conversation_for(session, account, contact_id)
     direction = draft.direction
     message_id = new_id()
@@ -306,19 +306,23 @@ _TOUCH_OUTBOUND = (
     .where(Conversation.id == bindparam("b_id"))
     .values(last_message_at=bindparam("b_now"), last_message_preview=bindparam("b_preview"))
 )
-_CONTACT_UPSERT_COLUMNS = ("id", "language")
 
 
 async def _contact_for(
-    session: AsyncSession, account: ChannelAccount, event: InboundEvent
+    services: Services, session: AsyncSession, account: ChannelAccount, event: InboundEvent
 ) -> tuple[str, str | None]:
-    """The contact's id and known language, creating the contact on first contact."""
+    """The contact's id and known language, creating the contact on first contact.
+
+    Profile names are often phone numbers or e-mail addresses: they are stored masked like
+    message bodies (the platform id, needed to reply, is shown only to pii.reveal holders).
+    """
+    name = (event.sender_name or event.sender_id)[:200]
     values = {
         "id": new_id(),
         "workspace_id": account.workspace_id,
         "account_id": account.id,
         "platform_user_id": event.sender_id,
-        "display_name": (event.sender_name or event.sender_id)[:200],
+        "display_name": services.masker.mask(name, None).masked_text,
         "language": event.language_hint,
         "country": None,
         "created_at": utcnow(),
