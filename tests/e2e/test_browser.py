@@ -166,6 +166,15 @@ async def test_masked_phone_revealed_with_reason_and_blocked_reply(
     await inbound.locator(".reveal-form button").click()
     await expect(inbound.locator(".revealed code")).to_have_text("+34 612 345 678")
 
+    # The auditor sees who revealed what kind of data, and why (never the value).
+    auditor = await browser.new_page()
+    await _log_in(auditor, base, world.users["auditor"].email)
+    await auditor.goto(f"{base}/ui/audit?action=pii.reveal")
+    row = auditor.locator(".audit-table tbody tr", has_text="pii.reveal")
+    await expect(row).to_have_count(1)
+    await expect(row).to_contain_text("courier needs to call the customer")
+    assert "612 345 678" not in await auditor.locator(".audit-table").inner_text()
+
     # A reply that moves the customer to a private channel is refused, words highlighted.
     await agent.fill("#reply-text", "加我微信 wx123456 聊")
     await agent.press("#reply-text", "Control+Enter")
