@@ -31,7 +31,6 @@ import unicodedata
 from crossdesk.guard.folding import _ARABIC, LEET, _t2s_table, pinyin_of
 from crossdesk.guard.matcher import Automaton
 
-_GAPS = re.compile(r"[\W_\u0640]+")
 _RUNS = re.compile(r"([^\W\d_\u3400-\u9fff\uf900-\ufaff])\1+")
 _HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 # Messages the fast path cannot judge alone go straight to the exact path: a word mixing Latin
@@ -57,6 +56,7 @@ def _suspect(s: str) -> bool:
 # Leetspeak symbols that are gaps as often as letters: a second view reads them as letters.
 _LEET_SYMBOLS = "@$!|€"
 _LEET_SYM = re.compile(r"[^\W_][@$!|€]+[^\W_]|[@$€][^\W\d_]|[^\W\d_][@$€]")
+_SYMBOL_LETTERS = str.maketrans({k: v for k, v in LEET.items() if k in _LEET_SYMBOLS})
 _LATIN_TOKEN = re.compile(r"[a-z]{2,8}")
 _ARABIC_VARIANT = re.compile("[" + "".join(_ARABIC) + "]")
 # a Latin letter touching a Hanzi: part-pinyin spellings ("wei信", "gou东西")
@@ -110,11 +110,6 @@ def _fix_re() -> re.Pattern[str]:
 
 
 @functools.cache
-def _leet_table() -> dict[int, str]:
-    return {ord(k): v for k, v in LEET.items()}
-
-
-@functools.cache
 def pinyin_table() -> dict[int, str]:
     """Han character (and ASCII digit) → toneless pinyin, for ``str.translate``."""
     table: dict[int, str] = {}
@@ -156,14 +151,13 @@ def syllable_key(text: str) -> str:
 def warm_up() -> None:
     """Build the lazily computed tables now (a server calls this at start-up).
 
-    Loads the t2s, leetspeak, pinyin and syllable tables and jieba's dictionary (about a
+    Loads the t2s, pinyin, syllable and confusables tables and jieba's dictionary (about a
     second), so that the first Chinese hit does not pay for them.
     """
     from crossdesk.guard.folding import confusables
     from crossdesk.guard.segment import word_frequency
 
     _fix_re()
-    _leet_table()
     syllable_table()
     confusables()
     word_frequency("微信")
@@ -372,7 +366,10 @@ class Prefilter:
         if self._hit(raw, _SPACED, han):
             return True
         if any(sym in pre for sym in _LEET_SYMBOLS) and _LEET_SYM.search(pre):
-            # "wh@ts@pp", "put@", "€": the symbols read as letters this time
+            # "wh@ts@pp", "put@", "€": the symbols read as letters this time; read as Latin
+            # letters inside a Cyrillic word ("к@рта") they are look-alikes for the exact path
+            if not pre.isascii() and _suspect(pre.translate(_SYMBOL_LETTERS)):
+                return True
             if "€" in pre:
                 s = _gaps_to_spaces(pre.replace("€", "e"))
                 raw = s.encode()
