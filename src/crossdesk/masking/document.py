@@ -3,10 +3,45 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
-from functools import cached_property
+from typing import Any, Generic, TypeVar, overload
 
 from crossdesk.masking.text import fold, fold_letter_o
+
+_T = TypeVar("_T")
+
+
+class cached_property(Generic[_T]):
+    """``functools.cached_property`` without its lock.
+
+    Python 3.11's version takes one class-wide lock on every first access, a measurable cost
+    when each message builds a fresh ``Document``, and a point of contention between threads.
+    The derived values are pure functions of the text, so two threads computing one at the
+    same moment get equal results and either may win.
+    """
+
+    def __init__(self, func: Callable[[Any], _T]) -> None:
+        self.func = func
+        self.attrname = func.__name__
+        self.__doc__ = func.__doc__
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.attrname = name
+
+    @overload
+    def __get__(self, instance: None, owner: type | None = None) -> cached_property[_T]: ...
+
+    @overload
+    def __get__(self, instance: object, owner: type | None = None) -> _T: ...
+
+    def __get__(self, instance: object, owner: type | None = None) -> _T | cached_property[_T]:
+        if instance is None:
+            return self
+        value = self.func(instance)
+        instance.__dict__[self.attrname] = value
+        return value
+
 
 # Regions worth trying for national-format phone numbers, by message language. The contact's
 # country (region hint) always goes first; these follow.
@@ -84,8 +119,12 @@ class Document:
 
     @cached_property
     def has_digit(self) -> bool:
-        """Whether any digit appears (most recognizers need one)."""
-        return _DIGIT.search(self.numeric) is not None
+        """Whether any digit appears (most recognizers need one).
+
+        Read from ``folded``: ``numeric`` only turns letters O into zeros inside runs that
+        already hold a digit, so it has a digit exactly when ``folded`` has one.
+        """
+        return _DIGIT.search(self.folded) is not None
 
     @cached_property
     def has_cjk(self) -> bool:

@@ -46,11 +46,14 @@ def fold(text: str) -> str:
 
 
 _LETTER_O_IN_NUMBER = re.compile(r"(?<![A-Za-z])(?=[0-9Oo]*[0-9])[0-9Oo]{2,}(?![A-Za-z])")
+# A run of [0-9Oo] holding both a digit and an O has a digit next to an O somewhere: the
+# substitution can only change the text when this much cheaper pattern matches.
+_DIGIT_NEXT_TO_O = re.compile(r"[0-9][Oo]|[Oo][0-9]")
 
 
 def fold_letter_o(folded: str) -> str:
     """Replace the letters O/o used as zeros inside digit runs ("O7931 97O8OO")."""
-    if "O" not in folded and "o" not in folded:
+    if _DIGIT_NEXT_TO_O.search(folded) is None:
         return folded
 
     def repl(match: re.Match[str]) -> str:

@@ -84,9 +84,37 @@ POSTCODE_PATTERNS: tuple[re.Pattern[str], ...] = (
     re.compile(r"\b\d{6},\s*г\."),  # RU index before the city
 )
 _STRONG_POSTCODES = frozenset({0, 1, 3, 4, 5})
-# One pass over the text before the individual patterns: most messages have no address, and
-# scanning once with the union is much cheaper than scanning with each pattern.
-_ANY_LATIN = re.compile("|".join(f"(?:{p.pattern})" for p in STREET_PATTERNS + POSTCODE_PATTERNS))
+
+
+def _words(alternation: str) -> list[str]:
+    """The alternatives of a ``(?:a|b|c)`` group (each a regex fragment)."""
+    return alternation[alternation.index("(?:") + 3 : alternation.rindex(")")].split("|")
+
+
+# Cheap gates before the individual patterns. Weak pieces (postcode shapes 2, 6 and 7) are
+# only reported when joined to a strong one, so a text with no strong Latin piece and no CJK
+# piece has no address. Every strong pattern needs one of these keywords (a street word) or
+# shapes (a strong postcode), so when neither gate matches the patterns cannot yield anything.
+# The keyword gate is a flat alternation of literals: ``re`` then skips every position whose
+# character starts no keyword, which is most of them.
+_KEYWORD_GATE = re.compile(
+    "|".join(
+        [
+            *_words(_SUFFIX),
+            *_words(_PREFIX),
+            *_words(_GLUED),
+            r"rue|avenue|av\.|boulevard|bd|impasse|chemin|allée|place|quai|route|cours",
+            r"Cad\.|Caddesi|Sok\.|Sokak|Sk\.|Mah\.|Mahallesi|Bulvarı|Blv\.",
+            r"Ngõ|Ngách|Hẻm|Phố|Đường|đường",
+            r"ул\.|улица|пр\.|пр-т|просп\.|проспект|пер\.|наб\.|ш\.|б-р",
+            r"شارع|طريق|حي",
+        ]
+    )
+)
+# Strong postcodes: UK "LS6 2AB" and NL "1015 CJ" hold a digit then two capitals ("6 2AB" has
+# "2AB"); US "WA 98120" a capital, a space, five digits; PT "4000-441" and BR "01310-000" four
+# digits, a dash, three digits.
+_SHAPE_GATE = re.compile(r"\d\s?[A-Z]{2}|[A-Z]\s\d{5}|\d{4}-\d{3}")
 
 _PROVINCES = (
     "(?:北京|天津|上海|重庆|河北|山西|辽宁|吉林|黑龙江|江苏|浙江|安徽|福建|江西|山东|河南|湖北|湖南"
@@ -179,18 +207,24 @@ class AddressRecognizer:
             return
         text = doc.folded
         pieces: list[tuple[int, int, bool]] = []  # (start, end, strong)
-        latin = _ANY_LATIN.search(text) is not None
-        for pattern in STREET_PATTERNS if latin else ():
-            pieces += [(m.start(), m.end(), True) for m in pattern.finditer(text)]
-        for i, pattern in enumerate(POSTCODE_PATTERNS if latin else ()):
-            strong = i in _STRONG_POSTCODES
-            pieces += [(m.start(), m.end(), strong) for m in pattern.finditer(text)]
         for pattern in CJK_PATTERNS if doc.has_cjk else ():
             for m in pattern.finditer(text):
                 start = m.start()
                 while start < m.end() - 4 and text[start] in _CJK_LEAD:
                     start += 1
                 pieces.append((start, m.end(), True))
+        latin = (
+            bool(pieces)
+            or _KEYWORD_GATE.search(text) is not None
+            or _SHAPE_GATE.search(text) is not None
+        )
+        if not latin:
+            return
+        for pattern in STREET_PATTERNS:
+            pieces += [(m.start(), m.end(), True) for m in pattern.finditer(text)]
+        for i, pattern in enumerate(POSTCODE_PATTERNS):
+            strong = i in _STRONG_POSTCODES
+            pieces += [(m.start(), m.end(), strong) for m in pattern.finditer(text)]
         if not pieces:
             return
         pieces.sort()
