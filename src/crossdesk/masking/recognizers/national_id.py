@@ -115,6 +115,14 @@ SCHEMES: tuple[IdScheme, ...] = (
 
 _DOTTED_CPF = re.compile(r"^\d{3}\.\d{3}\.\d{3}-\d{2}$")
 
+# The schemes that are skipped unless their label appears somewhere in the text (the dotted
+# CPF shape is accepted bare, so BR_CPF is always scanned).
+_LABELLED = tuple(s for s in SCHEMES if s.label_required and s.sub != "BR_CPF")
+# One pass for all their labels: most messages carry none, and then one search replaces one
+# search per scheme.
+_ANY_LABEL = re.compile("|".join(f"(?:{s.cues.pattern})" for s in _LABELLED))
+_LABELLED_SUBS = frozenset(s.sub for s in _LABELLED)
+
 
 class NationalIdRecognizer:
     """National IDs and tax numbers of the main customer countries."""
@@ -126,12 +134,9 @@ class NationalIdRecognizer:
         """Yield NATIONAL_ID spans."""
         if not doc.has_digit:
             return
+        any_label = _ANY_LABEL.search(doc.lower) is not None
         for scheme in SCHEMES:
-            if (
-                scheme.label_required
-                and scheme.sub != "BR_CPF"
-                and not scheme.cues.search(doc.lower)
-            ):
+            if scheme.sub in _LABELLED_SUBS and not (any_label and scheme.cues.search(doc.lower)):
                 continue  # no label anywhere: the scheme cannot match
             for match in scheme.pattern.finditer(doc.folded):
                 raw = match.group()
