@@ -144,6 +144,12 @@ CJK_PATTERNS: tuple[re.Pattern[str], ...] = (
     ),
 )
 
+# A character each CJK pattern cannot match without: 号 (Chinese "No."), the Japanese
+# prefecture suffixes (東京都, 北海道, 京都府, 大阪府, ...県), the Korean 시/도.
+_CJK_GATED: tuple[tuple[re.Pattern[str], str], ...] = tuple(
+    zip(CJK_PATTERNS, ("号", "都道府県", "시도"), strict=True)
+)
+
 _EXTRA_PART = re.compile(
     rf"^(?:(?:{_NAME}|\d{{1,6}}(?:-\d{{1,4}})?[A-Za-z]?|[A-Z]{{1,3}}|apto|apt\.?|piso|depto"
     rf"|casa|bloco|sala|andar|dto\.?|kv\.?|кв\.|корп\.|стр\.|д\.|г\.|RT|RW|D:|No:?|CEP|\d+º"
@@ -207,7 +213,9 @@ class AddressRecognizer:
             return
         text = doc.folded
         pieces: list[tuple[int, int, bool]] = []  # (start, end, strong)
-        for pattern in CJK_PATTERNS if doc.has_cjk else ():
+        for pattern, needs in _CJK_GATED if doc.has_cjk else ():
+            if not any(ch in text for ch in needs):
+                continue
             for m in pattern.finditer(text):
                 start = m.start()
                 while start < m.end() - 4 and text[start] in _CJK_LEAD:

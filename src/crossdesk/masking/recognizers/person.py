@@ -47,6 +47,7 @@ HAN_RE = re.compile(
 JA_RE = re.compile(r"([\u4e00-\u9fff][\u4e00-\u9fff\u3040-\u309f]{1,5}?)(?:と申します|です。?名前)")
 KO_RE = re.compile(rf"(?:받는 ?사람|제 이름은|저는|수령인)\s*[:：]?\s*({HANGUL_NAME})(?![가-힣])")
 
+_NAME_GATE = re.compile(LATIN_NAME)
 _ARABIC_SCRIPT = re.compile(r"[\u0621-\u064a]")
 _CJK_SCRIPT = re.compile(r"[\u4e00-\u9fff]")
 _HANGUL_SCRIPT = re.compile(r"[가-힣]")
@@ -81,7 +82,10 @@ class PersonRecognizer:
     def analyze(self, doc: Document) -> Iterator[PiiSpan]:
         """Yield PERSON spans."""
         text = doc.text
-        for pattern in (LATIN_RE, HERE_RE):
+        # Both Latin patterns need a name (two capitalised words); most messages have none,
+        # and looking for one is much cheaper than trying every cue at every position.
+        latin = (LATIN_RE, HERE_RE) if _NAME_GATE.search(text) is not None else ()
+        for pattern in latin:
             for match in pattern.finditer(text):
                 name = match.group(1)
                 if name.split()[0] in _NOT_NAMES:

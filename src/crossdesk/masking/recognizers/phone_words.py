@@ -18,6 +18,7 @@ from crossdesk.masking.types import EntityType, PiiSpan
 _SEP = r"(?:[\s,.\-/、，]{0,4}|\s?(?:y|e|und|and|et|и)\s)"
 RUN_RE = re.compile(rf"{UNIT}(?:{_SEP}{UNIT}){{6,}}", re.IGNORECASE)
 _CJK_SET = frozenset(CJK_DIGITS)
+_CJK_DIGIT = re.compile("[" + "".join(sorted(_CJK_SET)) + "]")
 _WORD = re.compile(r"[^\W\d_]{2,}")
 _LETTERS = re.compile(r"[^\W\d_]+")
 _MIN_SPELLED = 3
@@ -33,9 +34,9 @@ class SpelledPhoneRecognizer:
         """Yield PHONE spans for spelled-out numbers."""
         text = doc.folded
         # Cheap gate before the big alternation: are there spelled digits at all?
-        spelled = sum(1 for ch in text if ch in _CJK_SET)
+        spelled = 0 if text.isascii() else len(_CJK_DIGIT.findall(text))
         if spelled < _MIN_SPELLED:
-            spelled += sum(1 for w in _LETTERS.findall(doc.lower) if w in WORD_DIGITS)
+            spelled += sum(map(WORD_DIGITS.__contains__, _LETTERS.findall(doc.lower)))
         if spelled < _MIN_SPELLED:
             return
         for match in RUN_RE.finditer(text):
