@@ -53,7 +53,7 @@ def _validate(candidate: str, regions: tuple[str, ...]) -> tuple[str, float] | N
             # spelled out, the region lookup (a loop over the regions sharing the calling
             # code, +1 has 25) runs once instead of twice.
             found = phonenumbers.region_code_for_number(number)
-            if phonenumbers.is_valid_number_for_region(number, found):
+            if found is not None and phonenumbers.is_valid_number_for_region(number, found):
                 return found or "", 0.95
             return None
         # Far-away regions are tried only when nothing says where the customer is: with a
