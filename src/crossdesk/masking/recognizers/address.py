@@ -221,14 +221,10 @@ class AddressRecognizer:
                 while start < m.end() - 4 and text[start] in _CJK_LEAD:
                     start += 1
                 pieces.append((start, m.end(), True))
-        latin = (
-            bool(pieces)
-            or _KEYWORD_GATE.search(text) is not None
-            or _SHAPE_GATE.search(text) is not None
-        )
-        if not latin:
+        streets = _KEYWORD_GATE.search(text) is not None
+        if not (pieces or streets or _SHAPE_GATE.search(text) is not None):
             return
-        for pattern in STREET_PATTERNS:
+        for pattern in STREET_PATTERNS if streets else ():
             pieces += [(m.start(), m.end(), True) for m in pattern.finditer(text)]
         for i, pattern in enumerate(POSTCODE_PATTERNS):
             strong = i in _STRONG_POSTCODES
