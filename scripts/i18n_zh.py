@@ -63,6 +63,60 @@ ZH = {
     "deleted by the customer": "客户已删除",
     "deleted from the phone app": "已在手机应用中删除",
     # -- accounts and vault UI (add entries right below this line) --
+    "Format": "格式",
+    "image": "图片",
+    "video": "视频",
+    "audio": "语音",
+    "document": "文件",
+    "sticker": "贴纸",
+    "location": "位置",
+    "not downloaded yet": "尚未下载",
+    "Accounts": "账号",
+    "Account added. Paste its webhook URL into the platform's console, then test the connection.": "账号已添加。请将其 Webhook 地址粘贴到平台后台，然后测试连接。",
+    "Platform accounts": "平台账号",
+    "Your teams' accounts, read-only.": "你所在团队的账号（只读）。",
+    "Platform": "平台",
+    "Health": "状态",
+    "Proxy": "代理",
+    "Browser session": "浏览器会话",
+    "no team": "无团队",
+    "Test connection": "测试连接",
+    "direct": "直连",
+    "checked out by": "使用中：",
+    "Force check-in": "强制归还",
+    "available": "可用",
+    "none captured": "尚未保存",
+    "Webhook URL": "Webhook 地址",
+    "No accounts yet.": "还没有账号。",
+    "Add an account": "添加账号",
+    "Secrets go straight into the vault and are never shown again.": "密钥直接存入保险库，之后不会再显示。",
+    "Outbound proxy": "出站代理",
+    "Add account": "添加账号",
+    "connected": "已连接",
+    "auth_failed": "凭据无效",
+    "unreachable": "无法连接",
+    "error": "错误",
+    "unchecked": "未测试",
+    "Phone-number id": "电话号码 ID",
+    "Page id": "主页 ID",
+    "Instagram account id": "Instagram 账号 ID",
+    "Bot id (taken from the token when empty)": "机器人 ID（留空则从令牌中读取）",
+    "Bot user id (webhook destination)": "机器人用户 ID（Webhook destination）",
+    "Access token": "访问令牌",
+    "App secret": "应用密钥",
+    "Verify token": "验证令牌",
+    "Bot token from @BotFather": "@BotFather 提供的机器人令牌",
+    "Webhook secret (generated when empty)": "Webhook 密钥（留空则自动生成）",
+    "Channel access token": "频道访问令牌",
+    "Channel secret": "频道密钥",
+    "API base URL": "API 基础地址",
+    "API version": "API 版本",
+    "Page id (Facebook Login only)": "主页 ID（仅限 Facebook 登录）",
+    "Set the callback URL and verify token under WhatsApp → Configuration and subscribe to the messages field.": "在 WhatsApp → 配置 中填写回调地址和验证令牌，并订阅 messages 字段。",
+    "Set the callback URL and verify token in the Messenger settings and subscribe the Page to messages, echoes, deliveries, reads and reactions.": "在 Messenger 设置中填写回调地址和验证令牌，并为主页订阅消息、回显、送达、已读和表情回应。",
+    "Set the callback URL and verify token and subscribe to messages, messaging_seen and message_reactions.": "填写回调地址和验证令牌，并订阅 messages、messaging_seen 和 message_reactions。",
+    "Register the webhook URL with setWebhook and the webhook secret as secret_token.": "使用 setWebhook 注册 Webhook 地址，并以 Webhook 密钥作为 secret_token。",
+    "Paste the webhook URL in the LINE Developers console, enable Use webhook and press Verify.": "将 Webhook 地址粘贴到 LINE Developers 控制台，开启“Use webhook”并点击“Verify”。",
     # templates
     "Language": "语言",
     "Assignee": "负责人",
@@ -164,7 +218,9 @@ ZH = {
 
 def template_messages() -> set[str]:
     found = extract_from_dir(str(TEMPLATES), [("**.html", "jinja2")])
-    return {message for _file, _line, message, _comments, _context in found if isinstance(message, str)}
+    return {
+        message for _file, _line, message, _comments, _context in found if isinstance(message, str)
+    }
 
 
 def main() -> None:

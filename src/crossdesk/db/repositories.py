@@ -67,8 +67,11 @@ async def list_conversations(
     status: str | None = "open",
     limit: int = 50,
     archived: bool = False,
+    platform: str | None = None,
+    account_id: str | None = None,
 ) -> list[ConversationRow]:
-    """The inbox; archived conversations only when ``archived`` (and then only those)."""
+    """The inbox; archived conversations only when ``archived`` (and then only those),
+    optionally only one platform's (``platform``: a channel kind) or one account's."""
     statement = (
         select(Conversation, Contact, ChannelAccount, User.display_name)
         .join(Contact, Contact.id == Conversation.contact_id)
@@ -83,6 +86,10 @@ async def list_conversations(
         statement = statement.where(extra)
     if status:
         statement = statement.where(Conversation.status == status)
+    if platform:
+        statement = statement.where(ChannelAccount.kind == platform)
+    if account_id:
+        statement = statement.where(Conversation.account_id == account_id)
     statement = statement.where(
         Conversation.archived_at.is_not(None) if archived else Conversation.archived_at.is_(None)
     )

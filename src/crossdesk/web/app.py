@@ -30,7 +30,8 @@ from crossdesk.web.security import (
     CsrfOriginMiddleware,
     SecurityHeadersMiddleware,
 )
-from crossdesk.web.ui import audit_views, settings_views, views
+from crossdesk.web.ui import accounts_views, attachment_views, audit_views, settings_views, views
+from crossdesk.workers.attachments import AttachmentWorker
 from crossdesk.workers.delivery import DeliveryWorker, default_client_factory
 
 logger = logging.getLogger(__name__)
@@ -62,6 +63,7 @@ def create_app(
         await asyncio.to_thread(warm_up)
         if settings.run_workers:
             tasks.append(asyncio.create_task(app.state.delivery.run_forever()))
+            tasks.append(asyncio.create_task(app.state.attachments.run_forever()))
             tasks.append(asyncio.create_task(checkpoint_forever(app.state.services)))
         for task in background or []:
             tasks.append(asyncio.create_task(task(app)))
@@ -101,6 +103,7 @@ def create_app(
         services.sessionmaker, settings.resolved_secret_key(), inprocess_client
     )
     app.state.delivery = DeliveryWorker(services, client_for)
+    app.state.attachments = AttachmentWorker(services)
     app.state.webhook_targets = AccountCache(services)
     app.state.group_commit = GroupCommitter(services)
 
@@ -120,6 +123,8 @@ def create_app(
     app.include_router(views.pages)
     app.include_router(audit_views.router)
     app.include_router(settings_views.router)
+    app.include_router(accounts_views.router)
+    app.include_router(attachment_views.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
     app.add_middleware(CsrfOriginMiddleware, exempt_prefixes=("/webhooks/",))

@@ -7,7 +7,7 @@ from fastapi import APIRouter, Depends, Header, Query, Request, Response
 from crossdesk.actions import conversations as conv_actions
 from crossdesk.actions.send_reply import send_reply
 from crossdesk.db.repositories import InboxView, conversation_row, list_conversations, list_messages
-from crossdesk.domain import ConversationStatus, Permission
+from crossdesk.domain import ChannelKind, ConversationStatus, Permission
 from crossdesk.web.api.v1.schemas import (
     AssignIn,
     ConversationOut,
@@ -29,8 +29,18 @@ async def list_inbox(
     view: InboxView = InboxView.MINE,
     status: Annotated[str | None, Query(pattern="^(open|resolved)$")] = "open",
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
+    platform: ChannelKind | None = None,
+    account_id: Annotated[str | None, Query(max_length=32)] = None,
 ) -> list[ConversationOut]:
-    rows = await list_conversations(session, principal, view, status=status, limit=limit)
+    rows = await list_conversations(
+        session,
+        principal,
+        view,
+        status=status,
+        limit=limit,
+        platform=platform.value if platform else None,
+        account_id=account_id,
+    )
     reveal = principal.can(Permission.PII_REVEAL)
     return [ConversationOut.of(r, reveal_ids=reveal) for r in rows]
 

@@ -1,0 +1,332 @@
+"""Fetching inbound media (photos, documents, voice notes, ...) from the platforms.
+
+Adapters store attachment metadata with the message (``attachment`` rows); this worker
+downloads the bytes into ``settings.data_dir / "attachments" / <workspace> / <id><ext>`` and
+records the relative path in ``attachment.storage_path``.
+
+- Platforms: Telegram bot (``getFile``), WhatsApp Cloud API (media URL), LINE (content
+  endpoint): ``channels/<platform>/media.py`` builds the authenticated download request.
+- Through the account's own proxy (the client comes from the same factory as sends).
+- No database session is held while a platform answers (ADR 0002): rows are read in a short
+  session, the download runs with none, the result is written in a transaction of its own.
+- Size-limited (the declared size is checked first, then the stream is cut at the limit) and
+  content-type checked: the type is taken from the bytes where they identify it (images,
+  PDF), a claimed image that is not one is refused, and only an allow-list is stored.
+- Failures are retried with backoff; permanent ones (unknown file, refused type, too big)
+  are given up for the life of the process (there is no column to record them yet).
+"""
+
+import asyncio
+import contextlib
+import logging
+import mimetypes
+import os
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import httpx
+from sqlalchemy import select
+
+from crossdesk.actions.accounts import account_context
+from crossdesk.channels.base import AccountContext
+from crossdesk.channels.line import media as line_media
+from crossdesk.channels.telegram_bot import media as telegram_media
+from crossdesk.channels.whatsapp import media as whatsapp_media
+from crossdesk.db.models import Attachment, ChannelAccount, Message
+from crossdesk.db.session import transaction
+from crossdesk.domain import ChannelKind
+from crossdesk.errors import PermanentSendError, RetryableSendError
+from crossdesk.services import Services
+
+logger = logging.getLogger(__name__)
+
+ClientFactory = Callable[[AccountContext], httpx.AsyncClient]
+RequestBuilder = Callable[[httpx.AsyncClient, AccountContext, str], Awaitable[httpx.Request]]
+
+DOWNLOADERS: dict[ChannelKind, RequestBuilder] = {
+    ChannelKind.TELEGRAM_BOT: telegram_media.download_request,
+    ChannelKind.WHATSAPP: whatsapp_media.download_request,
+    ChannelKind.LINE: line_media.download_request,
+}
+FETCHABLE_KINDS = ("image", "video", "audio", "document", "sticker")
+DEFAULT_MAX_BYTES = 25 * 1024 * 1024
+MAX_ATTEMPTS = 6
+
+# What may be stored (and later served, images inline, everything else as a download).
+ALLOWED_TYPES = frozenset(
+    {
+        "image/jpeg",
+        "image/png",
+        "image/gif",
+        "image/webp",
+        "video/mp4",
+        "video/quicktime",
+        "video/3gpp",
+        "video/webm",
+        "audio/ogg",
+        "audio/mpeg",
+        "audio/mp4",
+        "audio/aac",
+        "audio/amr",
+        "audio/webm",
+        "application/pdf",
+        "text/plain",
+        "application/zip",
+        "application/msword",
+        "application/vnd.ms-excel",
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+        "application/octet-stream",
+    }
+)
+INLINE_IMAGE_TYPES = frozenset({"image/jpeg", "image/png", "image/gif", "image/webp"})
+EXTENSIONS = {
+    "image/jpeg": ".jpg",
+    "image/png": ".png",
+    "image/gif": ".gif",
+    "image/webp": ".webp",
+    "application/pdf": ".pdf",
+    "application/octet-stream": ".bin",
+    "text/plain": ".txt",
+}
+
+
+class AttachmentRefused(Exception):
+    """The file may not be stored (too big, type not allowed or not what it claims)."""
+
+
+def sniff(head: bytes) -> str | None:
+    """The content type the first bytes prove, for the types that matter for safety."""
+    if head.startswith(b"\xff\xd8\xff"):
+        return "image/jpeg"
+    if head.startswith(b"\x89PNG\r\n\x1a\n"):
+        return "image/png"
+    if head.startswith((b"GIF87a", b"GIF89a")):
+        return "image/gif"
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return "image/webp"
+    if head.startswith(b"%PDF-"):
+        return "application/pdf"
+    return None
+
+
+def _bare(content_type: str | None) -> str | None:
+    if not content_type:
+        return None
+    return content_type.split(";", 1)[0].strip().lower() or None
+
+
+def checked_type(claimed: str | None, served: str | None, head: bytes) -> str:
+    """The type to store the file as, or AttachmentRefused.
+
+    The bytes win where they identify the type; a file claimed (by the platform's metadata
+    or its response) to be an image must really be one; the result must be allowed.
+    """
+    claimed, served = _bare(claimed), _bare(served)
+    sniffed = sniff(head)
+    stated = claimed or (served if served != "application/octet-stream" else None)
+    if sniffed is not None:
+        return sniffed
+    if stated is not None and stated.startswith("image/") and stated != "image/svg+xml":
+        raise AttachmentRefused(f"the file claims to be {stated} but is not an image")
+    effective = stated or "application/octet-stream"
+    if effective not in ALLOWED_TYPES:
+        raise AttachmentRefused(f"files of type {effective} are not accepted")
+    return effective
+
+
+@dataclass(frozen=True, slots=True)
+class Pending:
+    attachment_id: str
+    workspace_id: str
+    account_id: str
+    account_kind: str
+    file_id: str
+    content_type: str | None
+    size: int | None
+    filename: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class Stored:
+    relative_path: str
+    content_type: str
+    size: int
+
+
+def attachments_root(services: Services) -> Path:
+    return Path(services.settings.data_dir) / "attachments"
+
+
+def _default_client(account: AccountContext) -> httpx.AsyncClient:
+    return httpx.AsyncClient(timeout=httpx.Timeout(30.0, connect=5.0), proxy=account.proxy_url)
+
+
+class AttachmentWorker:
+    def __init__(
+        self,
+        services: Services,
+        client_factory: ClientFactory = _default_client,
+        *,
+        max_bytes: int = DEFAULT_MAX_BYTES,
+        batch: int = 20,
+        idle_seconds: float = 2.0,
+    ) -> None:
+        self._services = services
+        self._client_factory = client_factory
+        self.max_bytes = max_bytes
+        self._batch = batch
+        self._idle = idle_seconds
+        self._attempts: dict[str, tuple[int, float]] = {}  # id → (attempts, not before)
+        self.given_up: dict[str, str] = {}  # id → reason
+
+    async def run_forever(self) -> None:
+        while True:
+            try:
+                worked = await self.run_once()
+            except Exception:
+                logger.exception("attachment pass failed")
+                worked = 0
+            if not worked:
+                await asyncio.sleep(self._idle)
+
+    async def _pending(self) -> list[Pending]:
+        now = time.monotonic()
+        skip = set(self.given_up) | {
+            key for key, (_, not_before) in self._attempts.items() if not_before > now
+        }
+        async with self._services.read_sessionmaker() as session:
+            rows = (
+                await session.execute(
+                    select(Attachment, ChannelAccount.id, ChannelAccount.kind)
+                    .join(Message, Message.id == Attachment.message_id)
+                    .join(ChannelAccount, ChannelAccount.id == Message.account_id)
+                    .where(
+                        Attachment.storage_path.is_(None),
+                        Attachment.platform_file_id.is_not(None),
+                        Attachment.kind.in_(FETCHABLE_KINDS),
+                        ChannelAccount.kind.in_([k.value for k in DOWNLOADERS]),
+                    )
+                    .order_by(Attachment.created_at)
+                    .limit(self._batch + len(skip))
+                )
+            ).all()
+        return [
+            Pending(
+                a.id,
+                a.workspace_id,
+                account_id,
+                kind,
+                a.platform_file_id or "",
+                a.content_type,
+                a.size,
+                a.filename,
+            )
+            for a, account_id, kind in rows
+            if a.id not in skip and not (a.url or "").startswith(("http://", "https://"))
+        ][: self._batch]
+
+    async def run_once(self) -> int:
+        """Fetch one batch of pending attachments; returns how many were attempted."""
+        pending = await self._pending()
+        for item in pending:
+            await self.fetch(item)
+        return len(pending)
+
+    async def fetch(self, item: Pending) -> Stored | None:
+        async with self._services.read_sessionmaker() as session:
+            account = await session.get(ChannelAccount, item.account_id)
+            if account is None:
+                self.given_up[item.attachment_id] = "account gone"
+                return None
+            context = await account_context(self._services, session, account)
+        # The session is closed: downloads may take a while.
+        try:
+            stored = await self._download(context, item)
+        except (PermanentSendError, AttachmentRefused) as exc:
+            self._give_up(item, str(exc))
+            return None
+        except (RetryableSendError, httpx.TransportError) as exc:
+            self._retry_later(item, exc)
+            return None
+        async with transaction(self._services.sessionmaker) as session:
+            row = await session.get(Attachment, item.attachment_id)
+            if row is None:
+                return None
+            row.storage_path = stored.relative_path
+            row.content_type = stored.content_type
+            row.size = stored.size
+        self._attempts.pop(item.attachment_id, None)
+        return stored
+
+    def _give_up(self, item: Pending, reason: str) -> None:
+        logger.warning("attachment %s not fetched: %s", item.attachment_id, reason)
+        self.given_up[item.attachment_id] = reason
+        self._attempts.pop(item.attachment_id, None)
+
+    def _retry_later(self, item: Pending, exc: Exception) -> None:
+        attempts, _ = self._attempts.get(item.attachment_id, (0, 0.0))
+        attempts += 1
+        if attempts >= MAX_ATTEMPTS:
+            self._give_up(item, f"still failing after {attempts} attempts: {exc}")
+            return
+        retry_after = getattr(exc, "retry_after", None)
+        delay = max(float(retry_after or 0), min(300.0, 2.0**attempts))
+        self._attempts[item.attachment_id] = (attempts, time.monotonic() + delay)
+
+    async def _download(self, account: AccountContext, item: Pending) -> Stored:
+        if item.size is not None and item.size > self.max_bytes:
+            raise AttachmentRefused(
+                f"the file has {item.size} bytes; the limit is {self.max_bytes}"
+            )
+        builder = DOWNLOADERS[ChannelKind(item.account_kind)]
+        async with self._client_factory(account) as client:
+            request = await builder(client, account, item.file_id)
+            response = await client.send(request, stream=True)
+            try:
+                if response.status_code == 202:  # LINE: still preparing the content
+                    raise RetryableSendError("the platform is still preparing the file")
+                if response.status_code in (429,) or response.status_code >= 500:
+                    raise RetryableSendError(f"the platform answered {response.status_code}")
+                if not response.is_success:
+                    raise PermanentSendError(
+                        f"the platform answered {response.status_code}", reason="media_unavailable"
+                    )
+                declared = response.headers.get("content-length")
+                if declared and declared.isdigit() and int(declared) > self.max_bytes:
+                    raise AttachmentRefused(
+                        f"the file has {declared} bytes; the limit is {self.max_bytes}"
+                    )
+                chunks: list[bytes] = []
+                total = 0
+                async for chunk in response.aiter_bytes():
+                    total += len(chunk)
+                    if total > self.max_bytes:
+                        raise AttachmentRefused(f"the file exceeds {self.max_bytes} bytes")
+                    chunks.append(chunk)
+                served = response.headers.get("content-type")
+            finally:
+                await response.aclose()
+        data = b"".join(chunks)
+        content_type = checked_type(item.content_type, served, data[:16])
+        return await asyncio.to_thread(self._write, item, content_type, data)
+
+    def _write(self, item: Pending, content_type: str, data: bytes) -> Stored:
+        extension = EXTENSIONS.get(content_type) or mimetypes.guess_extension(content_type) or ""
+        relative = f"{item.workspace_id}/{item.attachment_id}{extension}"
+        target = attachments_root(self._services) / relative
+        target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+        temporary = target.with_suffix(target.suffix + ".part")
+        try:
+            with temporary.open("wb") as handle:
+                handle.write(data)
+                handle.flush()
+                os.fsync(handle.fileno())
+            temporary.replace(target)
+        finally:
+            with contextlib.suppress(FileNotFoundError):
+                temporary.unlink()
+        return Stored(relative, content_type, len(data))
