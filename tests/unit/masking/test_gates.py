@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from crossdesk.masking.document import Document
-from crossdesk.masking.recognizers import address, national_id
+from crossdesk.masking.recognizers import address, bank_account, national_id, passport
 
 # Every alternative of the labelled schemes' cue patterns, in lower case as matched.
 _LABELS = [
@@ -76,3 +76,72 @@ def test_address_gates_pass_every_strong_shape(text: str) -> None:
     )
     doc = Document(text)
     assert list(address.AddressRecognizer().analyze(doc))
+
+
+@pytest.mark.parametrize(
+    "label",
+    [
+        "passport",
+        "passeport",
+        "pasaporte",
+        "passaporte",
+        "passaporto",
+        "paspoort",
+        "reisepass",
+        "reisepassnummer",
+        "pass-nr",
+        "passnr",
+        "паспорт",
+        "паспорта",
+        "pasaport",
+        "paspor",
+        "hộ chiếu",
+        "pasport",
+        "护照",
+        "護照",
+        "パスポート",
+        "旅券",
+        "여권",
+        "جواز",
+        "الجواز",
+    ],
+)
+def test_passport_label_gate_covers_every_label(label: str) -> None:
+    assert passport.LABEL_RE.search(label) is not None
+    assert any(word in label for word in passport._LABEL_WORDS)
+
+
+@pytest.mark.parametrize(
+    "label",
+    [
+        "account",
+        "acct",
+        "a/c",
+        "cuenta",
+        "conta",
+        "konto",
+        "kontonummer",
+        "compte",
+        "conto",
+        "rekening",
+        "rekeningnummer",
+        "hesap",
+        "счёт",
+        "счет",
+        "р/с",
+        "rachunek",
+        "akun",
+        "tài khoản",
+        "stk",
+        "账号",
+        "账户",
+        "帳號",
+        "帳戶",
+        "口座",
+        "계좌",
+        "حساب",
+    ],
+)
+def test_bank_account_label_gate_covers_every_label(label: str) -> None:
+    assert bank_account.LABEL_RE.search(label) is not None
+    assert any(word in label for word in bank_account._LABEL_WORDS)

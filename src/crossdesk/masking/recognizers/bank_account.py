@@ -18,6 +18,32 @@ LABEL_RE = re.compile(
     r"(?:\s*(?:number|no\.?|nr\.?|nº|n°|#|número|numero|nummer|numéro|номер|番号|번호))?"
     r"\s*[:：]?\s*(?:(?:is|es|é|ist|est|это)\s+)?"
 )
+# Every match of LABEL_RE holds one of these (a substring test is much cheaper than the label
+# pattern, and most messages have no label): "acc" for account/acct, "cont" for conta/conto.
+_LABEL_WORDS = (
+    "acc",
+    "a/c",
+    "cuenta",
+    "cont",
+    "konto",
+    "compte",
+    "rekening",
+    "hesap",
+    "счёт",
+    "счет",
+    "р/с",
+    "rachunek",
+    "akun",
+    "tài khoản",
+    "stk",
+    "账号",
+    "账户",
+    "帳號",
+    "帳戶",
+    "口座",
+    "계좌",
+    "حساب",
+)
 NUMBER_RE = re.compile(r"\d(?:[ -]?\d){5,19}(?![0-9A-Za-z])")
 
 
@@ -31,7 +57,10 @@ class BankAccountRecognizer:
         """Yield BANK_ACCOUNT spans."""
         if not doc.has_digit:
             return
-        for label in LABEL_RE.finditer(doc.lower):
+        low = doc.lower
+        if not any(word in low for word in _LABEL_WORDS):
+            return
+        for label in LABEL_RE.finditer(low):
             number = NUMBER_RE.match(doc.folded, label.end())
             if number is None:
                 continue

@@ -129,6 +129,8 @@ _ANY_LABEL = re.compile(
     r"|saudi id|инн|inn|aadha|uid|आधार|nif|contribuinte|rut|run"
 )
 _LABELLED_SUBS = frozenset(s.sub for s in _LABELLED)
+# The schemes scanned even without any label, in ``SCHEMES`` order.
+_UNLABELLED = tuple(s for s in SCHEMES if s.sub not in _LABELLED_SUBS)
 
 
 class NationalIdRecognizer:
@@ -142,8 +144,8 @@ class NationalIdRecognizer:
         if not doc.has_digit:
             return
         any_label = _ANY_LABEL.search(doc.lower) is not None
-        for scheme in SCHEMES:
-            if scheme.sub in _LABELLED_SUBS and not (any_label and scheme.cues.search(doc.lower)):
+        for scheme in SCHEMES if any_label else _UNLABELLED:
+            if scheme.sub in _LABELLED_SUBS and not scheme.cues.search(doc.lower):
                 continue  # no label anywhere: the scheme cannot match
             for match in scheme.pattern.finditer(doc.folded):
                 raw = match.group()

@@ -17,6 +17,10 @@ LABEL_RE = re.compile(
     r"|паспорт\w*|pasaport\w*|paspor|hộ chiếu|pasport\w*)"
     r"|护照|護照|パスポート|旅券|여권|جواز|الجواز)"
 )
+# Every match of LABEL_RE holds one of these ("pas" starts or ends every Latin-script label:
+# passport, pasaporte, paspoort, reisepass, pass-nr, pasaport, paspor...). Substring tests are
+# much cheaper than the label pattern, and most messages have none.
+_LABEL_WORDS = ("pas", "паспорт", "hộ chiếu", "护照", "護照", "パスポート", "旅券", "여권", "جواز")
 TOKEN_RE = re.compile(r"(?<![0-9A-Za-z])(?=[A-Z0-9]*\d)[A-Z0-9]{6,10}(?![0-9A-Za-z])")
 # Russian internal passport: series (4 digits) and number (6 digits).
 RU_INTERNAL_RE = re.compile(r"(?<![0-9])\d{2} ?\d{2} ?(?:№ ?)?\d{6}(?![0-9])")
@@ -33,8 +37,11 @@ class PassportRecognizer:
         """Yield PASSPORT spans."""
         if not doc.has_digit:
             return
+        low = doc.lower
+        if not any(word in low for word in _LABEL_WORDS):
+            return
         text = doc.folded
-        for label in LABEL_RE.finditer(doc.lower):
+        for label in LABEL_RE.finditer(low):
             window = text[label.end() : label.end() + _WINDOW]
             found = RU_INTERNAL_RE.search(window) or TOKEN_RE.search(window)
             if found is None:
