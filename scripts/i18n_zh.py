@@ -206,6 +206,7 @@ ZH = {
     "customer language": "客户语言",
     "send as written": "按原文发送",
     "Check meaning": "检查意思",
+    "translation pending: retried automatically when the engine is back": "翻译待完成：翻译引擎恢复后自动重试",
     "Reveal": "查看原文",
     "Reason": "原因",
     "Why do you need it? (kept in the audit log)": "查看原因（将记入审计日志）",

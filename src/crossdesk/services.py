@@ -20,6 +20,7 @@ from crossdesk.pipeline.engines import (
 from crossdesk.pipeline.factory import Pipelines, build_pipelines
 from crossdesk.pipeline.guards import WorkspaceGuards
 from crossdesk.pipeline.stages.translate import TextTranslator
+from crossdesk.pipeline.translation_store import DatabaseCache, TranslationStore
 from crossdesk.translation import LanguageDetector, TranslationConfig, build_router, config_from_env
 from crossdesk.vault import Envelope, KeySource, derive_master_key, load_master_keys
 
@@ -62,8 +63,14 @@ def build_services(
     http = httpx.AsyncClient(timeout=httpx.Timeout(30.0, connect=5.0))
     translation = translation or config_from_env(os.environ)
     detector = LanguageDetector(translation.languages or None)
-    router = build_router(translation, http, detector=detector)
-    translator = RouterTranslator(router)
+    sessionmaker = make_sessionmaker(engine)
+    read_sessionmaker = make_read_sessionmaker(engine)
+    # The router's LRU, backed by the database cache; translation memory, usage, quotas.
+    cache = DatabaseCache()
+    router = build_router(translation, http, detector=detector, cache=cache)
+    paid = [e.name for e in router.engines.values() if not e.self_hosted]
+    store = TranslationStore(sessionmaker, read_sessionmaker, cache, paid_engines=paid)
+    translator = RouterTranslator(router, store)
     masker = MaskingAdapter(MaskingEngine())
     guards = WorkspaceGuards(make_read_sessionmaker(engine), base_lexicons or starter_packs())
     pipelines = build_pipelines(
@@ -75,8 +82,8 @@ def build_services(
     return Services(
         settings=settings,
         engine=engine,
-        sessionmaker=make_sessionmaker(engine),
-        read_sessionmaker=make_read_sessionmaker(engine),
+        sessionmaker=sessionmaker,
+        read_sessionmaker=read_sessionmaker,
         bus=make_bus(settings.redis_url),
         pipelines=pipelines,
         envelope=Envelope.from_source(vault_keys(settings, secret)),

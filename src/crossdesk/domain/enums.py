@@ -81,6 +81,9 @@ class StageStatus(StrEnum):
     BLOCKED = "blocked"
     NOT_TRANSLATED = "not_translated"
     TRANSLATED = "translated"
+    # An engine was down or failed: the text is shown untranslated for now and the
+    # translation worker tries again when an engine recovers.
+    PENDING = "pending"
     NOT_MASKED = "not_masked"
     MASKED = "masked"
     NOT_DETECTED = "not_detected"

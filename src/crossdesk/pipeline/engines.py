@@ -4,11 +4,27 @@ The stages depend on small protocols; this module is the one place that knows bo
 the engines' APIs and the stages' needs.
 """
 
+import dataclasses
+
 from crossdesk.masking import MaskingEngine
 from crossdesk.pipeline.stages.language import Detector
 from crossdesk.pipeline.stages.mask import MaskResult
-from crossdesk.pipeline.stages.translate import TranslationOutcome, same_language
-from crossdesk.translation import LanguageDetector, Router, TranslationRequest
+from crossdesk.pipeline.stages.translate import TranslationOutcome, same_language, translating_for
+from crossdesk.pipeline.translation_store import TranslationStore
+from crossdesk.translation import (
+    CacheKey,
+    LanguageDetector,
+    LanguagePair,
+    Router,
+    TranslationRequest,
+    languages,
+    protect,
+)
+from crossdesk.translation.types import EMPTY_GLOSSARY
+
+MEMORY_ENGINE = "memory"
+MEMORY_NOTE = "from the translation memory: an agent's earlier correction of this text"
+QUOTA_NOTE = "monthly translation quota reached: third-party engines skipped"
 
 
 def language_detector(detector: LanguageDetector) -> Detector:
@@ -63,22 +79,62 @@ class MaskingAdapter:
 
 
 class RouterTranslator:
-    """The translation router behind the translate stage. Text reaching it is masked."""
+    """The translation router behind the translate stage. Text reaching it is masked.
 
-    def __init__(self, router: Router) -> None:
+    With a ``store`` (the database side: cache rows, translation memory, usage, quota), an
+    agent's earlier correction of the same text and pair wins over the engines, the cache
+    survives restarts, characters are counted, and a workspace over its monthly quota is
+    limited to self-hosted engines.
+    """
+
+    def __init__(self, router: Router, store: TranslationStore | None = None) -> None:
         self._router = router
+        self._store = store
+
+    @property
+    def store(self) -> TranslationStore | None:
+        return self._store
 
     async def translate(self, text: str, source: str | None, target: str) -> TranslationOutcome:
-        [result] = await self._router.translate(
-            [TranslationRequest(text, target=target, source=source, current_language=source)]
-        )
+        request = TranslationRequest(text, target=target, source=source, current_language=source)
+        context = translating_for.get()
+        over_quota = False
+        if self._store is not None:
+            keys: list[CacheKey] = []
+            memory_key: tuple[str, str, str] | None = None
+            if source:
+                src, tgt = languages.normalize(source), languages.normalize(target)
+                placeholder_form = protect(text).text
+                keys = [
+                    CacheKey(e.name, e.model, src, tgt, EMPTY_GLOSSARY.version, placeholder_form)
+                    for e in self._router.chain(LanguagePair(src, tgt))
+                ]
+                memory_key = (src, tgt, text)
+            prepared = await self._store.prepare(keys, context, memory_key)
+            if prepared.memory is not None:
+                self._store.used_memory(prepared.memory)
+                await self._store.save()
+                return TranslationOutcome(prepared.memory.translation, MEMORY_ENGINE, MEMORY_NOTE)
+            if prepared.over_quota:
+                over_quota = True
+                request = dataclasses.replace(request, self_hosted_only=True)
+        [result] = await self._router.translate([request])
+        if self._store is not None:
+            self._store.count(result, context)
+            await self._store.save()
         if not result.ok:
-            return TranslationOutcome(None, result.engine or "null", result.reason)
+            # Engines tried and down/failed (attempts made) can be retried later; "no engine
+            # for the pair" (no attempts) cannot.
+            reason = f"{result.reason}; {QUOTA_NOTE}" if over_quota else result.reason
+            return TranslationOutcome(
+                None, result.engine or "null", reason, retryable=bool(result.attempts)
+            )
         if result.text.strip() == text.strip() and source and not same_language(source, target):
             # Rule-based engines pass words they do not know through unchanged.
             unchanged = f"not translated: {result.engine} returned the text unchanged"
             return TranslationOutcome(None, result.engine, unchanged)
         review = "machine translation for reading: review before relying on it"
-        return TranslationOutcome(
-            result.text, result.engine, review if result.needs_review else None
-        )
+        note = review if result.needs_review else None
+        if over_quota:
+            note = f"{note}; {QUOTA_NOTE}" if note else QUOTA_NOTE
+        return TranslationOutcome(result.text, result.engine, note)

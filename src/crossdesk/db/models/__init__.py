@@ -9,6 +9,12 @@ from crossdesk.db.models.messages import Attachment, IdempotencyRecord, Message,
 from crossdesk.db.models.sandbox import SandboxMessage
 from crossdesk.db.models.secrets import Secret
 from crossdesk.db.models.sessions import AccountSession
+from crossdesk.db.models.translation import (
+    TranslationCacheEntry,
+    TranslationMemory,
+    TranslationQuota,
+    TranslationUsage,
+)
 from crossdesk.db.models.word_lists import WordList
 
 __all__ = [
@@ -27,6 +33,10 @@ __all__ = [
     "Secret",
     "Team",
     "TeamMember",
+    "TranslationCacheEntry",
+    "TranslationMemory",
+    "TranslationQuota",
+    "TranslationUsage",
     "User",
     "WebSession",
     "WordList",

@@ -1,9 +1,10 @@
 """Translate a message between the customer's and the agent's languages."""
 
+from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Protocol
 
-from crossdesk.domain import StageStatus
+from crossdesk.domain import Direction, StageStatus
 from crossdesk.pipeline.stage import Draft, Outcome
 
 
@@ -12,6 +13,24 @@ class TranslationOutcome:
     text: str | None  # None when not translated
     engine: str
     note: str | None = None
+    # True when engines were tried and were down or failed (not "no engine for the pair"):
+    # an inbound message is then stored as pending and translated later.
+    retryable: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class TranslationContext:
+    """Whom the current translation is for: translation memory and usage are per workspace,
+    usage also per agent (``user_id``; ``None`` when no agent is involved). The stage sets
+    the workspace; an action may set both before running a pipeline."""
+
+    workspace_id: str
+    user_id: str | None = None
+
+
+translating_for: ContextVar[TranslationContext | None] = ContextVar(
+    "crossdesk_translating_for", default=None
+)
 
 
 class TextTranslator(Protocol):
@@ -57,18 +76,36 @@ class TranslateStage:
             draft.translation_note = "same language"
             return Outcome.CONTINUE
         engine_text = draft.engine_text if draft.engine_text is not None else draft.text
-        result = await self._translator.translate(engine_text, source, target)
+        current = translating_for.get()
+        token = None
+        if current is None or current.workspace_id != draft.workspace_id:
+            token = translating_for.set(TranslationContext(draft.workspace_id))
+        try:
+            result = await self._translator.translate(engine_text, source, target)
+        finally:
+            if token is not None:
+                translating_for.reset(token)
         draft.translation_engine = result.engine
         draft.translation_note = result.note
-        if result.text is None:
+        if result.text is None and result.retryable and draft.direction is Direction.INBOUND:
+            draft.translation_status = StageStatus.PENDING
+            draft.translation_language = target  # the language the worker will translate to
+            draft.translation_note = pending_note(result.note)
+        elif result.text is None:
             draft.translation_status = StageStatus.NOT_TRANSLATED
         else:
             draft.translation = draft.restore_tokens(result.text, raw=False)
             draft.outgoing_translation = draft.restore_tokens(result.text, raw=True)
             draft.translation_language = target
             draft.translation_status = StageStatus.TRANSLATED
-        draft.notes[self.name] = result.note or f"translated by {result.engine}"
+        draft.notes[self.name] = draft.translation_note or f"translated by {result.engine}"
         return Outcome.CONTINUE
+
+
+def pending_note(reason: str | None) -> str:
+    """The note on a message whose translation will be retried (fits the 300-char column)."""
+    detail = (reason or "engine unavailable").removeprefix("not translated: ")
+    return f"translation pending, retried automatically: {detail}"[:300]
 
 
 def same_language(a: str, b: str) -> bool:

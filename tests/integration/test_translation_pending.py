@@ -1,0 +1,153 @@
+"""An engine that is down never blocks a message: stored as pending, translated later.
+
+The engine is the OpenAI-compatible client against the local fake server, which first does
+not listen at all (connection refused) and then comes up on the same port.
+"""
+
+import asyncio
+import threading
+import time
+from collections.abc import AsyncIterator, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+import uvicorn
+from sqlalchemy import select
+from tests.conftest import make_settings
+from tests.factories import build_world, inbound, receive
+from tests.fakes.translation import engines as fake
+
+from crossdesk.db.models import Conversation, Message
+from crossdesk.events import Event
+from crossdesk.services import Services, build_services
+from crossdesk.translation import TranslationConfig
+from crossdesk.translation.factory import EngineSpec
+from crossdesk.workers.translation import TranslationWorker
+
+SPANISH = "Hola, ¿dónde está mi pedido? Lo compré hace dos semanas y todavía no llegó."
+
+
+@contextmanager
+def fake_server_on(port: int) -> Iterator[fake.FakeState]:
+    state = fake.FakeState()
+    config = uvicorn.Config(
+        fake.create_app(state), host="127.0.0.1", port=port, log_level="warning", lifespan="off"
+    )
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started:
+        assert time.monotonic() < deadline, "fake engine server did not start"
+        time.sleep(0.01)
+    try:
+        yield state
+    finally:
+        server.should_exit = True
+        thread.join(timeout=5)
+
+
+@pytest.fixture
+def engine_port() -> int:
+    return fake.free_port()
+
+
+@pytest.fixture
+async def engine_services(
+    tmp_path: Path, database_url: str, engine_port: int
+) -> AsyncIterator[Services]:
+    config = TranslationConfig(
+        engines=(
+            EngineSpec(
+                "deepseek",
+                "deepseek",
+                {
+                    "api_key": fake.OPENAI_KEY,
+                    "base_url": f"http://127.0.0.1:{engine_port}/openai/v1",
+                },
+            ),
+        ),
+        attempts=1,
+        timeout=5.0,
+    )
+    built = build_services(make_settings(tmp_path, database_url), translation=config)
+    yield built
+    await built.close()
+
+
+async def _message(services: Services) -> Message:
+    async with services.read_sessionmaker() as session:
+        message: Message | None = await session.scalar(select(Message))
+        assert message is not None
+        return message
+
+
+async def test_engine_down_stores_pending_then_worker_translates_when_it_is_back(
+    engine_services: Services, engine_port: int
+) -> None:
+    services = engine_services
+    world = await build_world(services)
+    await receive(services, world.account_a, inbound(SPANISH))
+
+    message = await _message(services)
+    assert message.translation_status == "pending"
+    assert message.translation is None
+    assert message.translation_language == "zh-Hans"
+    assert message.translation_note is not None
+    assert message.translation_note.startswith("translation pending, retried automatically")
+
+    now = [0.0]
+    worker = TranslationWorker(services, base_delay=10.0, max_delay=40.0, clock=lambda: now[0])
+    assert await worker.run_once() == 0  # still down: backs off
+    assert worker.backoff_of(message.id) == 1
+    assert (await _message(services)).translation_status == "pending"
+    assert await worker.run_once() == 0  # not due yet: the engine is not even asked
+    assert worker.backoff_of(message.id) == 1
+
+    events: list[Event] = []
+
+    async def listen() -> None:
+        async for event in services.bus.subscribe(world.workspace_id):
+            events.append(event)
+
+    listener = asyncio.create_task(listen())
+    await asyncio.sleep(0)
+    try:
+        with fake_server_on(engine_port) as state:
+            now[0] = 11.0
+            assert await worker.run_once() == 1
+            assert state.calls("openai") == 1
+            # Engines see the tokenized text, never the raw body's personal data.
+            assert "pedido" in str(state.requests["openai"][0]["body"])
+        for _ in range(100):
+            if events:
+                break
+            await asyncio.sleep(0.01)
+    finally:
+        listener.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await listener
+
+    message = await _message(services)
+    assert message.translation_status == "translated"
+    assert message.translation_engine == "deepseek"
+    assert message.translation is not None and "谢谢" in message.translation
+    assert message.stage_notes["translate"] == "translated by deepseek"
+    assert worker.backoff_of(message.id) == 0
+    assert [e.type for e in events] == ["message.updated"]
+    assert events[0].data == {"message_id": message.id, "translation_status": "translated"}
+    async with services.read_sessionmaker() as session:
+        conversation = await session.get(Conversation, message.conversation_id)
+        assert conversation is not None
+        assert conversation.last_message_preview == message.translation[:200]
+    assert await worker.run_once() == 0  # nothing pending any more
+
+
+async def test_no_engine_for_the_pair_is_not_pending(services: Services) -> None:
+    world = await build_world(services)
+    await receive(services, world.account_a, inbound(SPANISH))
+    message = await _message(services)
+    assert message.translation_status == "not_translated"
+    assert message.translation_note is not None and "no engine" in message.translation_note
+    assert await TranslationWorker(services).run_once() == 0
