@@ -35,9 +35,15 @@ def _fold_table() -> dict[int, str]:
     return table
 
 
+@cache
+def _foldable() -> re.Pattern[str]:
+    """Any character of the fold table (most non-ASCII messages hold none)."""
+    return re.compile("[" + "".join(re.escape(chr(code)) for code in sorted(_fold_table())) + "]")
+
+
 def fold(text: str) -> str:
     """Return ``text`` with look-alike characters folded to ASCII, same length."""
-    if text.isascii():
+    if text.isascii() or _foldable().search(text) is None:
         return text  # nothing to fold; the common case, and translate() is per character
     folded = text.translate(_fold_table())
     if len(folded) != len(text):  # pragma: no cover - the table maps 1:1 by construction
