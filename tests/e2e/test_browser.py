@@ -182,3 +182,38 @@ async def test_masked_phone_revealed_with_reason_and_blocked_reply(
     await expect(alert).to_be_visible()
     await expect(alert.locator("mark.flag").first).to_be_visible()
     assert await agent.locator(".msg.outbound").count() == 0
+
+
+async def test_quick_reply_inserted_with_slash_and_note_stays_internal(
+    live_server: tuple[str, DemoWorld], browser: Browser
+) -> None:
+    import httpx
+
+    base, world = live_server
+    async with httpx.AsyncClient(base_url=base) as api:
+        saved = await api.put(
+            "/api/v1/quick-replies/envio",
+            json={"text": "Hola {customer_name}, su pedido sale hoy."},
+            headers={"Authorization": f"Bearer {world.tokens['supervisor']}"},
+        )
+        assert saved.status_code == 200
+    customer = await browser.new_page()
+    await customer.goto(f"{base}/sandbox/{world.account_a.external_id}/rosa?name=Rosa")
+    await customer.fill("#customer-text", "Buenas, ¿cuándo envían mi pedido?")
+    await customer.press("#customer-text", "Enter")
+
+    agent = await browser.new_page()
+    await _log_in(agent, base, world.users["supervisor"].email)
+    await agent.locator(".conv-item", has_text="Rosa").click()
+    await agent.fill("#reply-text", "")
+    await agent.type("#reply-text", "/env")
+    await agent.locator(".qr-item", has_text="/envio").click()
+    await expect(agent.locator("#reply-text")).to_have_value("Hola Rosa, su pedido sale hoy.")
+
+    await agent.click("#add-note")  # the same text, as a private note first
+    await expect(agent.locator(".msg.note")).to_contain_text("su pedido sale hoy")
+    await agent.fill("#reply-text", "Hola Rosa, su pedido sale hoy.")
+    await agent.press("#reply-text", "Control+Enter")
+    await expect(customer.locator(".bubble", has_text="sale hoy")).to_have_count(1, timeout=10_000)
+    await agent.wait_for_timeout(1500)
+    assert await customer.locator(".bubble", has_text="sale hoy").count() == 1  # not the note

@@ -6,6 +6,7 @@ from enum import StrEnum
 class Direction(StrEnum):
     INBOUND = "inbound"
     OUTBOUND = "outbound"
+    NOTE = "note"  # a private note between colleagues: never sent through a channel
 
 
 class ChannelKind(StrEnum):

@@ -24,6 +24,7 @@ from crossdesk.web import metrics, sandbox, sse, webhooks
 from crossdesk.web.account_cache import AccountCache
 from crossdesk.web.api.v1 import admin, alerts, conversations, me, messages, word_lists
 from crossdesk.web.api.v1 import sessions as sessions_api
+from crossdesk.web.api.v1 import teamwork as teamwork_api
 from crossdesk.web.api.v1 import translation as translation_api
 from crossdesk.web.errors import install_error_handlers
 from crossdesk.web.security import (
@@ -31,7 +32,14 @@ from crossdesk.web.security import (
     CsrfOriginMiddleware,
     SecurityHeadersMiddleware,
 )
-from crossdesk.web.ui import accounts_views, attachment_views, audit_views, settings_views, views
+from crossdesk.web.ui import (
+    accounts_views,
+    attachment_views,
+    audit_views,
+    settings_views,
+    teamwork_views,
+    views,
+)
 from crossdesk.workers.attachments import AttachmentWorker
 from crossdesk.workers.delivery import DeliveryWorker, default_client_factory
 from crossdesk.workers.translation import TranslationWorker
@@ -65,8 +73,8 @@ def create_app(
         await asyncio.to_thread(warm_up)
         if settings.run_workers:
             tasks.append(asyncio.create_task(app.state.delivery.run_forever()))
-            tasks.append(asyncio.create_task(app.state.translation_worker.run_forever()))
             tasks.append(asyncio.create_task(app.state.attachments.run_forever()))
+            tasks.append(asyncio.create_task(app.state.translation_worker.run_forever()))
             tasks.append(asyncio.create_task(checkpoint_forever(app.state.services)))
         for task in background or []:
             tasks.append(asyncio.create_task(task(app)))
@@ -106,8 +114,8 @@ def create_app(
         services.sessionmaker, settings.resolved_secret_key(), inprocess_client
     )
     app.state.delivery = DeliveryWorker(services, client_for)
-    app.state.translation_worker = TranslationWorker(services)
     app.state.attachments = AttachmentWorker(services)
+    app.state.translation_worker = TranslationWorker(services)
     app.state.webhook_targets = AccountCache(services)
     app.state.group_commit = GroupCommitter(services)
 
@@ -117,6 +125,7 @@ def create_app(
     app.include_router(messages.router, prefix="/api/v1")
     app.include_router(translation_api.router, prefix="/api/v1")
     app.include_router(word_lists.router, prefix="/api/v1")
+    app.include_router(teamwork_api.router, prefix="/api/v1")
     app.include_router(alerts.router, prefix="/api/v1")
     app.include_router(admin.router, prefix="/api/v1")
     app.include_router(sessions_api.router, prefix="/api/v1")
@@ -128,6 +137,7 @@ def create_app(
     app.include_router(views.pages)
     app.include_router(audit_views.router)
     app.include_router(settings_views.router)
+    app.include_router(teamwork_views.router)
     app.include_router(accounts_views.router)
     app.include_router(attachment_views.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

@@ -6,6 +6,7 @@ from crossdesk.db.models.audit import AuditEvent
 from crossdesk.db.models.conversations import Contact, Conversation
 from crossdesk.db.models.identity import ApiToken, Team, TeamMember, User, WebSession, Workspace
 from crossdesk.db.models.messages import Attachment, IdempotencyRecord, Message, Outbox
+from crossdesk.db.models.quick_replies import QuickReply
 from crossdesk.db.models.sandbox import SandboxMessage
 from crossdesk.db.models.secrets import Secret
 from crossdesk.db.models.sessions import AccountSession
@@ -28,6 +29,7 @@ __all__ = [
     "IdempotencyRecord",
     "Message",
     "Outbox",
+    "QuickReply",
     "RiskAlert",
     "SandboxMessage",
     "Secret",

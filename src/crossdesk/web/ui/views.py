@@ -135,7 +135,7 @@ async def inbox_list(
     )
 
 
-async def _conversation_context(
+async def conversation_context(
     session: SessionDep, principal: Principal, conversation: Conversation
 ) -> dict[str, object]:
     row = await conversation_row(session, conversation)
@@ -166,7 +166,7 @@ async def conversation_pane(
         services, principal, conversation_id, actor_of(request, principal)
     )
     conversation = await conv_actions.load_visible(session, principal, conversation_id)
-    context = await _conversation_context(session, principal, conversation)
+    context = await conversation_context(session, principal, conversation)
     return render(request, "_conversation.html", context)
 
 
@@ -208,7 +208,7 @@ async def reply(
             confirm_warnings=confirm_warnings,
         )
     except (BlockedByPolicy, InvalidInput) as exc:
-        context = await _conversation_context(session, principal, conversation)
+        context = await conversation_context(session, principal, conversation)
         blocked = isinstance(exc, BlockedByPolicy)
         context.update(
             {
@@ -219,7 +219,7 @@ async def reply(
             }
         )
         return render(request, "_conversation.html", context, status_code=422)
-    context = await _conversation_context(session, principal, conversation)
+    context = await conversation_context(session, principal, conversation)
     return render(request, "_conversation.html", context)
 
 
@@ -278,7 +278,7 @@ async def assign(
         actor_of(request, principal),
     )
     return render(
-        request, "_conversation.html", await _conversation_context(session, principal, conversation)
+        request, "_conversation.html", await conversation_context(session, principal, conversation)
     )
 
 
@@ -305,7 +305,7 @@ async def change_status(
         services, session, principal, conversation, status, actor_of(request, principal)
     )
     return render(
-        request, "_conversation.html", await _conversation_context(session, principal, conversation)
+        request, "_conversation.html", await conversation_context(session, principal, conversation)
     )
 
 

@@ -105,6 +105,30 @@
     }
   });
 
+  // Quick replies: "/" at the start of the reply box opens the menu; a click inserts one.
+  var quickTimer = null;
+  document.addEventListener("input", function (e) {
+    if (e.target.id !== "reply-text" || !window.htmx) return;
+    var menu = document.getElementById("quick-replies");
+    if (!menu) return;
+    var value = e.target.value;
+    if (value.charAt(0) !== "/" || value.indexOf(" ") !== -1) { menu.innerHTML = ""; return; }
+    clearTimeout(quickTimer);
+    quickTimer = setTimeout(function () {
+      htmx.ajax("GET", menu.dataset.url + "?q=" + encodeURIComponent(value.slice(1)),
+        { target: "#quick-replies", swap: "innerHTML" });
+    }, 150);
+  });
+  document.addEventListener("click", function (e) {
+    var item = e.target.closest && e.target.closest(".qr-item");
+    if (!item) return;
+    var box = document.getElementById("reply-text");
+    box.value = item.dataset.text;
+    document.getElementById("quick-replies").innerHTML = "";
+    box.focus();
+    box.dispatchEvent(new Event("input", { bubbles: true }));  // refresh the live preview
+  });
+
   document.addEventListener("DOMContentLoaded", function () {
     connect();
     scrollMessages();
