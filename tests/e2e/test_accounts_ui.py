@@ -79,6 +79,12 @@ async def test_admin_adds_a_telegram_bot_and_sees_it_connected(
     await expect(row.locator(".health")).to_have_attribute("data-health", "connected")
     await expect(row).to_contain_text("@crossdesk_support_bot")
     assert any(r.path == "/bot<token>/getMe" for r in fake.requests)
+
+    # Telegram has no console to paste the URL into: the page registers it (setWebhook).
+    await page.locator("button.register-webhook").last.click()
+    await expect(page.locator('[data-ok="true"]')).to_be_visible()
+    assert fake.webhook is not None
+    assert fake.webhook["url"] == await webhook.input_value()
     assert problems == []
 
 

@@ -300,3 +300,56 @@ async def test_connection_probe_per_platform_holds_no_session(
     )
     assert unreachable.health == "unreachable"
     assert account_health.PLATFORM_FORMS  # every platform form is listed on the page
+
+
+async def test_team_assignment_and_telegram_webhook_registration(
+    client: httpx.AsyncClient,
+    sqlite_services: Services,
+    app_world: DemoWorld,
+    telegram: tuple[FakeTelegramBotApi, str],
+) -> None:
+    fake, base = telegram
+    owner = await _principal(sqlite_services, app_world.users["owner"])
+    account = await add_account(
+        sqlite_services,
+        owner,
+        NewAccount(
+            kind="telegram_bot",
+            name="Bot B",
+            secrets={"bot_token": TOKEN, "webhook_secret": "s3cr3t_-token"},
+            config={"api_base_url": base},
+        ),
+        audit.SYSTEM,
+    )
+    csrf = await _log_in(client, app_world.users["owner"].email)
+    moved = await client.post(
+        f"/ui/accounts/{account.id}/team",
+        data={"csrf_token": csrf, "team_id": app_world.team_b},
+    )
+    assert moved.status_code == 303
+    assert (await _account(sqlite_services, "Bot B")).team_id == app_world.team_b
+    agent_b = await client.get("/ui/accounts", headers=bearer(app_world.tokens["agent_b"]))
+    assert "Bot B" in agent_b.text  # now visible to team B
+    bad = await client.post(
+        f"/ui/accounts/{account.id}/team", data={"csrf_token": csrf, "team_id": "nope"}
+    )
+    assert bad.status_code == 400
+
+    registered = await client.post(
+        f"/ui/accounts/{account.id}/webhook", headers={"X-CSRF-Token": csrf}
+    )
+    assert registered.status_code == 200 and 'data-ok="true"' in registered.text
+    public = sqlite_services.settings.web.public_url
+    assert fake.webhook == {
+        "url": f"{public}/webhooks/telegram_bot/{account.id}",
+        "secret_token": "s3cr3t_-token",
+    }
+    fake.token = "7012345678:revoked"
+    refused = await client.post(
+        f"/ui/accounts/{account.id}/webhook", headers={"X-CSRF-Token": csrf}
+    )
+    assert 'data-ok="false"' in refused.text and "setWebhook failed" in refused.text
+    sandbox = await client.post(
+        f"/ui/accounts/{app_world.account_a.id}/webhook", headers={"X-CSRF-Token": csrf}
+    )
+    assert sandbox.status_code == 400

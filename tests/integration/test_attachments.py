@@ -357,3 +357,39 @@ async def test_line_content_endpoint_and_202_while_preparing(
     rows = {row.platform_file_id: row for row in await _rows(sqlite_services)}
     assert rows["325708"].content_type == "image/png"
     assert rows["325709"].storage_path is None and worker.given_up == {}
+
+
+async def test_messenger_attachment_url_is_fetched_as_given(
+    sqlite_services: Services, app_world: DemoWorld
+) -> None:
+    account = await _account(
+        sqlite_services,
+        app_world,
+        "messenger",
+        {"access_token": "page-token", "app_secret": "a", "verify_token": "v"},
+        "https://graph.test",
+    )
+    cdn = "https://scontent.xx.fbcdn.test/v/t1.15752-9/photo.jpg?_nc_oc=abc"
+    await receive(
+        sqlite_services,
+        account,
+        _event(Attachment(kind="image", url=cdn)),
+        _event(Attachment(kind="image", url="http://plain.test/photo.jpg")),
+    )
+    seen: list[httpx.Request] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(request)
+        return httpx.Response(200, content=PNG, headers={"content-type": "image/jpeg"})
+
+    worker = AttachmentWorker(
+        sqlite_services,
+        lambda _account: httpx.AsyncClient(transport=httpx.MockTransport(handler)),
+    )
+    assert await worker.run_once() == 1
+    assert [str(r.url) for r in seen] == [cdn]
+    assert "authorization" not in seen[0].headers  # the page token never goes to the CDN
+    rows = {row.url: row for row in await _rows(sqlite_services)}
+    assert rows[cdn].content_type == "image/png"
+    assert rows["http://plain.test/photo.jpg"].storage_path is None  # https only
+    assert list(worker.given_up.values()) == ["no file id or https URL to fetch"]

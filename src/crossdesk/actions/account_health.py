@@ -25,11 +25,19 @@ from crossdesk.actions.sessions import may_use
 from crossdesk.channels.base import AccountContext
 from crossdesk.channels.line.api import DEFAULT_API_BASE as LINE_API_BASE
 from crossdesk.channels.meta.graph import api_url
+from crossdesk.channels.registry import get_adapter
 from crossdesk.channels.telegram_bot.api import DEFAULT_API_BASE as TELEGRAM_API_BASE
 from crossdesk.db.models import AuditEvent, ChannelAccount, Team
 from crossdesk.db.session import transaction
 from crossdesk.domain import ChannelKind, Permission
-from crossdesk.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from crossdesk.errors import (
+    Conflict,
+    InvalidInput,
+    NotFound,
+    PermanentSendError,
+    PermissionDenied,
+    RetryableSendError,
+)
 from crossdesk.risk import audit
 from crossdesk.risk.rbac import Principal
 from crossdesk.services import Services
@@ -402,3 +410,73 @@ async def last_checks(
                 str(data.get("health", "")), str(data.get("detail", "")), at
             )
     return checks
+
+
+async def assign_team(
+    services: Services,
+    principal: Principal,
+    account_id: str,
+    team_id: str | None,
+    actor: audit.Actor,
+) -> ChannelAccount:
+    """Move the account to a team (or none): its new conversations go to that team."""
+    _require_manage(principal)
+    async with transaction(services.sessionmaker) as session:
+        account = await session.get(ChannelAccount, account_id)
+        if account is None or not may_use(principal, account):
+            raise NotFound("no such account")
+        if team_id is not None:
+            team = await session.get(Team, team_id)
+            if team is None or team.workspace_id != principal.workspace_id:
+                raise InvalidInput("no such team", field="team_id")
+        previous, account.team_id = account.team_id, team_id
+        await audit.record(
+            session,
+            principal.workspace_id,
+            "account.team",
+            actor,
+            target_type="channel_account",
+            target_id=account.id,
+            data={"from": previous, "to": team_id},
+        )
+        return account
+
+
+async def register_telegram_webhook(
+    services: Services,
+    principal: Principal,
+    account_id: str,
+    url: str,
+    actor: audit.Actor,
+    client_factory: Callable[[AccountContext], httpx.AsyncClient] = default_probe_client,
+) -> HealthResult:
+    """``setWebhook`` with the account's webhook secret; no database session held meanwhile."""
+    _require_manage(principal)
+    async with services.read_sessionmaker() as session:
+        account = await session.get(ChannelAccount, account_id)
+        if account is None or not may_use(principal, account):
+            raise NotFound("no such account")
+        if account.kind != ChannelKind.TELEGRAM_BOT.value:
+            raise InvalidInput("only Telegram bots register their webhook from here")
+        context = await account_context(services, session, account)
+    adapter = get_adapter(ChannelKind.TELEGRAM_BOT)
+    set_webhook = getattr(adapter, "set_webhook", None)
+    if set_webhook is None:  # pragma: no cover - the registered Telegram adapter has it
+        raise InvalidInput("the Telegram adapter cannot register webhooks")
+    try:
+        async with client_factory(context) as client:
+            await set_webhook(client, context, url)
+        result = HealthResult("connected", f"webhook registered: {url}")
+    except (PermanentSendError, RetryableSendError) as exc:
+        result = HealthResult("error", f"setWebhook failed: {exc}")
+    async with transaction(services.sessionmaker) as session:
+        event = await audit.record(
+            session,
+            principal.workspace_id,
+            "account.webhook_register",
+            actor,
+            target_type="channel_account",
+            target_id=account_id,
+            data={"ok": result.ok, "detail": result.detail},
+        )
+    return HealthResult(result.health, result.detail, event.at)

@@ -6,6 +6,8 @@ records the relative path in ``attachment.storage_path``.
 
 - Platforms: Telegram bot (``getFile``), WhatsApp Cloud API (media URL), LINE (content
   endpoint): ``channels/<platform>/media.py`` builds the authenticated download request.
+  Messenger and Instagram attachments (and LINE content from an external provider) carry a
+  plain ``https://`` URL in the signed webhook, fetched as it is.
 - Through the account's own proxy (the client comes from the same factory as sends).
 - No database session is held while a platform answers (ADR 0002): rows are read in a short
   session, the download runs with none, the result is written in a transaction of its own.
@@ -50,6 +52,8 @@ DOWNLOADERS: dict[ChannelKind, RequestBuilder] = {
     ChannelKind.WHATSAPP: whatsapp_media.download_request,
     ChannelKind.LINE: line_media.download_request,
 }
+# Platforms whose webhooks carry a plain https:// URL to the file (no authentication).
+URL_KINDS = frozenset({ChannelKind.MESSENGER, ChannelKind.INSTAGRAM, ChannelKind.LINE})
 FETCHABLE_KINDS = ("image", "video", "audio", "document", "sticker")
 DEFAULT_MAX_BYTES = 25 * 1024 * 1024
 MAX_ATTEMPTS = 6
@@ -148,6 +152,22 @@ class Pending:
     content_type: str | None
     size: int | None
     filename: str | None
+    url: str | None = None
+
+    @property
+    def direct_url(self) -> str | None:
+        """The plain URL to fetch, when the platform API is not the way (see module doc)."""
+        kind = ChannelKind(self.account_kind)
+        if not (self.url or "").startswith("https://") or kind not in URL_KINDS:
+            return None
+        if kind in DOWNLOADERS and self.file_id and kind is not ChannelKind.LINE:
+            return None
+        return self.url
+
+    @property
+    def fetchable(self) -> bool:
+        kind = ChannelKind(self.account_kind)
+        return self.direct_url is not None or (kind in DOWNLOADERS and bool(self.file_id))
 
 
 @dataclass(frozen=True, slots=True)
@@ -206,15 +226,14 @@ class AttachmentWorker:
                     .join(ChannelAccount, ChannelAccount.id == Message.account_id)
                     .where(
                         Attachment.storage_path.is_(None),
-                        Attachment.platform_file_id.is_not(None),
                         Attachment.kind.in_(FETCHABLE_KINDS),
-                        ChannelAccount.kind.in_([k.value for k in DOWNLOADERS]),
+                        ChannelAccount.kind.in_([k.value for k in set(DOWNLOADERS) | URL_KINDS]),
                     )
                     .order_by(Attachment.created_at)
                     .limit(self._batch + len(skip))
                 )
             ).all()
-        return [
+        found = [
             Pending(
                 a.id,
                 a.workspace_id,
@@ -224,10 +243,15 @@ class AttachmentWorker:
                 a.content_type,
                 a.size,
                 a.filename,
+                a.url,
             )
             for a, account_id, kind in rows
-            if a.id not in skip and not (a.url or "").startswith(("http://", "https://"))
-        ][: self._batch]
+            if a.id not in skip
+        ]
+        for item in found:
+            if not item.fetchable:
+                self.given_up[item.attachment_id] = "no file id or https URL to fetch"
+        return [item for item in found if item.fetchable][: self._batch]
 
     async def run_once(self) -> int:
         """Fetch one batch of pending attachments; returns how many were attempted."""
@@ -282,10 +306,13 @@ class AttachmentWorker:
             raise AttachmentRefused(
                 f"the file has {item.size} bytes; the limit is {self.max_bytes}"
             )
-        builder = DOWNLOADERS[ChannelKind(item.account_kind)]
         async with self._client_factory(account) as client:
-            request = await builder(client, account, item.file_id)
-            response = await client.send(request, stream=True)
+            if item.direct_url is not None:
+                request = client.build_request("GET", item.direct_url)
+            else:
+                builder = DOWNLOADERS[ChannelKind(item.account_kind)]
+                request = await builder(client, account, item.file_id)
+            response = await client.send(request, stream=True, follow_redirects=True)
             try:
                 if response.status_code == 202:  # LINE: still preparing the content
                     raise RetryableSendError("the platform is still preparing the file")

@@ -20,8 +20,10 @@ from crossdesk.actions.account_health import (
     HealthResult,
     NewAccount,
     add_account,
+    assign_team,
     check_connection,
     last_checks,
+    register_telegram_webhook,
 )
 from crossdesk.actions.sessions import force_checkin, lease_active, may_use
 from crossdesk.db.base import utcnow
@@ -48,6 +50,7 @@ class AccountRow:
     kind: str
     name: str
     external_id: str
+    team_id: str | None
     team: str | None
     health: str
     proxy_url: str | None
@@ -128,6 +131,7 @@ async def _rows(services: Services, principal: Principal) -> tuple[list[AccountR
                 kind=account.kind,
                 name=account.name,
                 external_id=account.external_id,
+                team_id=account.team_id,
                 team=team_names.get(account.team_id) if account.team_id else None,
                 health=account.health,
                 proxy_url=shown_proxy(account.proxy_url),
@@ -219,3 +223,28 @@ async def force_checkin_form(
 ) -> RedirectResponse:
     await force_checkin(services, principal, account_id, actor_of(request, principal))
     return RedirectResponse(f"/ui/accounts#account-{account_id}", 303)
+
+
+@router.post("/{account_id}/team")
+async def assign_team_form(
+    request: Request, account_id: str, principal: Manager, services: ServicesDep
+) -> RedirectResponse:
+    form = await request.form()
+    value = form.get("team_id", "")
+    team_id = value.strip()[:32] if isinstance(value, str) else ""
+    await assign_team(
+        services, principal, account_id, team_id or None, actor_of(request, principal)
+    )
+    return RedirectResponse(f"/ui/accounts#account-{account_id}", 303)
+
+
+@router.post("/{account_id}/webhook")
+async def register_webhook(
+    request: Request, account_id: str, principal: Manager, services: ServicesDep
+) -> HTMLResponse:
+    """Telegram only: setWebhook with the account's secret (no session held meanwhile)."""
+    url = webhook_url(services, "telegram_bot", account_id)
+    result = await register_telegram_webhook(
+        services, principal, account_id, url, actor_of(request, principal)
+    )
+    return render(request, "_account_webhook.html", {"result": result})
