@@ -63,6 +63,9 @@ ZH = {
     "deleted by the customer": "客户已删除",
     "deleted from the phone app": "已在手机应用中删除",
     # -- accounts and vault UI (add entries right below this line) --
+    "Account": "账号",
+    "All platforms": "全部平台",
+    "All accounts": "全部账号",
     "Register webhook with Telegram": "向 Telegram 注册 Webhook",
     "webhook registered": "Webhook 已注册",
     "webhook not registered": "Webhook 未注册",

@@ -54,3 +54,41 @@ async def test_conversations_filtered_by_platform_and_account(
         f"/api/v1/conversations?view=team{team_query}", headers=bearer(supervisor)
     )
     assert response.status_code == 200 and response.json() == []
+
+
+async def test_inbox_page_filters_by_platform_and_account(
+    client: httpx.AsyncClient, sqlite_services: Services, app_world: DemoWorld
+) -> None:
+    async with sqlite_services.read_sessionmaker() as session:
+        owner = await principal_for(session, app_world.users["owner"])
+    bot = await add_account(
+        sqlite_services,
+        owner,
+        NewAccount(
+            kind="telegram_bot",
+            name="RU bot",
+            team_id=app_world.team_a,
+            secrets={"bot_token": "7012345678:AAH-filters"},
+        ),
+        audit.SYSTEM,
+    )
+    await receive(sqlite_services, app_world.account_a, inbound("Hola", sender="a1"))
+    await receive(sqlite_services, bot, inbound("Привет", sender="t1"))
+    token = bearer(app_world.tokens["supervisor"])
+
+    page = await client.get("/ui/inbox?view=team&platform=telegram_bot", headers=token)
+    assert page.status_code == 200
+    assert "Привет" in page.text and "Hola" not in page.text
+    assert 'data-platform="telegram_bot"' in page.text  # kept by the live refresh
+    assert f'<option value="{bot.id}"' in page.text
+    assert app_world.account_b.id not in page.text  # another team's account is not offered
+
+    listed = await client.get(
+        f"/ui/inbox/list?view=team&platform=&account={app_world.account_a.id}", headers=token
+    )
+    assert listed.status_code == 200
+    assert "Hola" in listed.text and "Привет" not in listed.text
+    everything = await client.get("/ui/inbox/list?view=team&platform=&account=", headers=token)
+    assert "Hola" in everything.text and "Привет" in everything.text
+    bad = await client.get("/ui/inbox/list?view=team&platform=myspace", headers=token)
+    assert bad.status_code == 400

@@ -14,6 +14,7 @@ from urllib.parse import urlsplit, urlunsplit
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse, RedirectResponse
 from sqlalchemy import select
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from crossdesk.actions.account_health import (
     PLATFORM_FORMS,
@@ -28,8 +29,8 @@ from crossdesk.actions.account_health import (
 from crossdesk.actions.sessions import force_checkin, lease_active, may_use
 from crossdesk.db.base import utcnow
 from crossdesk.db.models import AccountSession, ChannelAccount, Team, User
-from crossdesk.domain import Permission
-from crossdesk.errors import CrossdeskError
+from crossdesk.domain import ChannelKind, Permission
+from crossdesk.errors import CrossdeskError, InvalidInput
 from crossdesk.risk.rbac import Principal
 from crossdesk.services import Services
 from crossdesk.web.deps import ServicesDep, actor_of, require
@@ -59,6 +60,36 @@ class AccountRow:
     leased_to: str | None
     leased_at: datetime | None
     last_check: HealthResult | None
+
+
+def platform_filter(value: str | None) -> str | None:
+    """The inbox's platform filter: empty means every platform; an unknown one is refused."""
+    if not value:
+        return None
+    try:
+        return ChannelKind(value).value
+    except ValueError:
+        raise InvalidInput(f"unknown platform: {value}", field="platform") from None
+
+
+async def inbox_filter_accounts(
+    session: AsyncSession, principal: Principal
+) -> list[ChannelAccount]:
+    """The accounts offered by the inbox's account filter: those whose conversations the
+    caller may read (every account for read.all and managers, else their teams')."""
+    accounts = (
+        await session.scalars(
+            select(ChannelAccount)
+            .where(
+                ChannelAccount.workspace_id == principal.workspace_id,
+                ChannelAccount.archived.is_(False),
+            )
+            .order_by(ChannelAccount.kind, ChannelAccount.name)
+        )
+    ).all()
+    if principal.can(Permission.CONVERSATION_READ_ALL) or principal.can(Permission.ACCOUNT_MANAGE):
+        return list(accounts)
+    return [a for a in accounts if a.team_id is not None and a.team_id in principal.team_ids]
 
 
 def shown_proxy(proxy_url: str | None) -> str | None:

@@ -34,6 +34,7 @@ from crossdesk.web.deps import (
     session_cookie_name,
 )
 from crossdesk.web.i18n import UI_LANGUAGES
+from crossdesk.web.ui.accounts_views import inbox_filter_accounts, platform_filter
 from crossdesk.web.ui.render import render
 
 router = APIRouter(include_in_schema=False)
@@ -109,15 +110,26 @@ async def inbox(
     session: SessionDep,
     view: InboxView | None = None,
     c: Annotated[str | None, Query(max_length=32)] = None,
+    platform: Annotated[str | None, Query(max_length=32)] = None,
+    account: Annotated[str | None, Query(max_length=32)] = None,
 ) -> HTMLResponse:
     views = views_for(principal)
     if view is None:
         view = InboxView.MINE if principal.role.value == "agent" else views[-1]
-    rows = await list_conversations(session, principal, view)
+    kind = platform_filter(platform)
+    rows = await list_conversations(session, principal, view, platform=kind, account_id=account)
+    filters = {"platform": kind or "", "account": account or ""}
     return render(
         request,
         "inbox.html",
-        {"views": views, "view": view, "rows": rows, "selected": c},
+        {
+            "views": views,
+            "view": view,
+            "rows": rows,
+            "selected": c,
+            "filters": filters,
+            "filter_accounts": await inbox_filter_accounts(session, principal),
+        },
     )
 
 
@@ -128,8 +140,11 @@ async def inbox_list(
     session: SessionDep,
     view: InboxView = InboxView.MINE,
     selected: Annotated[str | None, Query(max_length=32)] = None,
+    platform: Annotated[str | None, Query(max_length=32)] = None,
+    account: Annotated[str | None, Query(max_length=32)] = None,
 ) -> HTMLResponse:
-    rows = await list_conversations(session, principal, view)
+    kind = platform_filter(platform)
+    rows = await list_conversations(session, principal, view, platform=kind, account_id=account)
     return render(
         request, "_conversation_list.html", {"rows": rows, "view": view, "selected": selected}
     )

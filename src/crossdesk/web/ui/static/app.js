@@ -13,8 +13,11 @@
     if (!list || !window.htmx) return;
     var view = list.getAttribute("data-view") || "mine";
     var selected = currentConversationId() || "";
+    var platform = list.getAttribute("data-platform") || "";
+    var account = list.getAttribute("data-account") || "";
     htmx.ajax("GET", "/ui/inbox/list?view=" + encodeURIComponent(view) +
-      "&selected=" + encodeURIComponent(selected), { target: "#conversation-list", swap: "innerHTML" });
+      "&selected=" + encodeURIComponent(selected) + "&platform=" + encodeURIComponent(platform) +
+      "&account=" + encodeURIComponent(account), { target: "#conversation-list", swap: "innerHTML" });
   }
 
   function refreshMessages(conversationId) {
