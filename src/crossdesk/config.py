@@ -43,6 +43,8 @@ class SessionSettings(BaseModel):
     lease_minutes: int = Field(default=30, ge=1, le=24 * 60)
     # Largest storage state (decompressed JSON) accepted on check-in.
     max_state_bytes: int = Field(default=64_000_000, ge=1024)
+    # Every account's platform connection is probed this often (0 turns it off).
+    health_check_minutes: float = Field(default=15.0, ge=0)
 
 
 class Settings(BaseSettings):

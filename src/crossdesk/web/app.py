@@ -42,6 +42,7 @@ from crossdesk.web.ui import (
 )
 from crossdesk.workers.attachments import AttachmentWorker
 from crossdesk.workers.delivery import DeliveryWorker, default_client_factory
+from crossdesk.workers.health import HealthWorker
 from crossdesk.workers.translation import TranslationWorker
 
 logger = logging.getLogger(__name__)
@@ -73,6 +74,7 @@ def create_app(
         await asyncio.to_thread(warm_up)
         if settings.run_workers:
             tasks.append(asyncio.create_task(app.state.delivery.run_forever()))
+            tasks.append(asyncio.create_task(HealthWorker(app.state.services).run_forever()))
             tasks.append(asyncio.create_task(app.state.attachments.run_forever()))
             tasks.append(asyncio.create_task(app.state.translation_worker.run_forever()))
             tasks.append(asyncio.create_task(checkpoint_forever(app.state.services)))

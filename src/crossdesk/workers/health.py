@@ -1,0 +1,101 @@
+"""Account health: every account's platform connection is probed on a schedule.
+
+A probe is one cheap authenticated call (actions.account_health.probe) made with no database
+session held. A change of health is recorded (and audited); an account that stops being
+connected raises a risk alert for the admins, so an expired token or a revoked bot is seen
+before customers notice.
+"""
+
+import asyncio
+import logging
+from collections.abc import Callable
+
+import httpx
+from sqlalchemy import select
+
+from crossdesk.actions.account_health import default_probe_client, probe
+from crossdesk.actions.accounts import account_context
+from crossdesk.channels.base import AccountContext
+from crossdesk.db.models import ChannelAccount
+from crossdesk.db.session import transaction
+from crossdesk.risk import audit
+from crossdesk.risk.alerts import raise_alert
+from crossdesk.services import Services
+
+logger = logging.getLogger(__name__)
+
+
+class HealthWorker:
+    def __init__(
+        self,
+        services: Services,
+        client_factory: Callable[[AccountContext], httpx.AsyncClient] = default_probe_client,
+    ) -> None:
+        self._services = services
+        self._client_factory = client_factory
+
+    async def run_forever(self) -> None:
+        minutes = self._services.settings.sessions.health_check_minutes
+        if not minutes:
+            return
+        while True:
+            try:
+                await self.run_once()
+            except Exception:
+                logger.exception("account health pass failed")
+            await asyncio.sleep(minutes * 60)
+
+    async def run_once(self) -> int:
+        """Probe every account once; returns how many changed health."""
+        async with self._services.read_sessionmaker() as session:
+            accounts = (
+                await session.scalars(
+                    select(ChannelAccount).where(ChannelAccount.archived.is_(False))
+                )
+            ).all()
+            contexts = [
+                (
+                    account.id,
+                    account.health,
+                    await account_context(self._services, session, account),
+                )
+                for account in accounts
+            ]
+        changed = 0
+        for account_id, before, context in contexts:  # no session held while probing
+            async with self._client_factory(context) as client:
+                result = await probe(client, context)
+            if result.health != before:
+                changed += 1
+                await self._record(account_id, context, before, result.health, result.detail)
+        return changed
+
+    async def _record(
+        self, account_id: str, context: AccountContext, before: str, health: str, detail: str
+    ) -> None:
+        async with transaction(self._services.sessionmaker) as session:
+            row = await session.get(ChannelAccount, account_id)
+            if row is None:
+                return
+            row.health = health
+            await audit.record(
+                session,
+                context.workspace_id,
+                "account.health_check",
+                audit.SYSTEM,
+                target_type="channel_account",
+                target_id=account_id,
+                data={"health": health, "detail": detail[:300], "before": before},
+            )
+            if health != "connected":
+                await raise_alert(
+                    session,
+                    context.workspace_id,
+                    kind="account.health",
+                    severity=4,
+                    summary=f"{row.name}: {health} ({detail})",
+                    actor_id=None,
+                    target_type="channel_account",
+                    target_id=account_id,
+                    data={"health": health, "before": before},
+                )
