@@ -261,3 +261,16 @@ async def test_memory_keeps_personal_data_as_tokens_and_skips_edits_that_add_som
         entry = (await session.scalars(select(TranslationMemory))).one()
     assert "612" not in entry.source_text and "612" not in entry.translation
     assert "⟦PHONE_1⟧" in entry.source_text and "⟦PHONE_1⟧" in entry.translation
+
+
+async def test_outbound_translation_usage_is_attributed_to_the_agent(
+    tm_services: Services, fake_state: fake.FakeState
+) -> None:
+    world = await build_world(tm_services)
+    await receive(tm_services, world.account_a, inbound(SPANISH))
+    await _reply(tm_services, world, REPLY)
+    async with tm_services.read_sessionmaker() as session:
+        rows = (await session.scalars(select(TranslationUsage))).all()
+    by_user = {row.user_id: row.characters for row in rows}
+    assert by_user.get(world.users["supervisor"].id, 0) > 0  # the reply, counted for its agent
+    assert by_user.get("", 0) == len(SPANISH)  # the inbound message, counted for the workspace

@@ -11,6 +11,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from crossdesk.actions.send_reply import outbound_draft
 from crossdesk.db.models import Contact, Conversation
 from crossdesk.pipeline import Draft, Outcome
+from crossdesk.pipeline.stages.translate import translating_for_agent
 from crossdesk.risk.rbac import Principal
 from crossdesk.services import Services
 
@@ -38,12 +39,13 @@ async def preview_reply(
     await session.commit()  # no connection held while engines work (ADR 0003)
     draft = outbound_draft(principal, contact, text.strip())
     draft.translation_override = (translation_override or "").strip() or None
-    result = await services.pipelines.outbound.run(draft)
-    back: str | None = None
-    note: str | None = None
-    if back_translate and draft.translation is not None and draft.translation_language:
-        outcome = await services.translator.translate(
-            draft.translation, draft.translation_language, principal.language
-        )
-        back, note = outcome.text, outcome.note
+    with translating_for_agent(principal.workspace_id, principal.user_id):
+        result = await services.pipelines.outbound.run(draft)
+        back: str | None = None
+        note: str | None = None
+        if back_translate and draft.translation is not None and draft.translation_language:
+            outcome = await services.translator.translate(
+                draft.translation, draft.translation_language, principal.language
+            )
+            back, note = outcome.text, outcome.note
     return Preview(draft, result.outcome, back, note)

@@ -16,6 +16,7 @@ from crossdesk.domain import Direction, MessageStatus, Permission, new_id
 from crossdesk.errors import BlockedByPolicy, IdempotencyMismatch, InvalidInput, PermissionDenied
 from crossdesk.pipeline import Draft, Outcome
 from crossdesk.pipeline.stages.guard import guard_summary
+from crossdesk.pipeline.stages.translate import translating_for_agent
 from crossdesk.risk import audit
 from crossdesk.risk.alerts import raise_guard_alerts
 from crossdesk.risk.rbac import Principal
@@ -78,7 +79,8 @@ async def send_reply(
     draft.translation_override = translation_override
     draft.allow_untranslated = allow_untranslated
     draft.confirm_warnings = confirm_warnings
-    result = await services.pipelines.outbound.run(draft)
+    with translating_for_agent(principal.workspace_id, principal.user_id):
+        result = await services.pipelines.outbound.run(draft)
     if result.outcome is Outcome.HALT:
         await raise_guard_alerts(
             session,

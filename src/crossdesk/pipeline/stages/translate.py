@@ -1,5 +1,7 @@
 """Translate a message between the customer's and the agent's languages."""
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Protocol
@@ -31,6 +33,16 @@ class TranslationContext:
 translating_for: ContextVar[TranslationContext | None] = ContextVar(
     "crossdesk_translating_for", default=None
 )
+
+
+@contextmanager
+def translating_for_agent(workspace_id: str, user_id: str) -> Iterator[None]:
+    """Attribute the translations made inside the block to an agent (usage per agent)."""
+    token = translating_for.set(TranslationContext(workspace_id, user_id))
+    try:
+        yield
+    finally:
+        translating_for.reset(token)
 
 
 class TextTranslator(Protocol):
