@@ -96,6 +96,7 @@ async def test_quick_replies_fill_variables_and_respect_teams(
         data={"csrf_token": csrf, "shortcut": "hola", "text": "Hola", "team_id": app_world.team_b},
     )
     assert own.status_code == 200
+    assert "<td>B</td>" in own.text  # the team's name, not its id
 
 
 async def test_notes_and_quick_replies_through_the_api(

@@ -29,9 +29,10 @@ from crossdesk.channels.base import (
     ParsedEvent,
     WebhookRequest,
 )
+from crossdesk.channels.decoding import decode_body
 from crossdesk.channels.line import api
 from crossdesk.channels.line.events import event_to_events
-from crossdesk.channels.line.payloads import WebhookBody, decode_body
+from crossdesk.channels.line.payloads import WebhookBody
 from crossdesk.channels.line.signature import verify_signature
 from crossdesk.domain import Attachment, ChannelKind, MessageStatus, OutboundMessage, Receipt
 from crossdesk.errors import PermanentSendError, RetryableSendError
@@ -58,7 +59,7 @@ class LineAdapter:
 
     def parse(self, account: AccountContext, request: WebhookRequest) -> list[ParsedEvent]:
         """Message and unsend events; redeliveries carry the same message id."""
-        body = decode_body(WebhookBody, request.body)
+        body = decode_body(WebhookBody, request.body, "line")
         events: list[ParsedEvent] = []
         for index, event in enumerate(body.events):
             events.extend(event_to_events(event, index))

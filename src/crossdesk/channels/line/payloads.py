@@ -8,32 +8,13 @@ References (https://developers.line.biz/en/reference/messaging-api/):
     #send-push-message and #send-reply-message (``sentMessages``), #error-responses.
 """
 
-from typing import TypeVar
-
-from pydantic import BaseModel, ConfigDict, ValidationError
-
-from crossdesk.errors import InvalidInput
+from pydantic import BaseModel, ConfigDict
 
 
 class LineModel(BaseModel):
     """Base for LINE payload models: frozen, tolerant of new fields."""
 
     model_config = ConfigDict(extra="ignore", frozen=True, coerce_numbers_to_str=True)
-
-
-M = TypeVar("M", bound=BaseModel)
-
-
-def decode_body(model: type[M], body: bytes) -> M:
-    """Parse a raw JSON body into ``model`` or raise ``InvalidInput`` naming the problem."""
-    try:
-        return model.model_validate_json(body)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        if first["type"] == "json_invalid":
-            raise InvalidInput("line webhook body is not valid JSON") from None
-        where = ".".join(str(p) for p in first["loc"]) or "body"
-        raise InvalidInput(f"line webhook payload invalid at {where}: {first['msg']}") from None
 
 
 class Source(LineModel):

@@ -24,9 +24,10 @@ from crossdesk.channels.base import (
     ParsedEvent,
     WebhookRequest,
 )
+from crossdesk.channels.decoding import decode_body
 from crossdesk.channels.meta import graph
 from crossdesk.channels.meta.events import to_events
-from crossdesk.channels.meta.payloads import SendReply, WebhookBody, decode_body
+from crossdesk.channels.meta.payloads import SendReply, WebhookBody
 from crossdesk.channels.meta.signature import answer_subscription, verify_signature
 from crossdesk.domain import Attachment, ChannelKind, MessageStatus, OutboundMessage, Receipt
 from crossdesk.errors import InvalidInput, PermanentSendError, RetryableSendError

@@ -12,37 +12,15 @@ Models ignore unknown fields (Meta adds fields without notice) but require what 
 so a body missing them is reported as invalid rather than silently dropped.
 """
 
-from typing import Literal, TypeVar
+from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, ValidationError
-
-from crossdesk.errors import InvalidInput
+from pydantic import BaseModel, ConfigDict
 
 
 class MetaModel(BaseModel):
     """Base for Meta payload models: frozen, tolerant of new fields, ids as strings."""
 
     model_config = ConfigDict(extra="ignore", frozen=True, coerce_numbers_to_str=True)
-
-
-M = TypeVar("M", bound=BaseModel)
-
-
-def decode_body(model: type[M], body: bytes, platform: str) -> M:
-    """Parse a raw JSON body into ``model`` or raise ``InvalidInput`` naming the problem."""
-    try:
-        return model.model_validate_json(body)
-    except ValidationError as exc:
-        raise InvalidInput(describe_validation_error(exc, platform)) from None
-
-
-def describe_validation_error(exc: ValidationError, platform: str) -> str:
-    """One line naming the first offending field, e.g. ``entry.0.messaging.0.sender: ...``."""
-    first = exc.errors()[0]
-    where = ".".join(str(part) for part in first["loc"]) or "body"
-    if first["type"] == "json_invalid":
-        return f"{platform} webhook body is not valid JSON"
-    return f"{platform} webhook payload invalid at {where}: {first['msg']}"
 
 
 class Party(MetaModel):

@@ -4,7 +4,6 @@ import hmac
 from typing import ClassVar
 
 import httpx
-from pydantic import ValidationError
 
 from crossdesk.channels.base import (
     AccountContext,
@@ -13,6 +12,7 @@ from crossdesk.channels.base import (
     ParsedEvent,
     WebhookRequest,
 )
+from crossdesk.channels.decoding import decode_body
 from crossdesk.channels.sandbox.protocol import (
     SIGNATURE_HEADER,
     MessagePayload,
@@ -23,7 +23,6 @@ from crossdesk.channels.sandbox.protocol import (
 from crossdesk.domain import ChannelKind, InboundEvent, MessageStatus, OutboundMessage, Receipt
 from crossdesk.domain.events import StatusEvent
 from crossdesk.errors import (
-    InvalidInput,
     PermanentSendError,
     RetryableSendError,
     SignatureInvalid,
@@ -52,12 +51,7 @@ class SandboxAdapter:
             raise SignatureInvalid("X-Sandbox-Signature does not match the body")
 
     def parse(self, account: AccountContext, request: WebhookRequest) -> list[ParsedEvent]:
-        try:
-            body = WebhookBody.model_validate_json(request.body)
-        except ValidationError as exc:
-            first = exc.errors()[0]
-            where = ".".join(str(p) for p in first["loc"])
-            raise InvalidInput(f"invalid sandbox webhook body at {where}: {first['msg']}") from None
+        body = decode_body(WebhookBody, request.body, "sandbox")
         events: list[ParsedEvent] = []
         for item in body.events:
             if isinstance(item, MessagePayload):

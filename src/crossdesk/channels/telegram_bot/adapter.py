@@ -26,9 +26,10 @@ from crossdesk.channels.base import (
     ParsedEvent,
     WebhookRequest,
 )
+from crossdesk.channels.decoding import decode_body
 from crossdesk.channels.telegram_bot import api
 from crossdesk.channels.telegram_bot.events import message_id, update_events
-from crossdesk.channels.telegram_bot.payloads import SentMessage, Update, decode_body
+from crossdesk.channels.telegram_bot.payloads import SentMessage, Update
 from crossdesk.channels.telegram_bot.signature import valid_secret, verify_secret_token
 from crossdesk.domain import Attachment, ChannelKind, MessageStatus, OutboundMessage, Receipt
 from crossdesk.errors import InvalidInput, PermanentSendError, RetryableSendError
@@ -65,7 +66,7 @@ class TelegramBotAdapter:
 
     def parse(self, account: AccountContext, request: WebhookRequest) -> list[ParsedEvent]:
         """A webhook request carries exactly one Update."""
-        return update_events(decode_body(Update, request.body))
+        return update_events(decode_body(Update, request.body, "telegram_bot"))
 
     async def poll(
         self, client: httpx.AsyncClient, account: AccountContext, offset: int | None

@@ -7,32 +7,15 @@ References (each class names its section of https://core.telegram.org/bots/api):
     ``error_code``, ``description``, ``parameters``), #responseparameters.
 """
 
-from typing import Any, TypeVar
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
-
-from crossdesk.errors import InvalidInput
+from pydantic import BaseModel, ConfigDict, Field
 
 
 class TgModel(BaseModel):
     """Base for Bot API objects: frozen and tolerant of fields added by new API versions."""
 
     model_config = ConfigDict(extra="ignore", frozen=True, populate_by_name=True)
-
-
-M = TypeVar("M", bound=BaseModel)
-
-
-def decode_body(model: type[M], body: bytes) -> M:
-    """Parse a raw JSON body into ``model`` or raise ``InvalidInput`` naming the problem."""
-    try:
-        return model.model_validate_json(body)
-    except ValidationError as exc:
-        first = exc.errors()[0]
-        if first["type"] == "json_invalid":
-            raise InvalidInput("telegram_bot webhook body is not valid JSON") from None
-        where = ".".join(str(p) for p in first["loc"]) or "body"
-        raise InvalidInput(f"telegram_bot update invalid at {where}: {first['msg']}") from None
 
 
 class User(TgModel):

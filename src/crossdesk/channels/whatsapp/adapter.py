@@ -26,8 +26,8 @@ from crossdesk.channels.base import (
     ParsedEvent,
     WebhookRequest,
 )
+from crossdesk.channels.decoding import decode_body
 from crossdesk.channels.meta import graph
-from crossdesk.channels.meta.payloads import decode_body
 from crossdesk.channels.whatsapp.events import change_events
 from crossdesk.channels.whatsapp.outbound import request_body
 from crossdesk.channels.whatsapp.payloads import SendReply, WebhookBody

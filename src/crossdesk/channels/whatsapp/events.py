@@ -10,7 +10,7 @@ from datetime import UTC, datetime
 from pydantic import ValidationError
 
 from crossdesk.channels.base import ParsedEvent
-from crossdesk.channels.meta.payloads import describe_validation_error
+from crossdesk.channels.decoding import describe_validation_error
 from crossdesk.channels.whatsapp.payloads import Media, Message, MessagesValue, Status
 from crossdesk.domain import Attachment, InboundEvent, MessageStatus, StatusEvent
 from crossdesk.errors import InvalidInput

@@ -14,6 +14,7 @@ from crossdesk.actions.quick_replies import (
     visible_replies,
 )
 from crossdesk.db.models import Contact
+from crossdesk.db.repositories import team_names
 from crossdesk.db.session import commit
 from crossdesk.domain import Permission
 from crossdesk.errors import CrossdeskError
@@ -73,8 +74,7 @@ async def quick_replies(
 async def quick_replies_page(
     request: Request, principal: Writer, session: SessionDep
 ) -> HTMLResponse:
-    replies = await visible_replies(session, principal, limit=500)
-    return render(request, "settings_quick_replies.html", {"replies": replies})
+    return render(request, "settings_quick_replies.html", await _library(session, principal))
 
 
 @router.post("/settings/quick-replies")
@@ -99,10 +99,14 @@ async def save_reply(
         await commit(session)
     except CrossdeskError as exc:
         error = exc.message
-    replies = await visible_replies(session, principal, limit=500)
+    context = {**await _library(session, principal), "error": error}
     return render(
-        request,
-        "settings_quick_replies.html",
-        {"replies": replies, "error": error},
-        status_code=422 if error else 200,
+        request, "settings_quick_replies.html", context, status_code=422 if error else 200
     )
+
+
+async def _library(session: SessionDep, principal: Principal) -> dict[str, object]:
+    return {
+        "replies": await visible_replies(session, principal, limit=500),
+        "teams": await team_names(session, principal.workspace_id),
+    }
