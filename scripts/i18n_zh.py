@@ -1,9 +1,12 @@
 """Write the Simplified Chinese UI catalogue (src/.../locale/zh_Hans/LC_MESSAGES/messages.po).
 
 Run after adding UI strings: `.venv/bin/python scripts/i18n_zh.py`. The test suite fails
-when a template string has no Chinese translation here.
+when a template string has no Chinese translation here or in one of the per-area dictionaries
+`scripts/i18n_zh_<area>.py` (each defines `ZH = {...}`; one file per feature area keeps
+parallel work from editing the same dictionary).
 """
 
+import importlib.util
 from pathlib import Path
 
 from babel.messages.catalog import Catalog
@@ -233,6 +236,20 @@ ZH = {
     "Company policy forbids moving customers to private contacts. Rephrase and send again.": "公司规定禁止将客户引导到私人联系方式。请修改后重新发送。",
     "Write as the customer…": "以客户身份输入…",
 }
+
+
+def _area_dictionaries() -> dict[str, str]:
+    merged: dict[str, str] = {}
+    for path in sorted(Path(__file__).resolve().parent.glob("i18n_zh_*.py")):
+        spec = importlib.util.spec_from_file_location(path.stem, path)
+        assert spec is not None and spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(module)
+        merged.update(module.ZH)
+    return merged
+
+
+ZH.update(_area_dictionaries())
 
 
 def template_messages() -> set[str]:
