@@ -1,14 +1,14 @@
-"""assignment contacts (reserved: filled by the change that needs it)
+"""labels views contacts (reserved: filled by the change that needs it)
 
-Revision ID: 0010
-Revises: 0009
+Revision ID: 0009
+Revises: 0008
 Create Date: 2026-11-29
 """
 
 from collections.abc import Sequence
 
-revision: str = "0010"
-down_revision: str | None = "0009"
+revision: str = "0009"
+down_revision: str | None = "0008"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
