@@ -330,3 +330,51 @@ async def test_api_rejects_bad_states_clearly(
     )
     assert response.status_code == 400
     assert problem in response.json()["error"]["message"]
+
+
+async def test_refused_checkouts_are_audited_with_who_and_why(
+    services: Services, world: DemoWorld
+) -> None:
+    await captured(services, world)
+    agent = await principal(services, world.users["agent_a"])
+    supervisor = await principal(services, world.users["supervisor"])
+    auditor = await principal(services, world.users["auditor"])
+    other_team = await principal(services, world.users["agent_b"])
+    owner = await principal(services, world.users["owner"])
+    account = world.account_a.id
+    held = await sessions.checkout_session(services, agent, account, audit.SYSTEM)
+    with pytest.raises(Conflict):
+        await sessions.checkout_session(services, supervisor, account, audit.SYSTEM)
+    with pytest.raises(PermissionDenied):
+        await sessions.checkout_session(services, auditor, account, audit.SYSTEM)
+    with pytest.raises(NotFound):
+        await sessions.checkout_session(services, other_team, account, audit.SYSTEM)
+    with pytest.raises(NotFound, match="no browser session"):
+        await sessions.checkout_session(services, owner, world.account_b.id, audit.SYSTEM)
+    await sessions.checkin_session(services, agent, account, held.lease_token, None, audit.SYSTEM)
+    async with transaction(services.sessionmaker) as session:
+        row = await session.get(type(world.account_a), account)
+        assert row is not None
+        row.archived = True
+    with pytest.raises(Conflict, match="archived"):
+        await sessions.checkout_session(services, owner, account, audit.SYSTEM)
+    async with services.read_sessionmaker() as session:
+        events = (
+            await session.scalars(
+                select(AuditEvent)
+                .where(AuditEvent.action == "session.checkout_refused")
+                .order_by(AuditEvent.seq)
+            )
+        ).all()
+    seen = [(e.data["user_id"], e.data["reason"]) for e in events]
+    assert seen == [
+        (supervisor.user_id, "leased"),
+        (auditor.user_id, "permission"),
+        (other_team.user_id, "no_account"),
+        (owner.user_id, "no_session"),
+        (owner.user_id, "archived"),
+    ]
+    assert events[0].data["holder"] == "agent_a" and events[0].data["since"]
+    assert events[0].target_id == account
+    dumped = json.dumps([e.data for e in events])
+    assert COOKIE not in dumped and held.lease_token not in dumped

@@ -9,17 +9,22 @@ import threading
 import time
 from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 import uvicorn
-from sqlalchemy import select
+from sqlalchemy import select, update
 from tests.conftest import make_settings
 from tests.factories import build_world, inbound, receive
 from tests.fakes.translation import engines as fake
 
-from crossdesk.db.models import Conversation, Message
+from crossdesk.actions.translation_usage import set_quota
+from crossdesk.db.models import Conversation, Message, TranslationUsage
+from crossdesk.db.session import transaction
 from crossdesk.events import Event
+from crossdesk.pipeline.translation_store import TranslationStore, month_start, today
+from crossdesk.risk import audit
 from crossdesk.services import Services, build_services
 from crossdesk.translation import TranslationConfig
 from crossdesk.translation.factory import EngineSpec
@@ -151,3 +156,53 @@ async def test_no_engine_for_the_pair_is_not_pending(services: Services) -> None
     assert message.translation_status == "not_translated"
     assert message.translation_note is not None and "no engine" in message.translation_note
     assert await TranslationWorker(services).run_once() == 0
+
+
+async def test_messages_skipped_for_the_quota_wait_and_translate_when_it_resets(
+    engine_services: Services, engine_port: int
+) -> None:
+    services = engine_services
+    world = await build_world(services)
+    month = month_start(today())
+    async with transaction(services.sessionmaker) as session:
+        await set_quota(session, world.workspace_id, 10, audit.SYSTEM)
+        session.add(
+            TranslationUsage(
+                workspace_id=world.workspace_id,
+                day=today(),
+                engine="deepseek",
+                user_id="",
+                characters=50,
+                requests=1,
+            )
+        )
+    with fake_server_on(engine_port) as state:
+        await receive(services, world.account_a, inbound(SPANISH))
+        message = await _message(services)
+        assert state.calls("openai") == 0  # the quota skipped the paid engine
+        assert message.translation_status == "pending"
+        assert message.translation_note is not None
+        assert "monthly translation quota reached" in message.translation_note
+
+        now = [0.0]
+        worker = TranslationWorker(services, base_delay=10.0, max_delay=40.0, clock=lambda: now[0])
+        assert await worker.run_once() == 0  # still over the quota: waits, no engine call
+        assert state.calls("openai") == 0
+        assert worker.backoff_of(message.id) == 1
+        assert (await _message(services)).translation_status == "pending"
+
+        # The month turns: this month's usage becomes last month's.
+        async with transaction(services.sessionmaker) as session:
+            await session.execute(update(TranslationUsage).values(day=month - timedelta(days=1)))
+        store = getattr(services.translator, "store", None)
+        assert isinstance(store, TranslationStore)
+        store.forget_quota(world.workspace_id)  # the verdict is re-read every 10 s anyway
+        now[0] = 11.0
+        assert await worker.run_once() == 1
+        assert state.calls("openai") == 1
+
+    message = await _message(services)
+    assert message.translation_status == "translated"
+    assert message.translation_engine == "deepseek"
+    assert message.translation_note is None or "quota" not in message.translation_note
+    assert worker.backoff_of(message.id) == 0

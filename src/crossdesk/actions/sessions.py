@@ -21,7 +21,14 @@ from crossdesk.db.base import utcnow
 from crossdesk.db.models import AccountSession, ChannelAccount, User
 from crossdesk.db.session import transaction
 from crossdesk.domain import Permission, new_id
-from crossdesk.errors import Conflict, InvalidInput, NotFound, PermissionDenied, VaultError
+from crossdesk.errors import (
+    Conflict,
+    CrossdeskError,
+    InvalidInput,
+    NotFound,
+    PermissionDenied,
+    VaultError,
+)
 from crossdesk.risk import audit
 from crossdesk.risk.rbac import Principal
 from crossdesk.services import Services
@@ -170,6 +177,7 @@ def _leased_conflict(row: AccountSession, holder: str | None) -> Conflict:
         "one person at a time (an admin can force a check-in)",
         holder=holder,
         since=since,
+        reason="leased",
     )
 
 
@@ -238,6 +246,49 @@ async def capture_session(
         return await _status(session, account, row)
 
 
+def _refusal_reason(exc: CrossdeskError) -> str:
+    """A short, stable word for why a checkout was refused (for the audit log)."""
+    if isinstance(exc, PermissionDenied):
+        return "permission"
+    if isinstance(exc, NotFound):
+        return "no_session" if "captured" in exc.message else "no_account"
+    if isinstance(exc, Conflict):
+        return str(exc.fields.get("reason", "leased"))
+    return exc.code
+
+
+async def _audit_refusal(
+    services: Services,
+    principal: Principal,
+    account_id: str,
+    actor: audit.Actor,
+    exc: CrossdeskError,
+    *,
+    takeover: bool,
+) -> None:
+    """Record a refused checkout in a transaction of its own (the refused one rolled back):
+    who asked, for which account, and why; for a held lease, who holds it and since when."""
+    data: dict[str, object] = {
+        "user_id": principal.user_id,
+        "reason": _refusal_reason(exc),
+        "detail": exc.message[:300],
+        "takeover": takeover,
+    }
+    for key in ("holder", "since"):
+        if key in exc.fields:
+            data[key] = exc.fields[key]
+    async with transaction(services.sessionmaker) as session:
+        await audit.record(
+            session,
+            principal.workspace_id,
+            "session.checkout_refused",
+            actor,
+            target_type="channel_account",
+            target_id=account_id[:64],
+            data=data,
+        )
+
+
 async def checkout_session(
     services: Services,
     principal: Principal,
@@ -248,14 +299,35 @@ async def checkout_session(
 ) -> Checkout:
     """Lease the account's session to the caller and return it.
 
-    Refused while someone holds an unexpired lease. ``takeover`` lets the holder take
-    their own lease again (their launcher died); it never takes someone else's.
+    Refused while someone holds an unexpired lease, for an archived account, without the
+    permission or outside the caller's teams. ``takeover`` lets the holder take their own
+    lease again (their launcher died); it never takes someone else's. Every refusal is
+    audited (``session.checkout_refused``, with who and why).
     """
+    try:
+        return await _checkout(services, principal, account_id, actor, takeover=takeover)
+    except (PermissionDenied, NotFound, Conflict) as exc:
+        await _audit_refusal(services, principal, account_id, actor, exc, takeover=takeover)
+        raise
+
+
+async def _checkout(
+    services: Services,
+    principal: Principal,
+    account_id: str,
+    actor: audit.Actor,
+    *,
+    takeover: bool,
+) -> Checkout:
     _require(principal, Permission.ACCOUNT_OPEN)
     token = secrets.token_urlsafe(32)
     lease_for = timedelta(minutes=services.settings.sessions.lease_minutes)
     async with transaction(services.sessionmaker) as session:
         account = await _account(session, principal, account_id)
+        if account.archived:
+            raise Conflict(
+                "this account is archived: its session cannot be opened", reason="archived"
+            )
         row = await _row(session, account.id, lock=True)
         if row is None:
             raise NotFound(

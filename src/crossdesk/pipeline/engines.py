@@ -124,10 +124,14 @@ class RouterTranslator:
             await self._store.save()
         if not result.ok:
             # Engines tried and down/failed (attempts made) can be retried later; "no engine
-            # for the pair" (no attempts) cannot.
+            # for the pair" (no attempts) cannot. Engines skipped for the quota can: the
+            # translation worker retries once the month turns or the quota is raised.
             reason = f"{result.reason}; {QUOTA_NOTE}" if over_quota else result.reason
             return TranslationOutcome(
-                None, result.engine or "null", reason, retryable=bool(result.attempts)
+                None,
+                result.engine or "null",
+                reason,
+                retryable=bool(result.attempts) or over_quota,
             )
         if result.text.strip() == text.strip() and source and not same_language(source, target):
             # Rule-based engines pass words they do not know through unchanged.

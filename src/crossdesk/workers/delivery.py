@@ -5,6 +5,10 @@ and as ``done`` after. A ``sending`` row whose lease ran out therefore means a w
 between the two: the platform may or may not have the message. Where the platform
 deduplicates resends by our idempotency key the row is simply retried; elsewhere the
 message is marked ``unknown`` for the agent, never silently resent.
+
+Before each send the account's anti-ban limits are checked (actions/account_limits.py): a
+message over them goes back to ``pending`` with ``next_attempt_at`` set to when a slot frees
+up and the note "waiting: account send limit (...)" for the agent; it is never dropped.
 """
 
 import asyncio
@@ -19,6 +23,7 @@ from sqlalchemy import and_, exists, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
+from crossdesk.actions.account_limits import send_verdict, waiting_note
 from crossdesk.actions.accounts import account_context
 from crossdesk.actions.publish import publish_on_commit
 from crossdesk.channels.base import AccountContext
@@ -27,6 +32,7 @@ from crossdesk.db.base import utcnow
 from crossdesk.db.models import ChannelAccount, Contact, Conversation, Message, Outbox
 from crossdesk.db.session import commit
 from crossdesk.domain import ChannelKind, MessageStatus, OutboundMessage
+from crossdesk.domain.send_limits import Verdict
 from crossdesk.errors import CrossdeskError, PermanentSendError, RetryableSendError
 from crossdesk.services import Services
 from crossdesk.vault.crypto import associated_data
@@ -127,6 +133,11 @@ class DeliveryWorker:
             except CrossdeskError as exc:
                 await self._give_up(session, row, message, conversation, exc.message)
                 return
+            # Anti-ban: over the account's send limits the message waits (never dropped).
+            verdict = await send_verdict(session, account, conversation.id, row.id)
+            if not verdict.allowed:
+                await self._hold(session, row, message, conversation, verdict)
+                return
             outbound = OutboundMessage(
                 message_id=message.id,
                 recipient_id=contact.platform_user_id,
@@ -207,6 +218,28 @@ class DeliveryWorker:
         row.last_error = exc.message[:500]
         message.status = MessageStatus.QUEUED.value
         message.error = f"retrying: {exc.message}"[:500]
+        self._announce(session, conversation, message)
+        await commit(session)
+
+    async def _hold(
+        self,
+        session: AsyncSession,
+        row: Outbox,
+        message: Message,
+        conversation: Conversation,
+        verdict: Verdict,
+    ) -> None:
+        """Put the message back until the account may send again; waiting is not a failed
+        attempt, so it does not count towards ``max_attempts``."""
+        now = utcnow()
+        note = waiting_note(verdict, now)
+        row.state = "pending"
+        row.lease_until = None
+        row.attempts = max(0, row.attempts - 1)
+        row.next_attempt_at = now + timedelta(seconds=verdict.wait_seconds)
+        row.last_error = note[:500]
+        message.status = MessageStatus.QUEUED.value
+        message.error = note[:500]
         self._announce(session, conversation, message)
         await commit(session)
 

@@ -1,5 +1,6 @@
 """All models, imported here so Alembic and create_all see the whole schema."""
 
+from crossdesk.db.models.account_limits import AccountEgress, AccountSendLimit
 from crossdesk.db.models.accounts import ChannelAccount
 from crossdesk.db.models.alerts import RiskAlert
 from crossdesk.db.models.audit import AuditEvent
@@ -19,6 +20,8 @@ from crossdesk.db.models.translation import (
 from crossdesk.db.models.word_lists import WordList
 
 __all__ = [
+    "AccountEgress",
+    "AccountSendLimit",
     "AccountSession",
     "ApiToken",
     "Attachment",
