@@ -19,7 +19,13 @@ from crossdesk.guard.matcher import Automaton
 from crossdesk.guard.normalize import Norm, Normalized, fold_key, normalize, pinyin_view
 from crossdesk.guard.patterns import KIND_NORM, Kind, Pattern, compile_patterns
 from crossdesk.guard.policy import decide, dedupe, shadowed
-from crossdesk.guard.prefilter import Prefilter, fold_view, needs_word_start, syllable_key
+from crossdesk.guard.prefilter import (
+    Prefilter,
+    fold_view,
+    needs_word_start,
+    syllable_key,
+    syllable_table,
+)
 from crossdesk.guard.result import GuardResult, Hit
 
 CUE_WINDOW = 16  # characters either side of a weak variant searched for a contact cue
@@ -145,7 +151,7 @@ class Guard:
 
     def _scan_terms(self, text: str, active: list[bool]) -> list[Hit]:
         norm = normalize(text)
-        has_han = any(is_han(ch) for ch in norm.text)
+        has_han = _HAN_CHAR.search(norm.text) is not None
         found: list[tuple[Pattern, int, int]] = []
         allowed: dict[int, list[tuple[int, int]]] = {}
         for ki, ns, ne in self._main.find(norm.text):
@@ -157,7 +163,7 @@ class Guard:
                         allowed.setdefault(p.lexicon, []).append(norm.span(ns, ne))
                     else:
                         found.append((p, ns, ne))
-        if self._homo is not None and has_han:
+        if self._homo is not None and has_han and self._may_be_homophone(norm.text):
             found.extend(self._homophones(text, norm, active))
         if self._initials and has_han:
             found.extend(self._initial_hits(text, norm, active))
@@ -287,28 +293,44 @@ class Guard:
         self, text: str, norm: Normalized, active: list[bool]
     ) -> list[tuple[Pattern, int, int]]:
         out = []
-        s = norm.text
-        i = 0
-        while i < len(s):
-            if not ("a" <= s[i] <= "z"):
-                i += 1
+        for m in _LATIN_RUN.finditer(norm.text):
+            group = self._initials.get(m.group())
+            if not group:
                 continue
-            j = i
-            while j < len(s) and "a" <= s[j] <= "z":
-                j += 1
+            i, j = m.span()
             start, end = norm.span(i, j)
             standalone = boundaries.word_start_ok(text, start, _LATIN_HEAD) and not (
                 boundaries.tail_of(text, end)
             )
-            for p in self._initials.get(s[i:j], ()) if standalone else ():
+            for p in group if standalone else ():
                 if (
                     active[p.lexicon]
                     and self._allowed_norms(p, norm, i, j)
                     and (not p.weak or _has_cue(text, start, end))
                 ):
                     out.append((p, i, j))
-            i = j
         return out
+
+    def _may_be_homophone(self, normalized: str) -> bool:
+        """Cheap exact gate for :meth:`_homophones` (it spells the whole text in pinyin).
+
+        An all-Hanzi (or digit) homophone reads syllable by syllable like its term, so its
+        syllable spelling is a syllable key; a part-pinyin one has a Latin letter touching a
+        Hanzi or digit.
+        """
+        if _LATIN_TOUCHES_HAN.search(normalized):
+            return True
+        syllables = self._prefilter.syllables
+        return syllables is not None and syllables.any(normalized.translate(syllable_table()))
+
+
+_HAN_CHAR = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002fa1f]")
+_LATIN_RUN = re.compile(r"[a-z]+")
+_HAN_OR_DIGIT = r"[0-9\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002fa1f]"
+# (or a Hanzi outside the syllable table's blocks: then the gate says yes)
+_LATIN_TOUCHES_HAN = re.compile(
+    f"[a-z]{_HAN_OR_DIGIT}|{_HAN_OR_DIGIT}[a-z]|[\U00020000-\U0002fa1f]"
+)
 
 
 # a word with at least one masking star inside or at its end, bounded by non-letters

@@ -10,10 +10,13 @@ can refuse hits that needed it.
 
 from __future__ import annotations
 
+import bisect
 import enum
 import functools
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
+from itertools import compress
 
 from crossdesk.guard.folding import (
     LEET,
@@ -53,7 +56,6 @@ _FOLD, _SEP, _INV, _CONF = (
 _LEET, _TRAD, _REP = int(Norm.LEET), int(Norm.TRADITIONAL), int(Norm.REPEATS)
 
 
-@dataclass(frozen=True, slots=True)
 class Normalized:
     """Normalized text with, per normalized character, the original span it came from.
 
@@ -61,13 +63,72 @@ class Normalized:
         text: the normalized text (gaps removed).
         starts: original start offset of each normalized character.
         ends: original end offset (exclusive) of each normalized character.
-        flags: the normalizations each normalized character needed.
+        flags: the normalizations each normalized character needed (computed on first use by
+            the fast path: only the few units of a candidate match are ever looked at).
     """
 
-    text: str
-    starts: tuple[int, ...]
-    ends: tuple[int, ...]
-    flags: tuple[int, ...]
+    __slots__ = ("_flags", "_leet", "_reps", "_source", "ends", "starts", "text")
+
+    def __init__(
+        self,
+        text: str,
+        starts: tuple[int, ...],
+        ends: tuple[int, ...],
+        flags: tuple[int, ...] | None = None,
+        source: str = "",
+        reps: frozenset[int] = frozenset(),
+        leet: frozenset[int] = frozenset(),
+    ) -> None:
+        self.text = text
+        self.starts = starts
+        self.ends = ends
+        self._flags = flags
+        self._source = source
+        self._reps = reps
+        self._leet = leet
+
+    def __repr__(self) -> str:
+        return f"Normalized({self.text!r}, starts={self.starts!r}, ends={self.ends!r})"
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Normalized):
+            return NotImplemented
+        return (self.text, self.starts, self.ends, self.flags) == (
+            other.text,
+            other.starts,
+            other.ends,
+            other.flags,
+        )
+
+    __hash__ = None  # type: ignore[assignment]  # mutable cache inside: not hashable
+
+    @property
+    def flags(self) -> tuple[int, ...]:
+        """The normalizations each normalized character needed."""
+        if self._flags is None:
+            self._flags = tuple(self._flag(k) for k in range(len(self.text)))
+        return self._flags
+
+    def _flag(self, k: int) -> int:
+        """Flags of unit ``k`` (fast path: no look-alike rewrites)."""
+        if self._flags is not None:
+            return self._flags[k]
+        source = self._source
+        i = self.starts[k]
+        flag = 0
+        if k:
+            for ch in source[self.ends[k - 1] : i]:
+                flag |= _INV if _invisible(ch) else _SEP
+        ch = source[i]
+        if i in self._leet:
+            flag |= _LEET
+        elif ch in _t2s_table():
+            flag |= _TRAD
+        elif fold_char(ch) != ch:
+            flag |= _FOLD
+        if k in self._reps:
+            flag |= _REP
+        return flag
 
     def span(self, start: int, end: int) -> tuple[int, int]:
         """Original (start, end) for the normalized slice [start, end)."""
@@ -76,9 +137,9 @@ class Normalized:
     def needed(self, start: int, end: int) -> Norm:
         """Union of the normalizations used by the normalized slice [start, end)."""
         # the gap before the first unit is outside the match
-        out = self.flags[start] & ~(_SEP | _INV) if start < end else 0
-        for flag in self.flags[start + 1 : end]:
-            out |= flag
+        out = self._flag(start) & ~(_SEP | _INV) if start < end else 0
+        for k in range(start + 1, end):
+            out |= self._flag(k)
         return Norm(out)
 
 
@@ -99,21 +160,26 @@ def _leet_positions(text: str, folded: list[str]) -> set[int]:
         j = i
         while j < n and (_is_letter(folded[j]) or text[j] in LEET):
             j += 1
-        letters = [k for k in range(i, j) if _is_letter(folded[k]) and text[k] not in LEET]
-        leet = [k for k in range(i, j) if text[k] in LEET]
-        longest_digit_run = run = 0
-        for k in range(i, j):
-            run = run + 1 if text[k].isdigit() else 0
-            longest_digit_run = max(longest_digit_run, run)
-        if len(letters) >= 2 and leet and len(letters) > len(leet) and longest_digit_run <= 2:
-            first, last = letters[0], letters[-1]
-            for k in leet:
-                interior = first < k < last
-                edge = text[k] in LEET_EDGE and (k == i or k == j - 1)
-                if interior or edge:
-                    out.add(k)
+        _token_leet(text, folded, i, j, out)
         i = j
     return out
+
+
+def _token_leet(text: str, folded: list[str], i: int, j: int, out: set[int]) -> None:
+    """Add the leet positions of the token text[i:j] (``folded`` indexed like ``text``)."""
+    letters = [k for k in range(i, j) if _is_letter(folded[k]) and text[k] not in LEET]
+    leet = [k for k in range(i, j) if text[k] in LEET]
+    longest_digit_run = run = 0
+    for k in range(i, j):
+        run = run + 1 if text[k].isdigit() else 0
+        longest_digit_run = max(longest_digit_run, run)
+    if len(letters) >= 2 and leet and len(letters) > len(leet) and longest_digit_run <= 2:
+        first, last = letters[0], letters[-1]
+        for k in leet:
+            interior = first < k < last
+            edge = text[k] in LEET_EDGE and (k == i or k == j - 1)
+            if interior or edge:
+                out.add(k)
 
 
 def _cyrillic_lookalikes() -> dict[str, str]:
@@ -162,6 +228,17 @@ def normalize(text: str) -> Normalized:
 
     Returns:
         The normalized text and its offset map; every offset lies inside ``text``.
+    """
+    fast = _normalize_fast(text)
+    return fast if fast is not None else normalize_reference(text)
+
+
+def normalize_reference(text: str) -> Normalized:
+    """The character-by-character normalizer: the definition :func:`normalize` must equal.
+
+    :func:`normalize` takes C-level passes (``str.translate``, regexes, ``compress``) for text
+    without leetspeak tokens, mixed-script words or characters folding to several letters, and
+    falls back to this function for the rest; a property test checks both agree.
     """
     folded = [fold_char(ch) for ch in text]
     leet = _leet_positions(text, folded)
@@ -223,6 +300,123 @@ def _invisible(ch: str) -> bool:
     from crossdesk.guard.folding import gap_kind
 
     return gap_kind(ch) == "invisible"
+
+
+# -- the fast path ------------------------------------------------------------------------
+#
+# One class character per original character, from a cached table (``str.translate`` runs it
+# in C): a Latin / c Cyrillic / g Greek / h other letter (Hanzi, Arabic...), 9 other kept
+# character (digits), D leet digit, S leet symbol (a gap unless read as a letter), i invisible
+# gap, " " visible gap, M folds to several characters.
+_SCRIPT_CLASS = {"latin": "a", "cyrillic": "c", "greek": "g"}
+
+
+def _char_class(ch: str) -> str:
+    folded = fold_char(ch)
+    if ch in LEET:
+        return "D" if folded else "S"
+    if not folded:
+        return "i" if _invisible(ch) else " "
+    if len(folded) > 1:
+        return "M"
+    if folded.isalpha():
+        return _SCRIPT_CLASS.get(script_of(folded), "h")
+    return "9"
+
+
+class _Table(dict[int, str]):
+    """Code point → string for ``str.translate``, filled on first sight of each character."""
+
+    def __init__(self, fn: Callable[[str], str]) -> None:
+        super().__init__()
+        self._fn = fn
+
+    def __missing__(self, cp: int) -> str:
+        value = self[cp] = self._fn(chr(cp))
+        return value
+
+
+_CLASSES = _Table(_char_class)
+_FOLDS = _Table(fold_char)
+# kept units (everything but gaps) as 1, gaps as 0, over the ASCII class string
+_KEEP = bytes(0 if chr(b) in " iS" else 1 for b in range(256))
+# a token (letters and leet characters) holding both: only these can have leetspeak
+_LEET_TOKEN = re.compile(r"(?<![acghDS])(?=[acghDS]*[DS])(?=[acghDS]*[acgh])[acghDS]+")
+# a word (letters and invisible gaps) mixing Latin, Cyrillic or Greek letters
+_MIXED_WORD = re.compile(
+    r"(?<![acghi])(?:(?=[acghi]*a)(?=[acghi]*[cg])|(?=[acghi]*c)(?=[acghi]*g))[acghi]+"
+)
+_REPEAT = re.compile(r"([^\W\d_\u3400-\u9fff\uf900-\ufaff])\1+")
+
+
+def _normalize_fast(text: str) -> Normalized | None:
+    """:func:`normalize_reference` through C-level passes, or None when the text needs it."""
+    cls = text.translate(_CLASSES)
+    if "M" in cls:
+        return None
+    leet: set[int] = set()
+    if "D" in cls or "S" in cls:
+        for m in _LEET_TOKEN.finditer(cls):
+            i, j = m.span()
+            folded = [""] * i + [fold_char(ch) for ch in text[i:j]]
+            _token_leet(text, folded, i, j, leet)
+    src = text
+    if leet:
+        chars = list(text)
+        for i in leet:
+            chars[i] = LEET[text[i]]
+        src = "".join(chars)
+        cls = src.translate(_CLASSES)
+    if _MIXED_WORD.search(cls):
+        return None
+    keep = cls.encode().translate(_KEEP)
+    n = len(text)
+    out = src.translate(_FOLDS)
+    starts = list(compress(range(n), keep))
+    ends = list(compress(range(1, n + 1), keep))
+    reps: set[int] = set()
+    if _REPEAT.search(out) is not None:
+        out, reps = _collapse_runs(out, starts, ends, keep, n)
+    return Normalized(out, tuple(starts), tuple(ends), None, text, frozenset(reps), frozenset(leet))
+
+
+def _collapse_runs(
+    out: str, starts: list[int], ends: list[int], keep: bytes, n: int
+) -> tuple[str, set[int]]:
+    """Collapse repeated letters like :func:`normalize_reference` (in place on the maps)."""
+
+    def single(i: int) -> bool:
+        return (i == 0 or not keep[i - 1]) and (i + 1 >= n or not keep[i + 1])
+
+    drop: list[int] = []
+    reps: list[int] = []
+    for m in _REPEAT.finditer(out):
+        if not m.group(1).isalpha() or is_han(m.group(1)):
+            continue
+        last = m.start()  # the unit the run collapses into
+        for k in range(m.start() + 1, m.end()):
+            i = starts[k]
+            if i == starts[k - 1] + 1:
+                alone = True  # no gap in between
+            else:
+                alone = single(starts[last]) and (i + 1 >= n or not keep[i + 1])
+            if alone:
+                ends[last] = i + 1
+                if not reps or reps[-1] != last:
+                    reps.append(last)
+                drop.append(k)
+            else:
+                last = k
+    if not drop:
+        return out, set(reps)
+    mask = bytearray(b"\x01") * len(out)
+    for k in drop:
+        mask[k] = 0
+    starts[:] = compress(starts, mask)
+    ends[:] = compress(ends, mask)
+    # a unit's new index: minus the dropped units before it (both lists are sorted)
+    renumbered = {k - bisect.bisect_left(drop, k) for k in reps}
+    return "".join(compress(out, mask)), renumbered
 
 
 _MIXED = re.compile(r"[a-zA-Z][\u0370-\u04ff]|[\u0370-\u04ff][a-zA-Z]")

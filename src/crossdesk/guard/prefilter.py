@@ -286,6 +286,7 @@ class Prefilter:
         self._han_keys = han_keys
         self._syllable_terms = list(syllables.values())
         self._syllables = Automaton(list(syllables)) if syllables else None
+        self.syllables = self._syllables  # the exact path's homophone gate shares it
         self._homophones = homophones
         self._initials = initials
         self._words = _WordCache()

@@ -6,6 +6,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from crossdesk.guard import Guard, Lexicon, Term, normalize
+from crossdesk.guard.normalize import normalize_reference
 
 TERMS = ["wechat", "whatsapp", "微信", "私下交易", "сука", "telegram", "واتساب"]
 GUARD = Guard([Lexicon("p", tuple(Term(t, "custom") for t in TERMS))])
@@ -58,3 +59,24 @@ def test_inserted_separators_never_hide_a_term(
 def test_letters_spaced_out(term: str, sep: str) -> None:
     text = "hey " + sep.join(term) + " ok"
     assert term in {h.term for h in GUARD.scan(text).hits}, text
+
+
+# characters that exercise every branch of the normalizer: leet digits and symbols, look-alike
+# letters, traditional Hanzi, styled and full-width letters, invisible and multi-letter folds
+_TRICKY = st.text(
+    alphabet=st.sampled_from(
+        list("aabcelopstwx013457@$!|€ .-,\u200b\u200dсаоерхΑοé微信薇威號國ＷｅßﬁＣ🅦Ⓐ😊ـاىة")
+    ),
+    max_size=40,
+)
+
+
+@given(st.one_of(st.text(max_size=80), _TRICKY))
+@settings(max_examples=500, deadline=None)
+def test_fast_normalizer_equals_the_reference(text: str) -> None:
+    fast, reference = normalize(text), normalize_reference(text)
+    assert (fast.text, fast.starts, fast.ends) == (reference.text, reference.starts, reference.ends)
+    assert fast.flags == reference.flags
+    for i in range(len(fast.text)):
+        for j in range(i + 1, min(len(fast.text), i + 6) + 1):
+            assert fast.needed(i, j) == reference.needed(i, j)
