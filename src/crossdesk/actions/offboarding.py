@@ -53,6 +53,21 @@ def check_may_manage(by: Principal, user: User) -> None:
         raise PermissionDenied("only an owner may change an owner")
 
 
+async def end_access(session: AsyncSession, user_id: str) -> tuple[int, int]:
+    """End every browser session of the user and revoke their API tokens, at once (the
+    caller audits). Returns (sessions ended, tokens revoked). Risk rules reuse it."""
+    ended = await session.execute(delete(WebSession).where(WebSession.user_id == user_id))
+    revoked = await session.execute(
+        update(ApiToken)
+        .where(ApiToken.user_id == user_id, ApiToken.revoked.is_(False))
+        .values(revoked=True)
+    )
+    return (
+        ended.rowcount or 0,  # type: ignore[attr-defined]  # CursorResult
+        revoked.rowcount or 0,  # type: ignore[attr-defined]  # CursorResult
+    )
+
+
 async def offboard_user(
     services: Services,
     session: AsyncSession,
@@ -76,12 +91,7 @@ async def offboard_user(
             field="reassign_to",
         )
     await set_user_disabled(session, user, True, actor)
-    ended = await session.execute(delete(WebSession).where(WebSession.user_id == user.id))
-    revoked = await session.execute(
-        update(ApiToken)
-        .where(ApiToken.user_id == user.id, ApiToken.revoked.is_(False))
-        .values(revoked=True)
-    )
+    ended, revoked = await end_access(session, user.id)
     returned = await _return_account_sessions(session, user, actor)
     moved = queued = 0
     conversations = (
@@ -127,8 +137,8 @@ async def offboard_user(
         )
     result = OffboardingResult(
         user.id,
-        sessions_ended=ended.rowcount or 0,  # type: ignore[attr-defined]  # CursorResult
-        tokens_revoked=revoked.rowcount or 0,  # type: ignore[attr-defined]  # CursorResult
+        sessions_ended=ended,
+        tokens_revoked=revoked,
         account_sessions_returned=returned,
         reassigned=moved,
         returned_to_queue=queued,

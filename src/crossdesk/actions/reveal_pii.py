@@ -6,6 +6,7 @@ from typing import Any
 from sqlalchemy import func, select
 
 from crossdesk.actions.conversations import load_visible
+from crossdesk.actions.risk_actions import check_clearance, refuse_if_not_cleared
 from crossdesk.db.base import utcnow
 from crossdesk.db.models import AuditEvent, Message
 from crossdesk.db.session import transaction
@@ -40,6 +41,8 @@ async def reveal_pii(
         raise InvalidInput(
             f"give a reason of at least {MIN_REASON_LENGTH} characters", field="reason"
         )
+    # A risk rule may demand a supervisor's approval first (the refusal is audited).
+    await refuse_if_not_cleared(services, principal, "pii.reveal", actor)
     async with transaction(services.sessionmaker) as session:
         message = await session.scalar(
             select(Message).where(
@@ -74,6 +77,7 @@ async def reveal_pii(
             record=f"message {message.id}",
         ).decode()
         value = raw[int(span["start"]) : int(span["end"])]
+        await check_clearance(session, principal, "pii.reveal", actor)
         await audit.record(
             session,
             principal.workspace_id,

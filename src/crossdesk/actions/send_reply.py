@@ -20,10 +20,18 @@ from crossdesk.pipeline.stages.translate import translating_for_agent
 from crossdesk.risk import audit
 from crossdesk.risk.alerts import raise_guard_alerts
 from crossdesk.risk.rbac import Principal
+from crossdesk.risk.rules.handles import handle_key, message_handles
 from crossdesk.services import Services
 from crossdesk.vault.crypto import associated_data
 
 MAX_REPLY_LENGTH = 4096
+
+
+def _handles(services: Services, principal: Principal, text: str, draft: Draft) -> list[str]:
+    """Keyed fingerprints of the contact handles in the reply, for the risk rules that
+    spot one handle sent to several customers (never the handles themselves)."""
+    key = handle_key(services.settings.resolved_secret_key())
+    return message_handles(key, principal.workspace_id, text, draft.pii_spans, draft.guard_findings)
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,6 +110,9 @@ async def send_reply(
             data={
                 "stage": draft.halted_by,
                 "terms": sorted({str(f.get("term")) for f in draft.guard_findings})[:20],
+                "categories": sorted({str(f.get("category")) for f in draft.guard_findings}),
+                "contact_id": contact.id,
+                "handles": _handles(services, principal, text, draft),
             },
         )
         await commit(session)
@@ -177,7 +188,12 @@ async def send_reply(
         actor,
         target_type="message",
         target_id=message.id,
-        data={"conversation_id": conversation.id},
+        data={
+            "conversation_id": conversation.id,
+            "contact_id": contact.id,
+            "account_id": conversation.account_id,
+            "handles": _handles(services, principal, text, draft),
+        },
     )
     await raise_guard_alerts(
         session,

@@ -17,6 +17,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from crossdesk.actions.risk_actions import check_account_unlocked, check_clearance
 from crossdesk.db.base import utcnow
 from crossdesk.db.models import AccountSession, ChannelAccount, User
 from crossdesk.db.session import transaction
@@ -328,6 +329,9 @@ async def _checkout(
             raise Conflict(
                 "this account is archived: its session cannot be opened", reason="archived"
             )
+        # Risk rules: a locked account, or a supervisor approval the caller still needs.
+        await check_account_unlocked(session, principal.workspace_id, account.id)
+        await check_clearance(session, principal, "session.checkout", actor)
         row = await _row(session, account.id, lock=True)
         if row is None:
             raise NotFound(
@@ -350,7 +354,13 @@ async def _checkout(
             actor,
             target_type="channel_account",
             target_id=account.id,
-            data={"version": row.state_version, "takeover": takeover},
+            data={
+                "version": row.state_version,
+                "takeover": takeover,
+                "account_team_id": account.team_id,
+                # for the risk rule on checkouts of other teams' accounts
+                "outside_team": account.team_id not in principal.team_ids,
+            },
         )
         # Opened before the commit: a record that fails to open leases nothing (CPU only,
         # milliseconds, no slow await inside the transaction).

@@ -15,6 +15,7 @@ from crossdesk.cli import guard as guard_cli
 from crossdesk.cli import lang as lang_cli
 from crossdesk.cli import launcher as launcher_cli
 from crossdesk.cli import mask as mask_cli
+from crossdesk.cli import report as report_cli
 from crossdesk.cli import vault as vault_cli
 from crossdesk.cli.translate import translate_command
 from crossdesk.config import Settings, load_settings
@@ -38,6 +39,7 @@ app.add_typer(channels_cli.app, name="channels")
 app.add_typer(guard_cli.app, name="guard")
 app.add_typer(lang_cli.app, name="lang")
 app.add_typer(mask_cli.app, name="mask")
+app.add_typer(report_cli.app, name="report")
 app.add_typer(vault_cli.app, name="vault")
 app.add_typer(launcher_cli.session_app, name="session")
 app.command("open")(launcher_cli.open_command)
@@ -316,6 +318,7 @@ def serve(
 def worker(data_dir: DataDir = None) -> None:
     """Run the delivery worker alone (production: several of these beside `serve --no-workers`)."""
     from crossdesk.services import build_services
+    from crossdesk.workers.alert_notifications import AlertNotificationWorker
     from crossdesk.workers.delivery import DeliveryWorker
 
     _setup_logging()
@@ -324,7 +327,11 @@ def worker(data_dir: DataDir = None) -> None:
     async def run() -> None:
         services = build_services(settings)
         try:
-            await DeliveryWorker(services).run_forever()
+            # Alert notifications (webhook, email) ride along: both are outbox consumers.
+            await asyncio.gather(
+                DeliveryWorker(services).run_forever(),
+                AlertNotificationWorker(services).run_forever(),
+            )
         finally:
             await services.close()
 

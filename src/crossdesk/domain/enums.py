@@ -114,4 +114,6 @@ class Permission(StrEnum):
     USER_MANAGE = "user.manage"
     AUDIT_READ = "audit.read"
     RISK_MANAGE = "risk.manage"
+    REPORT_READ = "report.read"  # team performance and lead reports
+    NOTIFICATION_MANAGE = "notification.manage"  # where alerts are sent (webhook, email)
     WORKSPACE_READ = "workspace.read"

@@ -12,6 +12,7 @@ from crossdesk.db.models import RiskAlert
 from crossdesk.domain import new_id
 from crossdesk.pipeline.stages.guard import guard_summary
 from crossdesk.risk import audit
+from crossdesk.risk.rules.engine import Firing
 
 GUARD_ALERT_ACTIONS = frozenset({"alert"})
 # Agents trying to move customers to private channels are what companies fear most: a
@@ -104,3 +105,36 @@ def guard_alerts(
         (f"guard.{category}", max(int(f.get("severity", 3)) for f in group), group)
         for category, group in sorted(groups.items())
     ]
+
+
+async def raise_rule_alert(
+    session: AsyncSession, workspace_id: str, firing: Firing, *, firing_id: str
+) -> RiskAlert:
+    """The alert of a risk rule that fired: kind ``rule.<rule id>``, the subject user (or
+    account), and the evidence as audit event ids (no raw personal data)."""
+    subject_type, subject_id = (
+        ("user", firing.subject_user)
+        if firing.subject_user
+        else ("channel_account", firing.subject_account)
+    )
+    return await raise_alert(
+        session,
+        workspace_id,
+        kind=f"rule.{firing.rule_id}"[:64],
+        severity=firing.severity,
+        summary=f"{firing.description} ({firing.group_label}: {firing.value})",
+        actor_id=firing.subject_user,
+        target_type=subject_type if subject_id else None,
+        target_id=subject_id,
+        data={
+            "rule_id": firing.rule_id,
+            "firing_id": firing_id,
+            "group": dict(firing.group),
+            "value": firing.value,
+            "account_id": firing.subject_account,
+            "period_start": firing.period_start.isoformat(),
+            "evidence": list(firing.evidence_ids),
+            "evidence_seqs": list(firing.evidence_seqs),
+            "actions": list(firing.actions),
+        },
+    )

@@ -27,6 +27,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             P.PII_REVEAL,
             P.ACCOUNT_OPEN,
             P.RISK_MANAGE,  # supervisors handle their teams' alerts
+            P.REPORT_READ,  # reports of their teams only (risk/reports.py scopes them)
         }
     ),
     Role.AGENT: frozenset(

@@ -23,6 +23,7 @@ from crossdesk.translation import TranslationConfig
 from crossdesk.web import metrics, sandbox, sse, webhooks
 from crossdesk.web.account_cache import AccountCache
 from crossdesk.web.api.v1 import admin, alerts, conversations, me, messages, word_lists
+from crossdesk.web.api.v1 import reports as reports_api
 from crossdesk.web.api.v1 import sessions as sessions_api
 from crossdesk.web.api.v1 import teamwork as teamwork_api
 from crossdesk.web.api.v1 import translation as translation_api
@@ -34,12 +35,15 @@ from crossdesk.web.security import (
 )
 from crossdesk.web.ui import (
     accounts_views,
+    alerts_views,
     attachment_views,
     audit_views,
+    reports_views,
     settings_views,
     teamwork_views,
     views,
 )
+from crossdesk.workers.alert_notifications import AlertNotificationWorker
 from crossdesk.workers.attachments import AttachmentWorker
 from crossdesk.workers.delivery import DeliveryWorker, default_client_factory
 from crossdesk.workers.health import HealthWorker
@@ -78,6 +82,7 @@ def create_app(
             tasks.append(asyncio.create_task(app.state.attachments.run_forever()))
             tasks.append(asyncio.create_task(app.state.translation_worker.run_forever()))
             tasks.append(asyncio.create_task(checkpoint_forever(app.state.services)))
+            tasks.append(asyncio.create_task(app.state.alert_notifications.run_forever()))
         for task in background or []:
             tasks.append(asyncio.create_task(task(app)))
         try:
@@ -118,6 +123,7 @@ def create_app(
     app.state.delivery = DeliveryWorker(services, client_for)
     app.state.attachments = AttachmentWorker(services)
     app.state.translation_worker = TranslationWorker(services)
+    app.state.alert_notifications = AlertNotificationWorker(services)
     app.state.webhook_targets = AccountCache(services)
     app.state.group_commit = GroupCommitter(services)
 
@@ -129,6 +135,7 @@ def create_app(
     app.include_router(word_lists.router, prefix="/api/v1")
     app.include_router(teamwork_api.router, prefix="/api/v1")
     app.include_router(alerts.router, prefix="/api/v1")
+    app.include_router(reports_api.router, prefix="/api/v1")
     app.include_router(admin.router, prefix="/api/v1")
     app.include_router(sessions_api.router, prefix="/api/v1")
     app.include_router(sse.router, prefix="/api/v1")
@@ -138,6 +145,8 @@ def create_app(
     app.include_router(views.router)
     app.include_router(views.pages)
     app.include_router(audit_views.router)
+    app.include_router(alerts_views.router)
+    app.include_router(reports_views.router)
     app.include_router(settings_views.router)
     app.include_router(teamwork_views.router)
     app.include_router(accounts_views.router)

@@ -7,6 +7,7 @@ from collections.abc import AsyncIterator
 from fastapi import APIRouter, Request
 from fastapi.responses import StreamingResponse
 
+from crossdesk.actions.alert_handling import ALERT_EVENT_PREFIX, alert_event_visible
 from crossdesk.events import Event
 from crossdesk.risk.rbac import Principal, can_see_fields
 from crossdesk.web.deps import Reader, ServicesDep
@@ -17,6 +18,8 @@ KEEPALIVE_SECONDS = 15.0
 
 
 def visible_to(principal: Principal, event: Event) -> bool:
+    if event.type.startswith(ALERT_EVENT_PREFIX):  # alerts: supervisors of the teams
+        return alert_event_visible(principal, event)
     if can_see_fields(principal, event.workspace_id, event.team_id, event.assignee_id):
         return True
     # The previous assignee must learn that a conversation left their list.

@@ -2,6 +2,7 @@
 
 from crossdesk.db.models.account_limits import AccountEgress, AccountSendLimit
 from crossdesk.db.models.accounts import ChannelAccount
+from crossdesk.db.models.alert_notifications import AlertDelivery, AlertNotificationSettings
 from crossdesk.db.models.alerts import RiskAlert
 from crossdesk.db.models.audit import AuditEvent
 from crossdesk.db.models.conversations import Contact, Conversation
@@ -23,6 +24,8 @@ __all__ = [
     "AccountEgress",
     "AccountSendLimit",
     "AccountSession",
+    "AlertDelivery",
+    "AlertNotificationSettings",
     "ApiToken",
     "Attachment",
     "AuditEvent",
