@@ -16,6 +16,7 @@ from crossdesk.cli import lang as lang_cli
 from crossdesk.cli import launcher as launcher_cli
 from crossdesk.cli import mask as mask_cli
 from crossdesk.cli import report as report_cli
+from crossdesk.cli import risk as risk_cli
 from crossdesk.cli import vault as vault_cli
 from crossdesk.cli.translate import translate_command
 from crossdesk.config import Settings, load_settings
@@ -40,6 +41,7 @@ app.add_typer(guard_cli.app, name="guard")
 app.add_typer(lang_cli.app, name="lang")
 app.add_typer(mask_cli.app, name="mask")
 app.add_typer(report_cli.app, name="report")
+app.add_typer(risk_cli.app, name="risk")
 app.add_typer(vault_cli.app, name="vault")
 app.add_typer(launcher_cli.session_app, name="session")
 app.command("open")(launcher_cli.open_command)

@@ -24,6 +24,7 @@ from crossdesk.web import metrics, sandbox, sse, webhooks
 from crossdesk.web.account_cache import AccountCache
 from crossdesk.web.api.v1 import admin, alerts, conversations, me, messages, word_lists
 from crossdesk.web.api.v1 import reports as reports_api
+from crossdesk.web.api.v1 import risk_rules as risk_rules_api
 from crossdesk.web.api.v1 import sessions as sessions_api
 from crossdesk.web.api.v1 import teamwork as teamwork_api
 from crossdesk.web.api.v1 import translation as translation_api
@@ -47,6 +48,7 @@ from crossdesk.workers.alert_notifications import AlertNotificationWorker
 from crossdesk.workers.attachments import AttachmentWorker
 from crossdesk.workers.delivery import DeliveryWorker, default_client_factory
 from crossdesk.workers.health import HealthWorker
+from crossdesk.workers.risk_rules import RiskRulesWorker
 from crossdesk.workers.translation import TranslationWorker
 
 logger = logging.getLogger(__name__)
@@ -79,6 +81,7 @@ def create_app(
         if settings.run_workers:
             tasks.append(asyncio.create_task(app.state.delivery.run_forever()))
             tasks.append(asyncio.create_task(HealthWorker(app.state.services).run_forever()))
+            tasks.append(asyncio.create_task(RiskRulesWorker(app.state.services).run_forever()))
             tasks.append(asyncio.create_task(app.state.attachments.run_forever()))
             tasks.append(asyncio.create_task(app.state.translation_worker.run_forever()))
             tasks.append(asyncio.create_task(checkpoint_forever(app.state.services)))
@@ -135,6 +138,7 @@ def create_app(
     app.include_router(word_lists.router, prefix="/api/v1")
     app.include_router(teamwork_api.router, prefix="/api/v1")
     app.include_router(alerts.router, prefix="/api/v1")
+    app.include_router(risk_rules_api.router, prefix="/api/v1")
     app.include_router(reports_api.router, prefix="/api/v1")
     app.include_router(admin.router, prefix="/api/v1")
     app.include_router(sessions_api.router, prefix="/api/v1")

@@ -9,6 +9,13 @@ from crossdesk.db.models.conversations import Contact, Conversation
 from crossdesk.db.models.identity import ApiToken, Team, TeamMember, User, WebSession, Workspace
 from crossdesk.db.models.messages import Attachment, IdempotencyRecord, Message, Outbox
 from crossdesk.db.models.quick_replies import QuickReply
+from crossdesk.db.models.risk_rules import (
+    RiskAccountLock,
+    RiskApproval,
+    RiskRuleCursor,
+    RiskRuleFiring,
+    RiskRuleSet,
+)
 from crossdesk.db.models.sandbox import SandboxMessage
 from crossdesk.db.models.secrets import Secret
 from crossdesk.db.models.sessions import AccountSession
@@ -36,7 +43,12 @@ __all__ = [
     "Message",
     "Outbox",
     "QuickReply",
+    "RiskAccountLock",
     "RiskAlert",
+    "RiskApproval",
+    "RiskRuleCursor",
+    "RiskRuleFiring",
+    "RiskRuleSet",
     "SandboxMessage",
     "Secret",
     "Team",
