@@ -25,6 +25,7 @@ from crossdesk.web.account_cache import AccountCache
 from crossdesk.web.api.v1 import admin, alerts, conversations, me, messages, word_lists
 from crossdesk.web.api.v1 import reports as reports_api
 from crossdesk.web.api.v1 import risk_rules as risk_rules_api
+from crossdesk.web.api.v1 import search as search_api
 from crossdesk.web.api.v1 import sessions as sessions_api
 from crossdesk.web.api.v1 import teamwork as teamwork_api
 from crossdesk.web.api.v1 import translation as translation_api
@@ -39,6 +40,7 @@ from crossdesk.web.ui import (
     alerts_views,
     attachment_views,
     audit_views,
+    search_views,
     reports_views,
     settings_views,
     teamwork_views,
@@ -137,6 +139,7 @@ def create_app(
     app.include_router(translation_api.router, prefix="/api/v1")
     app.include_router(word_lists.router, prefix="/api/v1")
     app.include_router(teamwork_api.router, prefix="/api/v1")
+    app.include_router(search_api.router, prefix="/api/v1")
     app.include_router(alerts.router, prefix="/api/v1")
     app.include_router(risk_rules_api.router, prefix="/api/v1")
     app.include_router(reports_api.router, prefix="/api/v1")
@@ -155,6 +158,7 @@ def create_app(
     app.include_router(teamwork_views.router)
     app.include_router(accounts_views.router)
     app.include_router(attachment_views.router)
+    app.include_router(search_views.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
     app.add_middleware(CsrfOriginMiddleware, exempt_prefixes=("/webhooks/",))

@@ -8,6 +8,7 @@ from sqlalchemy.engine import Connection
 from crossdesk.db import models  # noqa: F401  (registers every table on Base.metadata)
 from crossdesk.db.base import Base
 from crossdesk.db.session import make_test_engine
+from crossdesk.search.schema import include_object
 
 target_metadata = Base.metadata
 
@@ -18,6 +19,7 @@ def _run(connection: Connection) -> None:
         target_metadata=target_metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        include_object=include_object,  # the search index lives outside the models
     )
     with context.begin_transaction():
         context.run_migrations()

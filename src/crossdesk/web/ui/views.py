@@ -1,7 +1,7 @@
 """The agent UI: login, the three-pane inbox and its htmx partials."""
 
 import secrets
-from typing import Annotated
+from typing import Annotated, cast
 
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
@@ -11,7 +11,7 @@ from crossdesk.actions import identity
 from crossdesk.actions.compose import preview_reply
 from crossdesk.actions.reveal_pii import reveal_pii
 from crossdesk.actions.send_reply import send_reply
-from crossdesk.db.models import Conversation, User
+from crossdesk.db.models import Conversation, Message, User
 from crossdesk.db.repositories import (
     InboxView,
     assignable_users,
@@ -24,6 +24,7 @@ from crossdesk.db.session import commit
 from crossdesk.domain import ConversationStatus, Permission
 from crossdesk.errors import BlockedByPolicy, CrossdeskError, InvalidInput, RateLimited
 from crossdesk.risk.rbac import Principal
+from crossdesk.search.repository import messages_from
 from crossdesk.web.deps import (
     Reader,
     ServicesDep,
@@ -176,12 +177,17 @@ async def conversation_pane(
     principal: Reader,
     services: ServicesDep,
     session: SessionDep,
+    m: Annotated[str | None, Query(max_length=32)] = None,
 ) -> HTMLResponse:
     await conv_actions.mark_viewed(
         services, principal, conversation_id, actor_of(request, principal)
     )
     conversation = await conv_actions.load_visible(session, principal, conversation_id)
     context = await conversation_context(session, principal, conversation)
+    # ``m``: a search hit to show; if older than the latest page, start the page at it.
+    loaded = cast(list[Message], context["messages"])
+    if m and all(message.id != m for message in loaded):
+        context["messages"] = await messages_from(session, conversation, m, principal) or loaded
     return render(request, "_conversation.html", context)
 
 
