@@ -2,6 +2,7 @@
 (approval gate, suspended sessions, locked checkout), supervisors approve and unlock."""
 
 import contextlib
+from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
@@ -11,6 +12,7 @@ from tests.factories import DemoWorld, bearer, inbound, receive
 from tests.integration.test_sessions import captured, principal
 
 from crossdesk.actions import sessions
+from crossdesk.actions.reports import export_report
 from crossdesk.actions.reveal_pii import reveal_pii
 from crossdesk.actions.risk_actions import approve, store_rules, unlock_account
 from crossdesk.db.models import (
@@ -25,6 +27,8 @@ from crossdesk.db.models import (
 from crossdesk.db.session import transaction
 from crossdesk.errors import Conflict, PermissionDenied
 from crossdesk.risk import audit
+from crossdesk.risk.periods import Period
+from crossdesk.risk.reports import ReportScope
 from crossdesk.services import Services
 from crossdesk.web.app import create_app
 from crossdesk.workers.risk_rules import RiskRulesWorker
@@ -156,20 +160,28 @@ async def test_approval_gate_blocks_the_reveal_until_a_supervisor_approves(
     await captured(services, world)
     with pytest.raises(Conflict, match="must approve this session checkout"):
         await sessions.checkout_session(services, supervisor, world.account_a.id, actor)
+    # and so are exports
+    today = datetime.now(UTC).date()
+    with pytest.raises(Conflict, match="must approve this export"):
+        await export_report(
+            services, ReportScope.of(supervisor), "agents", Period(today, today), actor
+        )
     async with services.read_sessionmaker() as session:
         pending = (await session.scalars(select(RiskApproval))).one()
-        refused = (
+        refused = list(
             await session.scalars(
-                select(AuditEvent).where(AuditEvent.action == "risk.gate_refused")
+                select(AuditEvent)
+                .where(AuditEvent.action == "risk.gate_refused")
+                .order_by(AuditEvent.seq)
             )
-        ).one()
+        )
         checkout_refused = (
             await session.scalars(
                 select(AuditEvent).where(AuditEvent.action == "session.checkout_refused")
             )
         ).one()
     assert pending.status == "pending" and pending.user_id == supervisor.user_id
-    assert refused.data["for"] == "pii.reveal"
+    assert [e.data["for"] for e in refused] == ["pii.reveal", "export"]
     assert checkout_refused.data["reason"] == "approval_required"
     with pytest.raises(PermissionDenied, match="another supervisor"):
         await approve(services, supervisor, pending.id, "me", actor)

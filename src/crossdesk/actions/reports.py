@@ -9,6 +9,7 @@ import csv
 import io
 from collections.abc import Callable, Iterator
 
+from crossdesk.actions.risk_actions import check_clearance, refuse_if_not_cleared
 from crossdesk.db.session import transaction
 from crossdesk.errors import InvalidInput
 from crossdesk.risk import audit
@@ -38,6 +39,8 @@ async def export_report(
     if kind not in KINDS:
         raise InvalidInput("kind must be agents, accounts or leads", field="kind")
     step = progress or (lambda _label: None)
+    if actor.user_id is not None:  # a risk rule may demand a supervisor's approval first
+        await refuse_if_not_cleared(services, scope.workspace_id, actor.user_id, "export", actor)
     step("querying")
     async with services.read_sessionmaker() as session:
         if kind == "agents":
@@ -48,6 +51,8 @@ async def export_report(
             rows = csv_rows(kind, leads=await lead_report(session, scope, period))
     step("auditing")
     async with transaction(services.sessionmaker) as session:
+        if actor.user_id is not None:
+            await check_clearance(session, scope.workspace_id, actor.user_id, "export", actor)
         await audit.record(
             session,
             scope.workspace_id,

@@ -42,7 +42,9 @@ async def reveal_pii(
             f"give a reason of at least {MIN_REASON_LENGTH} characters", field="reason"
         )
     # A risk rule may demand a supervisor's approval first (the refusal is audited).
-    await refuse_if_not_cleared(services, principal, "pii.reveal", actor)
+    await refuse_if_not_cleared(
+        services, principal.workspace_id, principal.user_id, "pii.reveal", actor
+    )
     async with transaction(services.sessionmaker) as session:
         message = await session.scalar(
             select(Message).where(
@@ -77,7 +79,9 @@ async def reveal_pii(
             record=f"message {message.id}",
         ).decode()
         value = raw[int(span["start"]) : int(span["end"])]
-        await check_clearance(session, principal, "pii.reveal", actor)
+        await check_clearance(
+            session, principal.workspace_id, principal.user_id, "pii.reveal", actor
+        )
         await audit.record(
             session,
             principal.workspace_id,

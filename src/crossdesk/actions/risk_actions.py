@@ -269,18 +269,31 @@ async def lock_account(
 # --- gates -----------------------------------------------------------------------------
 
 
+def _approval_needed(what: str, pending: RiskApproval) -> Conflict:
+    return Conflict(
+        f"a supervisor must approve this {what.replace('.', ' ')} first: "
+        f"{pending.reason}. Ask a supervisor to approve it (risk approvals).",
+        reason="approval_required",
+        approval_id=pending.id,
+    )
+
+
 async def check_clearance(
-    session: AsyncSession, principal: Principal, what: str, actor: audit.Actor | None = None
+    session: AsyncSession,
+    workspace_id: str,
+    user_id: str,
+    what: str,
+    actor: audit.Actor | None = None,
 ) -> None:
     """Refuse ``what`` (one of :data:`SENSITIVE`) while a supervisor approval is pending
-    for the caller; an approved one is used up by this action (audited when ``actor`` is
+    for the user; an approved one is used up by this action (audited when ``actor`` is
     given, in the caller's transaction)."""
     rows = (
         await session.scalars(
             select(RiskApproval)
             .where(
-                RiskApproval.workspace_id == principal.workspace_id,
-                RiskApproval.user_id == principal.user_id,
+                RiskApproval.workspace_id == workspace_id,
+                RiskApproval.user_id == user_id,
                 RiskApproval.status.in_(("pending", "approved")),
             )
             .order_by(RiskApproval.created_at)
@@ -289,12 +302,7 @@ async def check_clearance(
     ).all()
     pending = [r for r in rows if r.status == "pending"]
     if pending:
-        raise Conflict(
-            f"a supervisor must approve this {what.replace('.', ' ')} first: "
-            f"{pending[0].reason}. Ask a supervisor to approve it (risk approvals).",
-            reason="approval_required",
-            approval_id=pending[0].id,
-        )
+        raise _approval_needed(what, pending[0])
     approved = [r for r in rows if r.status == "approved"]
     if approved:
         row = approved[0]
@@ -304,27 +312,26 @@ async def check_clearance(
         if actor is not None:
             await audit.record(
                 session,
-                principal.workspace_id,
+                workspace_id,
                 "risk.approval_used",
                 actor,
                 target_type="risk_approval",
                 target_id=row.id,
-                data={"for": what, "user_id": principal.user_id},
+                data={"for": what, "user_id": user_id},
             )
 
 
 async def refuse_if_not_cleared(
-    services: Services, principal: Principal, what: str, actor: audit.Actor
+    services: Services, workspace_id: str, user_id: str, what: str, actor: audit.Actor
 ) -> None:
     """A pre-check in a transaction of its own that audits a refusal (``risk.gate_refused``)
     before raising it; the action then repeats :func:`check_clearance` in its own
     transaction, which settles any race."""
-    refusal: Conflict | None = None
     async with transaction(services.sessionmaker) as session:
         pending = await session.scalar(
             select(RiskApproval).where(
-                RiskApproval.workspace_id == principal.workspace_id,
-                RiskApproval.user_id == principal.user_id,
+                RiskApproval.workspace_id == workspace_id,
+                RiskApproval.user_id == user_id,
                 RiskApproval.status == "pending",
             )
         )
@@ -332,19 +339,14 @@ async def refuse_if_not_cleared(
             return
         await audit.record(
             session,
-            principal.workspace_id,
+            workspace_id,
             "risk.gate_refused",
             actor,
             target_type="risk_approval",
             target_id=pending.id,
-            data={"for": what, "user_id": principal.user_id, "rule_id": pending.rule_id},
+            data={"for": what, "user_id": user_id, "rule_id": pending.rule_id},
         )
-        refusal = Conflict(
-            f"a supervisor must approve this {what.replace('.', ' ')} first: "
-            f"{pending.reason}. Ask a supervisor to approve it (risk approvals).",
-            reason="approval_required",
-            approval_id=pending.id,
-        )
+        refusal = _approval_needed(what, pending)
     raise refusal
 
 

@@ -331,7 +331,9 @@ async def _checkout(
             )
         # Risk rules: a locked account, or a supervisor approval the caller still needs.
         await check_account_unlocked(session, principal.workspace_id, account.id)
-        await check_clearance(session, principal, "session.checkout", actor)
+        await check_clearance(
+            session, principal.workspace_id, principal.user_id, "session.checkout", actor
+        )
         row = await _row(session, account.id, lock=True)
         if row is None:
             raise NotFound(

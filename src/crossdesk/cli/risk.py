@@ -63,7 +63,7 @@ def _load(path: Path) -> RuleSet:
         return load_rules_file(path)
     except RuleFileError as exc:
         for problem in exc.problems:
-            err.print(f"[red]error:[/red] {problem}", highlight=False)
+            err.print(f"[red]error:[/red] {problem}", highlight=False, soft_wrap=True)
         raise typer.Exit(1) from None
 
 
@@ -99,6 +99,7 @@ def check(path: Annotated[Path, typer.Argument(help="A rules file (TOML).")]) ->
         f"(working hours {rules.working_hours.start}-{rules.working_hours.end} "
         f"{rules.working_hours.timezone})",
         highlight=False,
+        soft_wrap=True,
     )
 
 
@@ -200,6 +201,7 @@ def replay(
         f"{len(firings)} firings over {events} events from {start.isoformat()} to "
         f"{end.isoformat()} in {len(results)} workspace(s); nothing was written",
         highlight=False,
+        soft_wrap=True,
     )
 
 
@@ -272,4 +274,4 @@ def show(
     text, version = _run_action(run(_settings(data_dir)))
     origin = f"stored version {version}" if version else "shipped defaults"
     err.print(f"# rules of workspace {workspace}: {origin}")
-    console.print(text, markup=False, highlight=False)
+    console.print(text, markup=False, highlight=False, soft_wrap=True)
