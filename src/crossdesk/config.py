@@ -45,6 +45,9 @@ class SessionSettings(BaseModel):
     max_state_bytes: int = Field(default=64_000_000, ge=1024)
     # Every account's platform connection is probed this often (0 turns it off).
     health_check_minutes: float = Field(default=15.0, ge=0)
+    # IP-echo endpoint asked through each account's proxy with the health probes, to record
+    # the address the platform sees (JSON {"ip", "country"} or the bare IP); "" turns it off.
+    egress_echo_url: str = "https://ipinfo.io/json"
 
 
 class Settings(BaseSettings):

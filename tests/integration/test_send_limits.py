@@ -22,7 +22,6 @@ from crossdesk.risk.rbac import Principal
 from crossdesk.services import Services
 from crossdesk.workers.delivery import DeliveryWorker
 
-
 REPLIES = (
     "Hola, su pedido ya salió del almacén esta mañana.",
     "Le enviaremos el número de seguimiento muy pronto.",

@@ -22,6 +22,7 @@ from crossdesk.services import Services, build_services
 from crossdesk.translation import TranslationConfig
 from crossdesk.web import metrics, sandbox, sse, webhooks
 from crossdesk.web.account_cache import AccountCache
+from crossdesk.web.api.v1 import account_limits as account_limits_api
 from crossdesk.web.api.v1 import admin, alerts, conversations, me, messages, word_lists
 from crossdesk.web.api.v1 import reports as reports_api
 from crossdesk.web.api.v1 import risk_rules as risk_rules_api
@@ -36,6 +37,7 @@ from crossdesk.web.security import (
     SecurityHeadersMiddleware,
 )
 from crossdesk.web.ui import (
+    account_limits_views,
     accounts_views,
     alerts_views,
     attachment_views,
@@ -145,6 +147,7 @@ def create_app(
     app.include_router(reports_api.router, prefix="/api/v1")
     app.include_router(admin.router, prefix="/api/v1")
     app.include_router(sessions_api.router, prefix="/api/v1")
+    app.include_router(account_limits_api.router, prefix="/api/v1")
     app.include_router(sse.router, prefix="/api/v1")
     app.include_router(webhooks.router)
     app.include_router(metrics.router)
@@ -157,6 +160,7 @@ def create_app(
     app.include_router(settings_views.router)
     app.include_router(teamwork_views.router)
     app.include_router(accounts_views.router)
+    app.include_router(account_limits_views.router)
     app.include_router(attachment_views.router)
     app.include_router(search_views.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")

@@ -4,6 +4,10 @@ A probe is one cheap authenticated call (actions.account_health.probe) made with
 session held. A change of health is recorded (and audited); an account that stops being
 connected raises a risk alert for the admins, so an expired token or a revoked bot is seen
 before customers notice.
+
+With the same client (so through the account's proxy) it asks the IP-echo endpoint where
+the account's traffic leaves (actions.account_egress): a changed IP or country, or two
+accounts set up apart that share one address, raises an alert.
 """
 
 import asyncio
@@ -13,6 +17,7 @@ from collections.abc import Callable
 import httpx
 from sqlalchemy import select
 
+from crossdesk.actions.account_egress import EgressResult, egress_probe, record_egress
 from crossdesk.actions.account_health import default_probe_client, probe
 from crossdesk.actions.accounts import account_context
 from crossdesk.channels.base import AccountContext
@@ -62,13 +67,29 @@ class HealthWorker:
                 for account in accounts
             ]
         changed = 0
+        echo_url = self._services.settings.sessions.egress_echo_url
         for account_id, before, context in contexts:  # no session held while probing
             async with self._client_factory(context) as client:
                 result = await probe(client, context)
+                egress = await self._egress(client, echo_url, account_id)
             if result.health != before:
                 changed += 1
                 await self._record(account_id, context, before, result.health, result.detail)
+            if egress is not None:
+                await record_egress(self._services, context.workspace_id, account_id, egress)
         return changed
+
+    async def _egress(
+        self, client: httpx.AsyncClient, echo_url: str, account_id: str
+    ) -> EgressResult | None:
+        """The egress check must never stop the pass (its failures are recorded as such)."""
+        if not echo_url:
+            return None
+        try:
+            return await egress_probe(client, echo_url)
+        except Exception as exc:
+            logger.warning("egress check of account %s failed: %s", account_id, type(exc).__name__)
+            return EgressResult(error=f"egress check failed: {type(exc).__name__}")
 
     async def _record(
         self, account_id: str, context: AccountContext, before: str, health: str, detail: str

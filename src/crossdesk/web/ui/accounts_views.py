@@ -26,6 +26,7 @@ from crossdesk.actions.account_health import (
     last_checks,
     register_telegram_webhook,
 )
+from crossdesk.actions.account_overview import account_overviews
 from crossdesk.actions.sessions import force_checkin, lease_active, may_use
 from crossdesk.db.base import utcnow
 from crossdesk.db.models import AccountSession, ChannelAccount, Team, User
@@ -187,6 +188,8 @@ async def _page(
     rows, teams = await _rows(services, principal)
     context: dict[str, Any] = {
         "accounts": rows,
+        # Egress IP, send limits and health score per account (issue 7, anti-ban care).
+        "overview": await account_overviews(services, principal.workspace_id, [r.id for r in rows]),
         "teams": teams,
         "forms": list(PLATFORM_FORMS.values()),
         "can_manage": principal.can(Permission.ACCOUNT_MANAGE),

@@ -1,0 +1,40 @@
+"""Chinese for the anti-ban (send limits, egress IP, health score) and translation
+comparison strings (issues 5 and 7); merged by scripts/i18n_zh.py."""
+
+ZH = {
+    "Check egress IP now": "立即检查出口 IP",
+    "Checked": "检查于",
+    "Day": "天",
+    "Egress IP": "出口 IP",
+    "Health score": "健康评分",
+    "In force now": "当前生效",
+    "Messages over a limit are not dropped: they wait, and the agent sees why.": (
+        "超出限额的消息不会丢弃：它们会排队等待，客服能看到原因。"
+    ),
+    "Messages waiting for a free slot": "等待发送名额的消息",
+    "New chats per day": "每天新会话数",
+    "No problems seen.": "未发现问题。",
+    "Per day": "每天",
+    "Per hour": "每小时",
+    "Restart the warm-up today": "从今天重新开始预热",
+    "Save limits": "保存限额",
+    "Send limits": "发送限额",
+    "Send limits and egress": "发送限额与出口 IP",
+    "Send limits saved. They apply to the next message.": "发送限额已保存，从下一条消息开始生效。",
+    "Started": "开始于",
+    "The address the platform sees, asked through this account's own proxy with the health "
+    "probes. Accounts set up apart must not share one.": (
+        "平台看到的地址：随健康检查通过该账号自己的代理查询。彼此隔离的账号不应共用同一地址。"
+    ),
+    "This account has its own limits.": "此账号使用自己的限额。",
+    "This account uses its platform's defaults.": "此账号使用所属平台的默认限额。",
+    "Used": "已用",
+    "Warm-up": "预热",
+    "Warm-up days": "预热天数",
+    "Warm-up start (percent of the limits)": "预热起点（限额的百分比）",
+    "egress IP not checked yet": "尚未检查出口 IP",
+    "shared with": "与以下账号共用",
+    "unlimited": "不限",
+    "waiting for the send limits": "条消息等待发送限额",
+    "was": "原为",
+}
