@@ -380,3 +380,20 @@ async def test_api_for_supervisors(
     assert locks.status_code == 200 and locks.json() == []
     missing = await client.post(f"/api/v1/risk-rules/locks/{'0' * 32}/unlock", json={}, headers=sup)
     assert missing.status_code == 404
+
+
+async def test_first_run_starts_at_the_head_with_warm_windows(
+    services: Services, world: DemoWorld
+) -> None:
+    """Events before the first run are not acted on, but they fill the windows."""
+    await use_rules(services, world, rules_with("alert"))
+    await diversion_hit(services, world, "agent_a")
+    await diversion_hit(services, world, "agent_a")  # N, but before the worker started
+    await diversion_hit(services, world, "agent_b")
+    worker = RiskRulesWorker(services)
+    assert await worker.run_once() == 0
+    await diversion_hit(services, world, "agent_b")  # N for agent B, with the warm window
+    assert await worker.run_once() == 1
+    async with services.read_sessionmaker() as session:
+        alert = (await session.scalars(select(RiskAlert))).one()
+    assert alert.actor_id == world.users["agent_b"].id

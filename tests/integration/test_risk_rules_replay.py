@@ -63,6 +63,8 @@ async def _history(settings: Settings) -> tuple[str, set[str]]:
     services = build_services(settings)
     try:
         world = await build_world(services)
+        worker = RiskRulesWorker(services)
+        await worker.run_once()  # the rules apply from here on
         agent = world.users["agent_a"].id
         async with transaction(services.sessionmaker) as session:
             for minute, ip in ((0, "10.0.0.1"), (5, "10.0.0.1"), (50, "10.9.9.9")):
@@ -75,7 +77,7 @@ async def _history(settings: Settings) -> tuple[str, set[str]]:
                     session, world.workspace_id, "message.blocked", audit.Actor(agent),
                     data={"categories": ["diversion"]}, at=START + timedelta(minutes=minute),
                 )  # fmt: skip
-        await RiskRulesWorker(services).run_once()
+        await worker.run_once()
         async with services.read_sessionmaker() as session:
             keys = set(await session.scalars(select(RiskRuleFiring.dedupe_key)))
         # Replay over the same events finds exactly what live evaluation acted on.

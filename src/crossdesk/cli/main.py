@@ -322,6 +322,7 @@ def worker(data_dir: DataDir = None) -> None:
     from crossdesk.services import build_services
     from crossdesk.workers.alert_notifications import AlertNotificationWorker
     from crossdesk.workers.delivery import DeliveryWorker
+    from crossdesk.workers.risk_rules import RiskRulesWorker
 
     _setup_logging()
     settings = _settings(data_dir)
@@ -333,6 +334,9 @@ def worker(data_dir: DataDir = None) -> None:
             await asyncio.gather(
                 DeliveryWorker(services).run_forever(),
                 AlertNotificationWorker(services).run_forever(),
+                # Risk rules follow the audit log; several workers share one cursor per
+                # workspace (row lock) and act on a firing once (unique key).
+                RiskRulesWorker(services).run_forever(),
             )
         finally:
             await services.close()

@@ -22,7 +22,7 @@ from crossdesk.db.models import RiskRuleCursor, Workspace
 from crossdesk.db.session import transaction
 from crossdesk.risk.rules import Firing, RuleEngine, RuleEvent, RuleFileError
 from crossdesk.risk.rules.replay import warm_up
-from crossdesk.risk.rules.source import action_filter, at_of, read_events, seq_before
+from crossdesk.risk.rules.source import action_filter, at_of, read_events
 from crossdesk.services import Services
 
 logger = logging.getLogger(__name__)
@@ -147,9 +147,13 @@ class RiskRulesWorker:
                 return None
             engine = RuleEngine(rules.rules, workspace_id)
             if stored is None:
-                # First run: what is older than one window is history (replay covers it).
-                stored = await seq_before(
-                    session, workspace_id, utcnow() - rules.rules.longest_window
+                # First run: rules apply from now on (replay covers the past); the warm-up
+                # below still fills the windows with the recent events.
+                stored = int(
+                    await session.scalar(
+                        select(Workspace.audit_seq).where(Workspace.id == workspace_id)
+                    )
+                    or 0
                 )
             until = await at_of(session, workspace_id, stored) if stored else None
         if cursor_row is None:
