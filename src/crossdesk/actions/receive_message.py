@@ -55,6 +55,9 @@ class ReceiveResult:
 class PreparedMessage:
     event: InboundEvent
     draft: Draft
+    # Set by channels that thread by something other than the contact (e-mail: by
+    # Message-ID/References); None means the contact's latest conversation.
+    conversation_id: str | None = None
 
 
 # A platform "message deleted/unsent" event (kind "delete") passes through unprepared.
@@ -183,7 +186,7 @@ async def _store_message(
     """Core statements only, built once: this runs for every inbound message."""
     event, draft = item.event, item.draft
     contact_id, contact_language = await _contact_for(services, session, account, event)
-    conversation = await _conversation_for(session, account, contact_id)
+    conversation = await _conversation_for(session, account, contact_id, item.conversation_id)
     direction = draft.direction
     message_id = new_id()
     now = utcnow()
@@ -364,9 +367,16 @@ _LATEST_CONVERSATION_REF = (
 
 
 async def _conversation_for(
-    session: AsyncSession, account: ChannelAccount, contact_id: str
+    session: AsyncSession, account: ChannelAccount, contact_id: str, chosen: str | None = None
 ) -> _ConversationRef:
-    """The contact's latest conversation on this account, or a new one in the account's team."""
+    """The contact's latest conversation on this account, or a new one in the account's team
+    (or ``chosen``, a conversation of this account the channel picked by its own threading)."""
+    if chosen is not None:
+        picked = await session.get(Conversation, chosen)
+        if picked is not None and picked.account_id == account.id:
+            return _ConversationRef(
+                picked.id, picked.workspace_id, picked.team_id, picked.assignee_id
+            )
     params = {"account_id": account.id, "contact_id": contact_id}
     row = (await (await session.connection()).execute(_LATEST_CONVERSATION_REF, params)).first()
     if row is not None:

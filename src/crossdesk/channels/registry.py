@@ -27,6 +27,7 @@ def registered_kinds() -> list[ChannelKind]:
 def _load_builtin() -> None:
     if _ADAPTERS:
         return
+    from crossdesk.channels.email.adapter import EmailAdapter
     from crossdesk.channels.line.adapter import LineAdapter
     from crossdesk.channels.meta.adapter import InstagramAdapter, MessengerAdapter
     from crossdesk.channels.sandbox.adapter import SandboxAdapter
@@ -40,5 +41,6 @@ def _load_builtin() -> None:
         InstagramAdapter(),
         TelegramBotAdapter(),
         LineAdapter(),
+        EmailAdapter(),
     ):
         register(adapter)

@@ -51,6 +51,7 @@ from crossdesk.web.ui import (
 from crossdesk.workers.alert_notifications import AlertNotificationWorker
 from crossdesk.workers.attachments import AttachmentWorker
 from crossdesk.workers.delivery import DeliveryWorker, default_client_factory
+from crossdesk.workers.email import EmailWorker
 from crossdesk.workers.health import HealthWorker
 from crossdesk.workers.risk_rules import RiskRulesWorker
 from crossdesk.workers.translation import TranslationWorker
@@ -85,6 +86,7 @@ def create_app(
         if settings.run_workers:
             tasks.append(asyncio.create_task(app.state.delivery.run_forever()))
             tasks.append(asyncio.create_task(HealthWorker(app.state.services).run_forever()))
+            tasks.append(asyncio.create_task(EmailWorker(app.state.services).run_forever()))
             tasks.append(asyncio.create_task(RiskRulesWorker(app.state.services).run_forever()))
             tasks.append(asyncio.create_task(app.state.attachments.run_forever()))
             tasks.append(asyncio.create_task(app.state.translation_worker.run_forever()))

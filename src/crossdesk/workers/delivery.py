@@ -25,6 +25,7 @@ from sqlalchemy.orm import aliased
 
 from crossdesk.actions.account_limits import send_verdict, waiting_note
 from crossdesk.actions.accounts import account_context
+from crossdesk.actions.outbound_context import outbound_metadata, window_refusal
 from crossdesk.actions.publish import publish_on_commit
 from crossdesk.channels.base import AccountContext
 from crossdesk.channels.registry import get_adapter
@@ -138,13 +139,23 @@ class DeliveryWorker:
             if not verdict.allowed:
                 await self._hold(session, row, message, conversation, verdict)
                 return
+            adapter = get_adapter(ChannelKind(account.kind))
+            # Templates, e-mail threading headers; free text outside the platform's
+            # customer-service window is refused here, before the platform is asked.
+            metadata = await outbound_metadata(
+                session, account, conversation, message, row.idempotency_key
+            )
+            refusal = window_refusal(adapter.capabilities, conversation, metadata)
+            if refusal is not None:
+                await self._give_up(session, row, message, conversation, refusal)
+                return
             outbound = OutboundMessage(
                 message_id=message.id,
                 recipient_id=contact.platform_user_id,
                 text=self._outgoing_text(message),
                 idempotency_key=row.idempotency_key,
+                metadata=metadata,
             )
-            adapter = get_adapter(ChannelKind(account.kind))
             message.status = MessageStatus.SENDING.value
             self._announce(session, conversation, message)
             await commit(session)

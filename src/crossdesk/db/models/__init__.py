@@ -5,6 +5,12 @@ from crossdesk.db.models.accounts import ChannelAccount
 from crossdesk.db.models.alert_notifications import AlertDelivery, AlertNotificationSettings
 from crossdesk.db.models.alerts import RiskAlert
 from crossdesk.db.models.audit import AuditEvent
+from crossdesk.db.models.channel_state import (
+    BridgeSession,
+    EmailCursor,
+    EmailThread,
+    OutboundMetadata,
+)
 from crossdesk.db.models.conversations import Contact, Conversation
 from crossdesk.db.models.identity import ApiToken, Team, TeamMember, User, WebSession, Workspace
 from crossdesk.db.models.messages import Attachment, IdempotencyRecord, Message, Outbox
@@ -36,11 +42,15 @@ __all__ = [
     "ApiToken",
     "Attachment",
     "AuditEvent",
+    "BridgeSession",
     "ChannelAccount",
     "Contact",
     "Conversation",
+    "EmailCursor",
+    "EmailThread",
     "IdempotencyRecord",
     "Message",
+    "OutboundMetadata",
     "Outbox",
     "QuickReply",
     "RiskAccountLock",

@@ -1,0 +1,1 @@
+"""E-mail accounts: IMAP to receive (IDLE or polling), SMTP to send."""

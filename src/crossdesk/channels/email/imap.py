@@ -1,0 +1,189 @@
+"""A blocking IMAP4rev1 session (stdlib ``imaplib``), run in a thread by the e-mail worker.
+
+``imaplib`` rather than an asyncio client because it does STARTTLS as well as implicit TLS;
+each account gets its own thread, so a blocking IDLE never holds up the event loop.
+IDLE (RFC 2177) is not in Python 3.11's ``imaplib``: it is spoken here with the client's
+own tagged-command helpers, and ended with ``DONE`` at the timeout (servers drop an IDLE
+after 30 minutes; the default here is far below that).
+
+Everything is read by UID (RFC 3501 §2.3.1.1): ``UID SEARCH UID n:*`` and
+``UID FETCH uid BODY.PEEK[]`` (PEEK: reading never marks the mail as seen in the user's
+own mail client).
+"""
+
+import contextlib
+import imaplib
+import re
+import socket
+from dataclasses import dataclass
+
+from crossdesk.channels.email.settings import EmailSettings
+
+CONNECT_TIMEOUT = 15.0
+_UIDVALIDITY = re.compile(rb"UIDVALIDITY (\d+)")
+_FETCH_UID = re.compile(rb"UID (\d+)")
+
+
+class ImapError(Exception):
+    """The server refused or broke off; ``auth`` says the credentials were refused."""
+
+    def __init__(self, message: str, *, auth: bool = False) -> None:
+        super().__init__(message)
+        self.auth = auth
+
+
+@dataclass(frozen=True, slots=True)
+class FetchedMail:
+    uid: int
+    raw: bytes
+
+
+class ImapSession:
+    """One logged-in connection with ``mailbox`` selected."""
+
+    def __init__(self, settings: EmailSettings) -> None:
+        self._settings = settings
+        self._conn = self._connect()
+        self.uidvalidity = 0
+        try:
+            self._login()
+            self._select()
+        except BaseException:
+            self.close()
+            raise
+
+    def _connect(self) -> imaplib.IMAP4:
+        endpoint = self._settings.imap
+        try:
+            if endpoint.security == "ssl":
+                return imaplib.IMAP4_SSL(
+                    endpoint.host,
+                    endpoint.port,
+                    ssl_context=self._settings.tls_context(),
+                    timeout=CONNECT_TIMEOUT,
+                )
+            conn = imaplib.IMAP4(endpoint.host, endpoint.port, timeout=CONNECT_TIMEOUT)
+            if endpoint.security == "starttls":
+                conn.starttls(ssl_context=self._settings.tls_context())
+            return conn
+        except (OSError, imaplib.IMAP4.error) as exc:
+            raise ImapError(f"could not connect to the IMAP server: {type(exc).__name__}") from exc
+
+    def _login(self) -> None:
+        try:
+            self._conn.login(self._settings.username, self._settings.password)
+        except imaplib.IMAP4.error:
+            # The server's text may echo the user name; it is not passed on.
+            raise ImapError(
+                "the IMAP server refused the user name or password", auth=True
+            ) from None
+
+    def _select(self) -> None:
+        status, _ = self._conn.select(_quote(self._settings.mailbox), readonly=True)
+        if status != "OK":
+            raise ImapError(f"the mailbox {self._settings.mailbox!r} cannot be opened")
+        _, values = self._conn.response("UIDVALIDITY")
+        for value in values:
+            if isinstance(value, bytes) and value.isdigit():
+                self.uidvalidity = int(value)
+        if not self.uidvalidity:
+            raise ImapError("the IMAP server reported no UIDVALIDITY for the mailbox")
+
+    @property
+    def supports_idle(self) -> bool:
+        return "IDLE" in self._conn.capabilities
+
+    def uids_after(self, last_uid: int) -> list[int]:
+        """UIDs greater than ``last_uid``, ascending. ``n:*`` always matches the newest mail
+        even when it is below n (RFC 3501 §6.4.8), hence the filter."""
+        self._take_announcements()  # this SEARCH covers everything announced so far
+        status, data = self._conn.uid("SEARCH", f"UID {last_uid + 1}:*")
+        if status != "OK":
+            raise ImapError("UID SEARCH failed")
+        found: set[int] = set()
+        for line in data:
+            if isinstance(line, bytes):
+                found.update(int(token) for token in line.split() if token.isdigit())
+        return sorted(uid for uid in found if uid > last_uid)
+
+    def fetch(self, uid: int) -> FetchedMail | None:
+        """The whole message, or None if it was expunged meanwhile."""
+        status, data = self._conn.uid("FETCH", str(uid), "(UID BODY.PEEK[])")
+        if status != "OK":
+            raise ImapError(f"UID FETCH {uid} failed")
+        for item in data:
+            if isinstance(item, tuple) and len(item) == 2:
+                header, raw = item
+                match = _FETCH_UID.search(header)
+                if match is not None and int(match.group(1)) == uid:
+                    return FetchedMail(uid, raw)
+        return None
+
+    def idle(self, timeout: float) -> bool:
+        """Wait in IDLE until the server reports new mail or ``timeout`` passes.
+
+        Returns True when the server announced something (EXISTS/RECENT), False on timeout.
+        """
+        if self._take_announcements():
+            # New mail was announced in the replies to SEARCH/FETCH (RFC 3501 §7: a server
+            # may send EXISTS with any command); IDLE would not announce it again.
+            return True
+        conn = self._conn
+        tag = conn._new_tag()  # imaplib's own tag counter
+        conn.send(tag + b" IDLE\r\n")
+        first = conn.readline()
+        if not first.startswith(b"+"):
+            raise ImapError("the server refused IDLE")
+        sock = conn.sock
+        announced = False
+        sock.settimeout(timeout)
+        try:
+            while True:
+                line = conn.readline()
+                if not line:
+                    raise ImapError("the IMAP server closed the connection during IDLE")
+                if line.startswith(b"* ") and (b"EXISTS" in line or b"RECENT" in line):
+                    announced = True
+                    break
+                if line.startswith(b"* BYE"):
+                    raise ImapError("the IMAP server ended the session")
+        except TimeoutError:
+            pass
+        finally:
+            sock.settimeout(CONNECT_TIMEOUT)
+        conn.send(b"DONE\r\n")
+        while True:  # the tagged completion of IDLE; untagged lines before it are dropped
+            line = conn.readline()
+            if not line:
+                raise ImapError("the IMAP server closed the connection after IDLE")
+            if line.startswith(tag):
+                break
+        return announced
+
+    def _take_announcements(self) -> bool:
+        """Whether the server announced new mail since the last call (and forget it)."""
+        announced = False
+        for name in ("EXISTS", "RECENT"):
+            _, values = self._conn.response(name)
+            announced = announced or any(v is not None for v in values)
+        return announced
+
+    def close(self) -> None:
+        """Log out; a connection already broken is simply dropped."""
+        try:
+            self._conn.logout()
+        except (OSError, imaplib.IMAP4.error, AttributeError):
+            with contextlib.suppress(OSError):
+                self._conn.shutdown()
+
+    def interrupt(self) -> None:
+        """From another thread: break off a blocking IDLE or fetch (the worker is stopping)."""
+        with contextlib.suppress(OSError, AttributeError):
+            self._conn.sock.shutdown(socket.SHUT_RDWR)
+
+
+def _quote(mailbox: str) -> str:
+    """Mailbox names with spaces or quotes must be sent as quoted strings."""
+    if re.fullmatch(r"[A-Za-z0-9._/-]+", mailbox):
+        return mailbox
+    return '"' + mailbox.replace("\\", "\\\\").replace('"', '\\"') + '"'

@@ -1,0 +1,45 @@
+""" "Test connection" for an e-mail account: IMAP login and mailbox, then SMTP login."""
+
+import asyncio
+
+import aiosmtplib
+
+from crossdesk.channels.base import AccountContext
+from crossdesk.channels.email.imap import ImapError, ImapSession
+from crossdesk.channels.email.settings import email_settings
+from crossdesk.errors import InvalidInput
+
+
+async def probe_mailbox(account: AccountContext) -> tuple[str, str]:
+    """(health, detail): ``connected``, ``auth_failed``, ``unreachable`` or ``error``."""
+    try:
+        settings = email_settings(account)
+    except InvalidInput as exc:
+        return "error", exc.message
+    try:
+        session = await asyncio.to_thread(ImapSession, settings)
+    except ImapError as exc:
+        return ("auth_failed" if exc.auth else "unreachable"), f"IMAP: {exc}"
+    idle = session.supports_idle
+    await asyncio.to_thread(session.close)
+    endpoint = settings.smtp
+    client = aiosmtplib.SMTP(
+        hostname=endpoint.host,
+        port=endpoint.port,
+        use_tls=endpoint.security == "ssl",
+        start_tls=endpoint.security == "starttls",
+        tls_context=settings.tls_context() if endpoint.security != "none" else None,
+        timeout=15.0,
+    )
+    try:
+        await client.connect()
+        await client.login(settings.username, settings.smtp_password)
+    except aiosmtplib.SMTPAuthenticationError:
+        return "auth_failed", "SMTP: the server refused the user name or password"
+    except (aiosmtplib.SMTPException, OSError) as exc:
+        return "unreachable", f"SMTP: {type(exc).__name__}"
+    finally:
+        if client.is_connected:
+            client.close()
+    mode = "IMAP IDLE" if idle else f"IMAP polling every {settings.poll_seconds:g}s"
+    return "connected", f"{settings.address}: {mode}, SMTP login accepted"

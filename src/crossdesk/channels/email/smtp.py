@@ -1,0 +1,140 @@
+"""Composing a reply and handing it to the account's SMTP server (aiosmtplib).
+
+Threading headers follow RFC 5322 §3.6.4: ``In-Reply-To`` names the mail answered and
+``References`` is that mail's References plus its Message-ID. The Message-ID is derived
+from the outbox key, so a retried attempt carries the same id (and the thread index knows
+it before the server does).
+
+Errors: a refused recipient or a 5xx reply is permanent; a 4xx reply, a refused connection
+or a timeout before DATA is retryable (nothing was sent); a connection lost after DATA
+leaves the outcome unknown.
+"""
+
+import ssl
+from email.message import EmailMessage
+from email.utils import formataddr, formatdate
+
+import aiosmtplib
+
+from crossdesk.channels.email.settings import EmailSettings
+from crossdesk.errors import PermanentSendError, RetryableSendError, SendError
+
+TIMEOUT = 30.0
+MAX_REFERENCES = 20  # long threads: keep the first and the newest ids (RFC 5322 allows it)
+
+
+def reply_subject(subject: str) -> str:
+    subject = subject.strip() or "(no subject)"
+    return (
+        subject
+        if subject.lower().startswith(("re:", "aw:", "回复:", "答复:"))
+        else f"Re: {subject}"
+    )
+
+
+def references_header(references: list[str], in_reply_to: str | None) -> str:
+    chain = [r for r in references if r]
+    if in_reply_to and in_reply_to not in chain:
+        chain.append(in_reply_to)
+    if len(chain) > MAX_REFERENCES:
+        chain = [chain[0], *chain[-(MAX_REFERENCES - 1) :]]
+    return " ".join(chain)
+
+
+def compose(
+    settings: EmailSettings,
+    *,
+    to: str,
+    text: str,
+    message_id: str,
+    subject: str,
+    in_reply_to: str | None,
+    references: list[str],
+) -> EmailMessage:
+    message = EmailMessage()
+    message["From"] = formataddr((settings.from_name, settings.address))
+    message["To"] = to
+    message["Subject"] = subject
+    message["Date"] = formatdate(usegmt=True)
+    message["Message-ID"] = message_id
+    if in_reply_to:
+        message["In-Reply-To"] = in_reply_to
+    chain = references_header(references, in_reply_to)
+    if chain:
+        message["References"] = chain
+    message["Auto-Submitted"] = "no"
+    message.set_content(text)
+    return message
+
+
+async def send(settings: EmailSettings, message: EmailMessage) -> None:
+    endpoint = settings.smtp
+    context = settings.tls_context() if endpoint.security != "none" else None
+    client = aiosmtplib.SMTP(
+        hostname=endpoint.host,
+        port=endpoint.port,
+        use_tls=endpoint.security == "ssl",
+        start_tls=endpoint.security == "starttls",
+        tls_context=context,
+        timeout=TIMEOUT,
+    )
+    try:
+        await client.connect()
+    except (aiosmtplib.SMTPConnectError, aiosmtplib.SMTPConnectTimeoutError, OSError) as exc:
+        raise RetryableSendError(
+            f"could not connect to the SMTP server: {type(exc).__name__}", outcome="not_sent"
+        ) from exc
+    except (aiosmtplib.SMTPException, ssl.SSLError) as exc:
+        raise RetryableSendError(
+            f"the SMTP server broke off the connection: {type(exc).__name__}", outcome="not_sent"
+        ) from exc
+    try:
+        await _login_and_send(client, settings, message)
+    finally:
+        if client.is_connected:
+            try:
+                await client.quit()
+            except (aiosmtplib.SMTPException, OSError):
+                client.close()
+
+
+async def _login_and_send(
+    client: aiosmtplib.SMTP, settings: EmailSettings, message: EmailMessage
+) -> None:
+    try:
+        await client.login(settings.username, settings.smtp_password)
+    except aiosmtplib.SMTPAuthenticationError as exc:
+        raise PermanentSendError(
+            f"the SMTP server refused the user name or password ({exc.code})",
+            reason="access_token_invalid",
+            platform_code=exc.code,
+        ) from None
+    except aiosmtplib.SMTPException as exc:
+        raise _mapped(exc, "login", sent_data=False) from None
+    try:
+        await client.send_message(message)
+    except aiosmtplib.SMTPRecipientsRefused as exc:
+        codes = [r.code for r in exc.recipients]
+        if all(400 <= c < 500 for c in codes):
+            raise RetryableSendError(
+                "the SMTP server deferred the recipient", outcome="not_sent"
+            ) from None
+        raise PermanentSendError(
+            "the SMTP server refused the recipient address",
+            reason="recipient_unknown",
+            platform_code=codes[0] if codes else None,
+        ) from None
+    except aiosmtplib.SMTPException as exc:
+        raise _mapped(exc, "send", sent_data=True) from None
+
+
+def _mapped(exc: aiosmtplib.SMTPException, step: str, *, sent_data: bool) -> SendError:
+    if isinstance(exc, aiosmtplib.SMTPResponseException):
+        code = exc.code
+        text = f"SMTP {step} refused ({code})"
+        if 400 <= code < 500:
+            return RetryableSendError(text, outcome="not_sent", platform_code=code)
+        return PermanentSendError(text, reason="rejected", platform_code=code)
+    # Disconnected or timed out: after DATA began the server may have taken the mail.
+    outcome = "unknown" if sent_data else "not_sent"
+    return RetryableSendError(f"SMTP {step} failed: {type(exc).__name__}", outcome=outcome)

@@ -1,0 +1,1 @@
+"""Real mail servers for the e-mail channel tests: Debian dovecot (IMAP) and aiosmtpd."""

@@ -1,0 +1,386 @@
+"""E-mail accounts against real servers: Debian's dovecot (IMAP, IDLE) and aiosmtpd (SMTP).
+
+Mail arrives by IMAP APPEND (what an MTA's delivery does to the mailbox); crossdesk reads it
+with the e-mail worker and answers through the delivery worker and SMTP.
+"""
+
+import asyncio
+import itertools
+from collections.abc import Iterator
+from dataclasses import dataclass
+from email.message import EmailMessage
+from email.utils import make_msgid
+
+import pytest
+from sqlalchemy import select
+from tests.factories import DemoWorld
+from tests.fakes.mail.dovecot import Dovecot, new_dovecot
+from tests.fakes.mail.smtp import MailSink, start_smtp
+
+from crossdesk.actions.accounts import account_context, create_account
+from crossdesk.actions.identity import principal_for
+from crossdesk.actions.send_reply import send_reply
+from crossdesk.channels.email.adapter import EmailAdapter
+from crossdesk.channels.email.imap import ImapError, ImapSession
+from crossdesk.channels.email.probe import probe_mailbox
+from crossdesk.channels.email.settings import email_settings
+from crossdesk.db.models import (
+    Attachment,
+    ChannelAccount,
+    Contact,
+    Conversation,
+    EmailCursor,
+    Message,
+)
+from crossdesk.db.session import transaction
+from crossdesk.domain import ChannelKind, MessageStatus, OutboundMessage
+from crossdesk.errors import PermanentSendError, RetryableSendError
+from crossdesk.risk import audit
+from crossdesk.services import Services
+from crossdesk.workers.delivery import DeliveryWorker
+from crossdesk.workers.email import EmailWorker
+
+SHOP = "shop@example.com"
+PASSWORD = "imap-Secret-1"
+CUSTOMER = "ana@customer.example"
+PDF = b"%PDF-1.7\n" + b"x" * 300
+BOXES = 40
+_BOX_NUMBERS = itertools.count()
+
+
+@pytest.fixture(scope="module")
+def dovecot() -> Iterator[Dovecot]:
+    # Users exist from the start (dovecot reads its passwd-file when it starts up).
+    server = new_dovecot({f"box-{n}": PASSWORD for n in range(BOXES)})
+    yield server
+    server.stop()
+
+
+@dataclass
+class Mailbox:
+    """One IMAP user of the shared server per test (the From address stays SHOP)."""
+
+    server: Dovecot
+    user: str
+
+    @property
+    def port(self) -> int:
+        return self.server.port
+
+    def deliver(self, raw: bytes) -> int:
+        return self.server.deliver(self.user, raw)
+
+
+@pytest.fixture
+def mailbox(dovecot: Dovecot) -> Mailbox:
+    return Mailbox(dovecot, f"box-{next(_BOX_NUMBERS) % BOXES}")
+
+
+@pytest.fixture
+def smtp() -> Iterator[MailSink]:
+    controller, sink = start_smtp(SHOP, PASSWORD)
+    sink.port = controller.port  # type: ignore[attr-defined]
+    yield sink
+    controller.stop()
+
+
+async def _account(
+    services: Services, world: DemoWorld, mailbox: Mailbox, smtp_port: int = 1, **config: str
+) -> ChannelAccount:
+    async with transaction(services.sessionmaker) as session:
+        return await create_account(
+            services,
+            session,
+            world.workspace_id,
+            kind=ChannelKind.EMAIL,
+            name="Support mailbox",
+            external_id=SHOP,
+            team_id=world.team_a,
+            config={
+                "imap_host": "127.0.0.1",
+                "imap_port": str(mailbox.port),
+                "username": mailbox.user,
+                "imap_security": "none",
+                "smtp_host": "127.0.0.1",
+                "smtp_port": str(smtp_port),
+                "smtp_security": "none",
+                "from_name": "Test Shop",
+                **config,
+            },
+            secrets={"password": PASSWORD},
+            actor=audit.SYSTEM,
+        )
+
+
+def mail(
+    text: str,
+    *,
+    subject: str = "Where is my order?",
+    sender: str = CUSTOMER,
+    message_id: str | None = None,
+    in_reply_to: str | None = None,
+    references: str | None = None,
+    html: str | None = None,
+    attachment: tuple[str, str, bytes] | None = None,
+) -> tuple[str, bytes]:
+    message = EmailMessage()
+    message["From"] = f"Ana Costa <{sender}>"
+    message["To"] = SHOP
+    message["Subject"] = subject
+    message["Date"] = "Sun, 29 Nov 2026 05:00:00 +0000"
+    msgid = message_id or make_msgid(domain="customer.example")
+    message["Message-ID"] = msgid
+    if in_reply_to:
+        message["In-Reply-To"] = in_reply_to
+    if references:
+        message["References"] = references
+    if html is not None:
+        message.set_content(html, subtype="html")
+    else:
+        message.set_content(text)
+    if attachment is not None:
+        filename, content_type, data = attachment
+        major, minor = content_type.split("/")
+        message.add_attachment(data, maintype=major, subtype=minor, filename=filename)
+    return msgid, message.as_bytes()
+
+
+async def _messages(services: Services, account_id: str) -> list[Message]:
+    async with services.read_sessionmaker() as session:
+        return list(
+            (
+                await session.scalars(
+                    select(Message)
+                    .where(Message.account_id == account_id)
+                    .order_by(Message.created_at, Message.id)
+                )
+            ).all()
+        )
+
+
+async def test_mail_is_stored_once_with_a_persisted_cursor(
+    services: Services, world: DemoWorld, mailbox: Mailbox
+) -> None:
+    account = await _account(services, world, mailbox)
+    first_id, first = mail("Hello, my parcel has not arrived.")
+    mailbox.deliver(first)
+    mailbox.deliver(mail("And the tracking link is broken.")[1])
+
+    assert await EmailWorker(services).sync_account(account.id) == 2
+    # A restarted worker resumes from the stored cursor: nothing new, nothing doubled.
+    assert await EmailWorker(services).sync_account(account.id) == 0
+    # The same mail delivered again (a new UID, the same Message-ID) is stored once.
+    mailbox.deliver(first)
+    assert await EmailWorker(services).sync_account(account.id) == 0
+
+    messages = await _messages(services, account.id)
+    assert messages[0].platform_message_id == first_id
+    assert len(messages) == 2
+    assert messages[0].direction == "inbound" and messages[0].status == "received"
+    async with services.read_sessionmaker() as session:
+        cursor = await session.get(EmailCursor, (account.id, "INBOX"))
+        assert cursor is not None and cursor.last_uid >= 3
+        contact = await session.scalar(select(Contact).where(Contact.account_id == account.id))
+        assert contact is not None and contact.platform_user_id == CUSTOMER
+    # The first mail of a thread shows its subject, then the body.
+    assert "Where is my order?" in messages[0].body_masked
+
+
+async def test_threads_map_to_conversations(
+    services: Services, world: DemoWorld, mailbox: Mailbox
+) -> None:
+    account = await _account(services, world, mailbox)
+    root_id, root = mail("First question")
+    mailbox.deliver(root)
+    reply_id, reply = mail("Follow-up in the same thread", in_reply_to=root_id, references=root_id)
+    mailbox.deliver(reply)
+    # References only (a client that drops In-Reply-To), from a colleague's address.
+    mailbox.deliver(
+        mail("Colleague here", sender="bo@customer.example", references=f"{root_id} {reply_id}")[1],
+    )
+    # A new thread from the same customer is a new conversation.
+    mailbox.deliver(mail("Another order", subject="Invoice please")[1])
+    await EmailWorker(services).sync_account(account.id)
+
+    messages = await _messages(services, account.id)
+    assert len(messages) == 4
+    conversations = [m.conversation_id for m in messages]
+    assert conversations[0] == conversations[1] == conversations[2]
+    assert conversations[3] != conversations[0]
+    assert messages[1].body_masked.startswith("Follow-up")  # no subject repeated in a thread
+
+
+async def test_html_only_mail_and_attachments(
+    services: Services, world: DemoWorld, mailbox: Mailbox
+) -> None:
+    account = await _account(services, world, mailbox)
+    html = (
+        "<html><head><style>p{}</style></head>"
+        "<body><p>Hi <b>team</b>,</p><ul><li>size M</li></ul></body></html>"
+    )
+    mailbox.deliver(mail("", html=html, attachment=("invoice.pdf", "application/pdf", PDF))[1])
+    # A "PNG" that is not one is refused (metadata kept, no file).
+    mailbox.deliver(mail("photo", attachment=("x.png", "image/png", b"MZ\x90\x00evil"))[1])
+    await EmailWorker(services).sync_account(account.id)
+
+    messages = await _messages(services, account.id)
+    assert "Hi team," in messages[0].body_masked and "- size M" in messages[0].body_masked
+    assert "<b>" not in messages[0].body_masked and "p{}" not in messages[0].body_masked
+    async with services.read_sessionmaker() as session:
+        rows = {a.message_id: a for a in (await session.scalars(select(Attachment))).all()}
+    pdf = rows[messages[0].id]
+    assert pdf.filename == "invoice.pdf" and pdf.content_type == "application/pdf"
+    assert pdf.storage_path is not None
+    stored = services.settings.data_dir / "attachments" / pdf.storage_path
+    assert stored.read_bytes() == PDF
+    fake_png = rows[messages[1].id]
+    assert fake_png.storage_path is None and fake_png.filename == "x.png"
+
+
+async def test_new_uidvalidity_rereads_without_duplicates(
+    services: Services, world: DemoWorld, mailbox: Mailbox
+) -> None:
+    account = await _account(services, world, mailbox)
+    _, raw = mail("Before the mailbox was rebuilt")
+    mailbox.deliver(raw)
+    assert await EmailWorker(services).sync_account(account.id) == 1
+    async with services.read_sessionmaker() as session:
+        before = await session.get(EmailCursor, (account.id, "INBOX"))
+        assert before is not None
+        old_validity = before.uidvalidity
+    mailbox.server.reset_uidvalidity(mailbox.user)
+    mailbox.deliver(raw)  # the same mail, now under a new UIDVALIDITY with UID 1
+    mailbox.deliver(mail("After")[1])
+    assert await EmailWorker(services).sync_account(account.id) == 1
+    async with services.read_sessionmaker() as session:
+        after = await session.get(EmailCursor, (account.id, "INBOX"))
+        assert after is not None and after.uidvalidity != old_validity and after.last_uid == 2
+    assert len(await _messages(services, account.id)) == 2
+
+
+async def test_reply_goes_out_by_smtp_with_threading_headers(
+    services: Services, world: DemoWorld, mailbox: Mailbox, smtp: MailSink
+) -> None:
+    smtp.user = mailbox.user  # one login for IMAP and SMTP, as at most providers
+    account = await _account(services, world, mailbox, smtp.port)  # type: ignore[attr-defined]
+    root_id, root = mail("Can I change the size?", subject="Order 1042")
+    mailbox.deliver(root)
+    await EmailWorker(services).sync_account(account.id)
+    async with services.sessionmaker() as session:
+        supervisor = await principal_for(session, world.users["supervisor"])
+        conversation = await session.scalar(
+            select(Conversation).where(Conversation.account_id == account.id)
+        )
+        assert conversation is not None
+        sent = await send_reply(
+            services,
+            session,
+            supervisor,
+            conversation,
+            "Yes, size M is on its way.",
+            idempotency_key=None,
+            actor=audit.Actor(supervisor.user_id),
+            allow_untranslated=True,
+        )
+    await DeliveryWorker(services).run_once()
+    assert len(smtp.received) == 1
+    out = smtp.received[0].message
+    assert smtp.received[0].recipients == [CUSTOMER]
+    assert out["In-Reply-To"] == root_id
+    assert out["References"] == root_id
+    assert out["Subject"] == "Re: Order 1042"
+    assert "Test Shop" in out["From"] and SHOP in out["From"]
+    outgoing_id = out["Message-ID"]
+    async with services.read_sessionmaker() as session:
+        stored = await session.get(Message, sent.message.id)
+        assert stored is not None
+        assert stored.status == MessageStatus.SENT.value
+        assert stored.platform_message_id == outgoing_id
+
+    # The customer answers our mail: it joins the same conversation.
+    mailbox.deliver(
+        mail("Thanks!", in_reply_to=outgoing_id, references=f"{root_id} {outgoing_id}")[1]
+    )
+    await EmailWorker(services).sync_account(account.id)
+    messages = await _messages(services, account.id)
+    assert len({m.conversation_id for m in messages}) == 1
+    assert [m.direction for m in messages] == ["inbound", "outbound", "inbound"]
+
+
+async def test_smtp_refusals_are_mapped(
+    services: Services, world: DemoWorld, mailbox: Mailbox, smtp: MailSink
+) -> None:
+    smtp.user = mailbox.user  # one login for IMAP and SMTP, as at most providers
+    account = await _account(services, world, mailbox, smtp.port)  # type: ignore[attr-defined]
+    async with services.read_sessionmaker() as session:
+        row = await session.get(ChannelAccount, account.id)
+        assert row is not None
+        context = await account_context(services, session, row)
+    adapter = EmailAdapter()
+
+    def reply(to: str) -> OutboundMessage:
+        return OutboundMessage(message_id="m1", recipient_id=to, text="hi", idempotency_key="k1")
+
+    smtp.refuse.add("nobody@customer.example")
+    with pytest.raises(PermanentSendError) as refused:
+        await adapter.send(None, context, reply("nobody@customer.example"))  # type: ignore[arg-type]
+    assert refused.value.fields["reason"] == "recipient_unknown"
+    smtp.defer = 1
+    with pytest.raises(RetryableSendError) as deferred:
+        await adapter.send(None, context, reply(CUSTOMER))  # type: ignore[arg-type]
+    assert deferred.value.fields["outcome"] == "not_sent"
+    receipt = await adapter.send(None, context, reply(CUSTOMER))  # type: ignore[arg-type]
+    assert receipt.platform_message_id == "<k1.crossdesk@example.com>"
+
+    wrong = type(context)(**{**_fields(context), "secrets": {"password": "wrong"}})
+    with pytest.raises(PermanentSendError) as auth:
+        await adapter.send(None, wrong, reply(CUSTOMER))  # type: ignore[arg-type]
+    assert auth.value.fields["reason"] == "access_token_invalid"
+    assert "wrong" not in str(auth.value)
+
+
+def _fields(context: object) -> dict[str, object]:
+    return {name: getattr(context, name) for name in context.__slots__}  # type: ignore[attr-defined]
+
+
+async def test_wrong_imap_password_and_probe(
+    services: Services, world: DemoWorld, mailbox: Mailbox, smtp: MailSink
+) -> None:
+    smtp.user = mailbox.user  # one login for IMAP and SMTP, as at most providers
+    account = await _account(services, world, mailbox, smtp.port)  # type: ignore[attr-defined]
+    async with services.read_sessionmaker() as session:
+        row = await session.get(ChannelAccount, account.id)
+        assert row is not None
+        context = await account_context(services, session, row)
+    assert await probe_mailbox(context) == (
+        "connected",
+        f"{SHOP}: IMAP IDLE, SMTP login accepted",
+    )
+    wrong = type(context)(**{**_fields(context), "secrets": {"password": "nope-123"}})
+    with pytest.raises(ImapError) as refused:
+        await asyncio.to_thread(ImapSession, email_settings(wrong))
+    assert refused.value.auth and "nope-123" not in str(refused.value)
+    health, detail = await probe_mailbox(wrong)
+    assert health == "auth_failed" and "nope-123" not in detail
+
+
+async def test_idle_delivers_new_mail_without_polling(
+    services: Services, world: DemoWorld, mailbox: Mailbox
+) -> None:
+    # Polling every hour: only IDLE can bring the mail in within the test's few seconds.
+    account = await _account(services, world, mailbox, poll_seconds="3600")
+    worker = EmailWorker(services, idle_seconds=600)
+    task = asyncio.create_task(worker.watch(account.id))
+    try:
+        await asyncio.sleep(1.0)  # usually connected and in IDLE by now (either way works)
+        mailbox.deliver(mail("Arrived while idling")[1])
+        for _ in range(300):
+            if await _messages(services, account.id):
+                break
+            await asyncio.sleep(0.1)
+        messages = await _messages(services, account.id)
+        assert [m.body_masked.endswith("Arrived while idling") for m in messages] == [True]
+    finally:
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
