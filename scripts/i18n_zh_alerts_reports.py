@@ -32,7 +32,7 @@ ZH = {
     "Notifications of new alerts": "新告警通知",
     "Notification settings saved.": "通知设置已保存。",
     "Only alerts of at least this severity": "仅通知不低于此严重程度的告警",
-    "Webhook": "Webhook",
+    "Webhook": "Webhook 推送",
     "Send each new alert as a signed POST": "以签名的 POST 请求推送每条新告警",
     "URL": "网址",
     "Signing secret": "签名密钥",

@@ -12,6 +12,7 @@ from crossdesk.actions.alert_handling import alert_event, alert_event_visible
 from crossdesk.actions.identity import principal_for
 from crossdesk.db.models import AuditEvent, RiskAlert
 from crossdesk.db.session import transaction
+from crossdesk.risk import audit
 from crossdesk.risk.alerts import raise_alert
 from crossdesk.services import Services
 from crossdesk.web.app import create_app
@@ -150,8 +151,25 @@ async def test_stats_and_dashboard_page(
     api: httpx.AsyncClient, services: Services, world: DemoWorld
 ) -> None:
     await _raise_three(services, world)
+    async with transaction(services.sessionmaker) as session:
+        await audit.record(
+            session,
+            world.workspace_id,
+            "guard.hit",
+            audit.Actor(world.users["agent_a"].id),
+            data={"categories": ["diversion"]},
+        )
+        await audit.record(
+            session,
+            world.workspace_id,
+            "message.blocked",
+            audit.Actor(world.users["agent_b"].id),
+            data={"stage": "guard", "categories": ["abuse", "diversion"]},
+        )
     owner = bearer(world.tokens["owner"])
     stats = (await api.get("/api/v1/alerts/stats", headers=owner)).json()
+    guard = {row["label"]: row["count"] for row in stats["guard_by_category"]}
+    assert guard == {"diversion": 2, "abuse": 1}
     assert stats["total"] == 3 and len(stats["per_day"]) == 30
     assert stats["per_day"][-1]["count"] == 3  # all raised today (UTC)
     assert {row["label"]: row["count"] for row in stats["by_kind"]} == {
@@ -164,6 +182,7 @@ async def test_stats_and_dashboard_page(
         await api.get("/api/v1/alerts/stats", headers=bearer(world.tokens["supervisor"]))
     ).json()
     assert theirs["total"] == 1
+    assert theirs["guard_by_category"] == [{"label": "diversion", "count": 1}]  # agent_a's
 
     page = await api.get("/ui/alerts?status=", headers=owner)
     assert page.status_code == 200

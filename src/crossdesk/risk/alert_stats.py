@@ -1,8 +1,8 @@
 """Numbers behind the alerts dashboard's charts, within the caller's scope.
 
 Alerts are counted in SQL (per UTC day, per agent, per kind); guard hits by category come
-from the audit log's ``guard.hit`` events, whose categories are a JSON list, so they are
-counted in Python over at most ``GUARD_SAMPLE_LIMIT`` events.
+from the audit log's ``guard.hit`` and ``message.blocked`` events, whose categories are a
+JSON list, so they are counted in Python over at most ``GUARD_SAMPLE_LIMIT`` events.
 """
 
 from collections import Counter
@@ -20,6 +20,9 @@ from crossdesk.risk.periods import utc_day
 from crossdesk.risk.rbac import Principal
 
 GUARD_SAMPLE_LIMIT = 100_000
+# Hits that let the message through (guard.hit) and sends the guard refused
+# (message.blocked): both carry the categories of the findings.
+GUARD_ACTIONS = ("guard.hit", "message.blocked")
 TOP = 12
 
 
@@ -49,7 +52,14 @@ def _guard_scope(principal: Principal) -> ColumnElement[bool]:
         .join(Conversation, Conversation.id == Message.conversation_id)
         .where(Message.workspace_id == principal.workspace_id, Conversation.team_id.in_(teams))
     )
-    return in_workspace & or_(AuditEvent.actor_id.in_(members), AuditEvent.target_id.in_(messages))
+    conversations = select(Conversation.id).where(
+        Conversation.workspace_id == principal.workspace_id, Conversation.team_id.in_(teams)
+    )
+    return in_workspace & or_(
+        AuditEvent.actor_id.in_(members),
+        AuditEvent.target_id.in_(messages),
+        AuditEvent.target_id.in_(conversations),
+    )
 
 
 async def alert_stats(
@@ -99,7 +109,7 @@ async def alert_stats(
                 select(AuditEvent.data)
                 .where(
                     _guard_scope(principal),
-                    AuditEvent.action == "guard.hit",
+                    AuditEvent.action.in_(GUARD_ACTIONS),
                     AuditEvent.at >= chosen.start,
                     AuditEvent.at < chosen.end,
                 )

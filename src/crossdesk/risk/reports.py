@@ -12,7 +12,8 @@ Definitions (also in docs/security.md's reports section):
   both fall in the period;
 - *first-response time*: from a conversation's first customer message to its first agent
   reply, counted in the period of that reply;
-- *guard hits* and *PII reveals*: the agent's ``guard.hit`` and ``pii.reveal`` audit events;
+- *guard hits*: the agent's ``guard.hit`` (sent with a warning) and ``message.blocked``
+  (refused) audit events; *PII reveals*: their ``pii.reveal`` events;
 - *lead*: a person who wrote for the first time to any account of the workspace. The same
   platform identity (e.g. one WhatsApp phone writing to two WhatsApp accounts) is one
   person, and so are contacts merged into one person (``contact.person_id``) when that
@@ -39,6 +40,7 @@ from crossdesk.db.models import (
     User,
 )
 from crossdesk.domain import Direction, Permission, Role
+from crossdesk.risk.alert_stats import GUARD_ACTIONS
 from crossdesk.risk.periods import Period, utc_day
 from crossdesk.risk.rbac import Principal
 
@@ -182,8 +184,8 @@ async def agent_report(session: AsyncSession, scope: ReportScope, period: Period
 
     responses = await _response_times(session, scope, period, set(ids))
     firsts = await _first_responses(session, scope, period, set(ids))
-    guard = await _audit_counts(session, scope, period, "guard.hit", ids)
-    reveals = await _audit_counts(session, scope, period, "pii.reveal", ids)
+    guard = await _audit_counts(session, scope, period, GUARD_ACTIONS, ids)
+    reveals = await _audit_counts(session, scope, period, ("pii.reveal",), ids)
     report = [
         AgentRow(
             user_id=user_id,
@@ -292,13 +294,17 @@ async def _first_responses(
 
 
 async def _audit_counts(
-    session: AsyncSession, scope: ReportScope, period: Period, action: str, ids: list[str]
+    session: AsyncSession,
+    scope: ReportScope,
+    period: Period,
+    actions: tuple[str, ...],
+    ids: list[str],
 ) -> dict[str, int]:
     rows = await session.execute(
         select(AuditEvent.actor_id, func.count())
         .where(
             AuditEvent.workspace_id == scope.workspace_id,
-            AuditEvent.action == action,
+            AuditEvent.action.in_(actions),
             AuditEvent.actor_id.in_(ids),
             _in_period(AuditEvent.at, period),
         )
