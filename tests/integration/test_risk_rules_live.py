@@ -2,13 +2,14 @@
 (approval gate, suspended sessions, locked checkout), supervisors approve and unlock."""
 
 import contextlib
+import re
 from datetime import UTC, datetime
 from pathlib import Path
 
 import httpx
 import pytest
 from sqlalchemy import func, select, update
-from tests.factories import DemoWorld, bearer, inbound, receive
+from tests.factories import PASSWORD, DemoWorld, bearer, inbound, receive
 from tests.integration.test_sessions import captured, principal
 
 from crossdesk.actions import sessions
@@ -397,3 +398,71 @@ async def test_first_run_starts_at_the_head_with_warm_windows(
     async with services.read_sessionmaker() as session:
         alert = (await session.scalars(select(RiskAlert))).one()
     assert alert.actor_id == world.users["agent_b"].id
+
+
+async def _log_in(client: httpx.AsyncClient, email: str) -> str:
+    await client.post("/login", data={"email": email, "password": PASSWORD})
+    page = await client.get("/ui/inbox")
+    match = re.search(r'data-csrf="([^"]+)"', page.text)
+    assert match is not None
+    return match.group(1)
+
+
+async def test_page_for_supervisors_approves_and_unlocks(
+    client: httpx.AsyncClient, sqlite_services: Services, app_world: DemoWorld
+) -> None:
+    services, world = sqlite_services, app_world
+    await use_rules(services, world, rules_with("require_approval"))
+    worker = RiskRulesWorker(services)
+    await worker.run_once()
+    await diversion_hit(services, world, "agent_a")
+    await diversion_hit(services, world, "agent_a")
+    assert await worker.run_once() == 1
+    async with transaction(services.sessionmaker) as session:
+        session.add(
+            RiskAccountLock(
+                workspace_id=world.workspace_id,
+                account_id=world.account_b.id,
+                rule_id="checkout-outside-team",
+                reason="risk rule checkout-outside-team: test",
+            )
+        )
+    agent_csrf = await _log_in(client, world.users["agent_a"].email)
+    assert (await client.get("/ui/risk-rules")).status_code == 403
+    assert agent_csrf
+    client.cookies.clear()
+    csrf = await _log_in(client, world.users["supervisor"].email)
+    page = await client.get("/ui/risk-rules")
+    assert page.status_code == 200
+    assert "agent_a" in page.text and "Account acc-b" in page.text
+    assert 'data-rule-id="diversion"' in page.text
+    async with services.read_sessionmaker() as session:
+        approval = (await session.scalars(select(RiskApproval))).one()
+        lock = (await session.scalars(select(RiskAccountLock))).one()
+    no_csrf = await client.post(f"/ui/risk-rules/approvals/{approval.id}/approve", data={})
+    assert no_csrf.status_code == 403
+    done = await client.post(
+        f"/ui/risk-rules/approvals/{approval.id}/approve",
+        data={"csrf_token": csrf, "note": "spoke to them"},
+    )
+    assert done.status_code == 303
+    again = await client.post(
+        f"/ui/risk-rules/approvals/{approval.id}/approve", data={"csrf_token": csrf}
+    )
+    assert again.status_code == 409 and "already approved" in again.text
+    unlocked = await client.post(
+        f"/ui/risk-rules/locks/{lock.id}/unlock", data={"csrf_token": csrf, "note": "ok"}
+    )
+    assert unlocked.status_code == 303
+    page = await client.get("/ui/risk-rules")
+    # the supervisor reads Chinese: "nobody is waiting", "no account is locked"
+    assert "没有待审批的人员。" in page.text and "没有被锁定的账号。" in page.text
+    async with services.read_sessionmaker() as session:
+        decided = list(
+            await session.scalars(
+                select(AuditEvent.action).where(
+                    AuditEvent.action.in_(("risk.approval_granted", "risk.account_unlocked"))
+                )
+            )
+        )
+    assert sorted(decided) == ["risk.account_unlocked", "risk.approval_granted"]

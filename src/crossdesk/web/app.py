@@ -43,6 +43,7 @@ from crossdesk.web.ui import (
     attachment_views,
     audit_views,
     reports_views,
+    risk_rules_views,
     search_views,
     settings_views,
     teamwork_views,
@@ -159,6 +160,7 @@ def create_app(
     app.include_router(audit_views.router)
     app.include_router(alerts_views.router)
     app.include_router(reports_views.router)
+    app.include_router(risk_rules_views.router)
     app.include_router(settings_views.router)
     app.include_router(teamwork_views.router)
     app.include_router(accounts_views.router)
