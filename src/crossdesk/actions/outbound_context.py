@@ -12,6 +12,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from crossdesk.actions.whatsapp_templates import SEALED_PARAMS, open_params
 from crossdesk.channels.base import Capabilities
 from crossdesk.channels.email.adapter import outgoing_message_id
 from crossdesk.channels.email.smtp import references_header, reply_subject
@@ -25,6 +26,7 @@ from crossdesk.db.models import (
 )
 from crossdesk.db.upsert import insert_ignore
 from crossdesk.domain import Direction, new_id
+from crossdesk.services import Services
 
 WINDOW_CLOSED = (
     "window_closed: more than {hours:g} hours since the customer's last message; "
@@ -33,6 +35,7 @@ WINDOW_CLOSED = (
 
 
 async def outbound_metadata(
+    services: Services,
     session: AsyncSession,
     account: ChannelAccount,
     conversation: Conversation,
@@ -44,6 +47,11 @@ async def outbound_metadata(
     stored = await session.get(OutboundMetadata, message.id)
     if stored is not None:
         data.update({str(k): str(v) for k, v in stored.data.items()})
+        sealed = data.pop(SEALED_PARAMS, None)
+        if sealed is not None:  # template parameters are stored sealed, like message bodies
+            data["template_body_params"] = open_params(
+                services, message.workspace_id, message.id, sealed
+            )
     latest = await session.scalar(
         select(EmailThread)
         .where(EmailThread.conversation_id == conversation.id)

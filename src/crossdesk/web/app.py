@@ -48,6 +48,7 @@ from crossdesk.web.ui import (
     settings_views,
     teamwork_views,
     views,
+    window_views,
 )
 from crossdesk.workers.alert_notifications import AlertNotificationWorker
 from crossdesk.workers.attachments import AttachmentWorker
@@ -164,6 +165,7 @@ def create_app(
     app.include_router(settings_views.router)
     app.include_router(teamwork_views.router)
     app.include_router(accounts_views.router)
+    app.include_router(window_views.router)
     app.include_router(account_limits_views.router)
     app.include_router(attachment_views.router)
     app.include_router(search_views.router)

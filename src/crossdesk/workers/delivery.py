@@ -143,7 +143,7 @@ class DeliveryWorker:
             # Templates, e-mail threading headers; free text outside the platform's
             # customer-service window is refused here, before the platform is asked.
             metadata = await outbound_metadata(
-                session, account, conversation, message, row.idempotency_key
+                self._services, session, account, conversation, message, row.idempotency_key
             )
             refusal = window_refusal(adapter.capabilities, conversation, metadata)
             if refusal is not None:

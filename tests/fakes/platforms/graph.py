@@ -71,16 +71,22 @@ class FakeGraphApi:
 
     nodes: dict[str, Node] = field(default_factory=dict)
     window_closed: set[str] = field(default_factory=set)
+    # WhatsApp Business Account id -> its message templates (Graph's own shape).
+    templates: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
     requests: list[Recorded] = field(default_factory=list)
     scripted: deque[ScriptedReply] = field(default_factory=deque)
 
     def __post_init__(self) -> None:
         self.app = FastAPI()
         self.app.add_api_route("/{version}/{node_id}/messages", self._messages, methods=["POST"])
+        self.app.add_api_route(
+            "/{version}/{waba_id}/message_templates", self._message_templates, methods=["GET"]
+        )
 
     def reset(self) -> None:
         self.nodes.clear()
         self.window_closed.clear()
+        self.templates.clear()
         self.requests.clear()
         self.scripted.clear()
 
@@ -145,6 +151,34 @@ class FakeGraphApi:
         if node.product == "whatsapp":
             return self._whatsapp(node, body)
         return self._messenger(node, body)
+
+    async def _message_templates(
+        self, version: str, waba_id: str, request: Request
+    ) -> JSONResponse:
+        """``GET /{waba-id}/message_templates``: ``data`` + cursor ``paging`` (``limit``,
+        ``after``), filtered by ``status`` when given; the account's token is required."""
+        self.requests.append(
+            Recorded("GET", request.url.path, dict(request.headers), dict(request.query_params), None)
+        )
+        auth = request.headers.get("authorization", "").removeprefix("Bearer ")
+        node = self.nodes.get(waba_id)
+        if node is None or not auth or not secrets.compare_digest(auth, node.token):
+            return JSONResponse(
+                graph_error(190, "Invalid OAuth access token - Cannot parse access token"), 401
+            )
+        wanted = request.query_params.get("status")
+        items = [
+            t for t in self.templates.get(waba_id, []) if not wanted or t["status"] == wanted
+        ]
+        limit = int(request.query_params.get("limit", "25"))
+        start = int(request.query_params.get("after", "0"))
+        page = items[start : start + limit]
+        paging: dict[str, Any] = {"cursors": {"before": str(start), "after": str(start + limit)}}
+        if start + limit < len(items):
+            query = dict(request.query_params)
+            query["after"] = str(start + limit)
+            paging["next"] = str(request.url.replace_query_params(**query))
+        return JSONResponse({"data": page, "paging": paging})
 
     def _whatsapp(self, node: Node, body: dict[str, Any]) -> JSONResponse:
         problem = _whatsapp_problem(node, body)

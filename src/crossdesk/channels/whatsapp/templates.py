@@ -1,0 +1,145 @@
+"""Approved message templates of a WhatsApp Business Account (Graph API).
+
+Outside the 24-hour customer-service window only a template may be sent. Templates belong to
+the WhatsApp Business Account (config ``waba_id``), not to the phone number:
+``GET /{version}/{waba-id}/message_templates?status=APPROVED`` returns ``data`` (``name``,
+``language``, ``status``, ``category``, ``components``) with cursor ``paging``.
+
+Reference: https://developers.facebook.com/docs/graph-api/reference/whats-app-business-account/message_templates
+"""
+
+import re
+from dataclasses import dataclass
+from typing import Any
+
+import httpx
+from pydantic import BaseModel, ConfigDict, ValidationError
+
+from crossdesk.channels.base import AccountContext
+from crossdesk.channels.meta.graph import access_token, api_url, graph_error
+from crossdesk.channels.whatsapp.adapter import DEFAULT_API_BASE
+from crossdesk.errors import InvalidInput, PermanentSendError, RetryableSendError
+
+MAX_PAGES = 10
+PAGE_SIZE = 100
+_PLACEHOLDER = re.compile(r"\{\{\s*(\d+)\s*\}\}")
+
+
+class _Component(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    type: str
+    format: str | None = None
+    text: str | None = None
+
+
+class _Template(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    name: str
+    language: str
+    status: str
+    category: str | None = None
+    components: tuple[_Component, ...] = ()
+
+
+class _Page(BaseModel):
+    model_config = ConfigDict(extra="ignore", frozen=True)
+
+    data: tuple[dict[str, Any], ...] = ()  # Any: each template is validated on its own
+    paging: dict[str, Any] | None = None  # Any: cursors and next URL
+
+
+@dataclass(frozen=True, slots=True)
+class Template:
+    """An approved template whose body takes positional ``{{n}}`` text parameters."""
+
+    name: str
+    language: str
+    category: str
+    body: str
+    parameters: int
+
+    @property
+    def key(self) -> str:
+        return f"{self.name}|{self.language}"
+
+    def render(self, values: list[str]) -> str:
+        """The body as the customer will read it, or InvalidInput naming what is missing."""
+        if len(values) != self.parameters:
+            raise InvalidInput(
+                f"template {self.name} takes {self.parameters} parameters, got {len(values)}",
+                field="params",
+            )
+        for number, value in enumerate(values, start=1):
+            if not value.strip():
+                raise InvalidInput(f"parameter {{{{{number}}}}} is empty", field="params")
+            if "\n" in value or "\t" in value or "    " in value:
+                # The Cloud API refuses these in template parameters (error 132018).
+                raise InvalidInput(
+                    f"parameter {{{{{number}}}}} may not contain new lines, tabs or four spaces",
+                    field="params",
+                )
+        return _PLACEHOLDER.sub(lambda m: values[int(m.group(1)) - 1], self.body)
+
+
+def _template(raw: dict[str, Any]) -> Template | None:
+    try:
+        parsed = _Template.model_validate(raw)
+    except ValidationError:
+        return None
+    if parsed.status != "APPROVED":
+        return None
+    body = next((c.text for c in parsed.components if c.type.upper() == "BODY"), None)
+    if body is None:
+        return None
+    numbers = {int(n) for n in _PLACEHOLDER.findall(body)}
+    if numbers != set(range(1, len(numbers) + 1)):
+        return None  # named parameters: not offered by the composer yet
+    has_media_header = any(
+        c.type.upper() == "HEADER" and (c.format or "TEXT").upper() != "TEXT"
+        for c in parsed.components
+    )
+    if has_media_header:
+        return None  # needs a media parameter the composer cannot give yet
+    return Template(parsed.name, parsed.language, parsed.category or "", body, len(numbers))
+
+
+async def approved_templates(client: httpx.AsyncClient, account: AccountContext) -> list[Template]:
+    """Every approved template with a text body, following Graph's paging."""
+    waba_id = account.config.get("waba_id", "").strip()
+    if not waba_id:
+        raise InvalidInput(
+            "this WhatsApp account has no WhatsApp Business Account id (waba_id) configured",
+            field="waba_id",
+        )
+    headers = {"Authorization": f"Bearer {access_token(account)}"}
+    url: str | None = api_url(account, DEFAULT_API_BASE, waba_id, "message_templates")
+    params: dict[str, str] | None = {
+        "status": "APPROVED",
+        "fields": "name,language,status,category,components",
+        "limit": str(PAGE_SIZE),
+    }
+    found: list[Template] = []
+    for _ in range(MAX_PAGES):
+        if url is None:
+            break
+        try:
+            response = await client.get(url, params=params, headers=headers)
+        except httpx.TransportError as exc:
+            raise RetryableSendError(
+                f"no reply from Graph: {type(exc).__name__}", outcome="not_sent"
+            ) from exc
+        if not response.is_success:
+            raise graph_error(response)
+        try:
+            page = _Page.model_validate_json(response.content)
+        except ValidationError:
+            raise PermanentSendError(
+                "Graph returned an unreadable template list", reason="rejected"
+            ) from None
+        found.extend(t for t in (_template(raw) for raw in page.data) if t is not None)
+        next_url = (page.paging or {}).get("next")
+        url = next_url if isinstance(next_url, str) and next_url.startswith("http") else None
+        params = None  # the next URL carries its own query
+    return sorted(found, key=lambda t: (t.name, t.language))
