@@ -37,4 +37,24 @@ ZH = {
     "unlimited": "不限",
     "waiting for the send limits": "条消息等待发送限额",
     "was": "原为",
+    # translation engine comparison (issue 5)
+    "A customer message or a reply to translate": "要翻译的客户消息或回复",
+    "Compare": "对比",
+    "Compare engines": "对比引擎",
+    "Compare translation engines": "对比翻译引擎",
+    "Each engine translates on its own, with no fallback. Personal data is masked before any "
+    "engine sees it, and the characters count as your usage.": (
+        "每个引擎单独翻译，不会回退到其他引擎。个人信息在发给任何引擎之前都会被遮盖，字符数计入你的用量。"
+    ),
+    "Engines": "引擎",
+    "No translation engine is configured: see docs/translation.md.": (
+        "尚未配置翻译引擎：请参阅 docs/translation.md。"
+    ),
+    "One text, several engines": "一段文字，多个引擎",
+    "To": "译为",
+    "detect": "自动识别",
+    "from the cache": "来自缓存",
+    "gist quality: review before sending": "大意级质量：发送前请审核",
+    "placeholders lost": "占位符丢失",
+    "self-hosted": "自托管",
 }

@@ -18,7 +18,7 @@ from crossdesk.cli import mask as mask_cli
 from crossdesk.cli import report as report_cli
 from crossdesk.cli import risk as risk_cli
 from crossdesk.cli import vault as vault_cli
-from crossdesk.cli.translate import translate_command
+from crossdesk.cli.translate import translate_app
 from crossdesk.config import Settings, load_settings
 from crossdesk.domain import ChannelKind, Role
 
@@ -45,7 +45,7 @@ app.add_typer(risk_cli.app, name="risk")
 app.add_typer(vault_cli.app, name="vault")
 app.add_typer(launcher_cli.session_app, name="session")
 app.command("open")(launcher_cli.open_command)
-app.command("translate")(translate_command)
+app.add_typer(translate_app, name="translate")
 
 T = TypeVar("T")
 console = Console()

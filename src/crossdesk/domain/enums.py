@@ -116,4 +116,5 @@ class Permission(StrEnum):
     RISK_MANAGE = "risk.manage"
     REPORT_READ = "report.read"  # team performance and lead reports
     NOTIFICATION_MANAGE = "notification.manage"  # where alerts are sent (webhook, email)
+    TRANSLATION_COMPARE = "translation.compare"  # run a text through several engines at once
     WORKSPACE_READ = "workspace.read"

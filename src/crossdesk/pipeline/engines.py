@@ -95,6 +95,11 @@ class RouterTranslator:
     def store(self) -> TranslationStore | None:
         return self._store
 
+    @property
+    def router(self) -> Router:
+        """The engines themselves (the side-by-side comparison calls them one by one)."""
+        return self._router
+
     async def translate(self, text: str, source: str | None, target: str) -> TranslationOutcome:
         request = TranslationRequest(text, target=target, source=source, current_language=source)
         context = translating_for.get()

@@ -28,6 +28,7 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             P.ACCOUNT_OPEN,
             P.RISK_MANAGE,  # supervisors handle their teams' alerts
             P.REPORT_READ,  # reports of their teams only (risk/reports.py scopes them)
+            P.TRANSLATION_COMPARE,  # engine side-by-side (costs engine characters)
         }
     ),
     Role.AGENT: frozenset(

