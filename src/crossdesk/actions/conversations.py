@@ -4,6 +4,7 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crossdesk.actions.publish import publish_on_commit
+from crossdesk.actions.read_markers import mark_conversation_read
 from crossdesk.db.models import Conversation, TeamMember, User
 from crossdesk.db.session import commit, transaction
 from crossdesk.domain import ConversationStatus, Permission
@@ -107,6 +108,7 @@ async def mark_viewed(
             target_type="conversation",
             target_id=conversation.id,
         )
+        await mark_conversation_read(session, principal, conversation)  # the viewer's unread
         working_it = conversation.assignee_id in (None, principal.user_id)
         if working_it and conversation.unread_count:
             conversation.unread_count = 0

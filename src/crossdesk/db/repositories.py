@@ -1,15 +1,20 @@
 """Read queries, always scoped to what the caller may see."""
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import datetime
 from enum import StrEnum
 
 from sqlalchemy import ColumnElement, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from crossdesk.db.base import utcnow
+from crossdesk.db.inbox_extras import labels_by_conversation, unread_count_column
+from crossdesk.db.inbox_filters import InboxFilter
 from crossdesk.db.models import (
     ChannelAccount,
     Contact,
     Conversation,
+    Label,
     Message,
     Team,
     TeamMember,
@@ -45,6 +50,10 @@ class ConversationRow:
     contact: Contact
     account: ChannelAccount
     assignee_name: str | None
+    # The viewer's own unread inbound messages (None where not computed: then the shared
+    # ``conversation.unread_count`` stands in) and the conversation's labels.
+    unread: int | None = None
+    labels: tuple[Label, ...] = ()
 
 
 def _view_filter(principal: Principal, view: InboxView) -> ColumnElement[bool] | None:
@@ -69,11 +78,17 @@ async def list_conversations(
     archived: bool = False,
     platform: str | None = None,
     account_id: str | None = None,
+    filters: InboxFilter | None = None,
+    now: datetime | None = None,
 ) -> list[ConversationRow]:
     """The inbox; archived conversations only when ``archived`` (and then only those),
-    optionally only one platform's (``platform``: a channel kind) or one account's."""
+    optionally only one platform's (``platform``: a channel kind) or one account's, and
+    narrowed by ``filters`` (db/inbox_filters.py; ``now`` for the waiting-time filter).
+    Each row carries the caller's unread count and the conversation's labels."""
     statement = (
-        select(Conversation, Contact, ChannelAccount, User.display_name)
+        select(
+            Conversation, Contact, ChannelAccount, User.display_name, unread_count_column(principal)
+        )
         .join(Contact, Contact.id == Conversation.contact_id)
         .join(ChannelAccount, ChannelAccount.id == Conversation.account_id)
         .outerjoin(User, User.id == Conversation.assignee_id)
@@ -90,11 +105,15 @@ async def list_conversations(
         statement = statement.where(ChannelAccount.kind == platform)
     if account_id:
         statement = statement.where(Conversation.account_id == account_id)
+    if filters is not None:
+        statement = statement.where(*filters.clauses(principal, now or utcnow()))
     statement = statement.where(
         Conversation.archived_at.is_not(None) if archived else Conversation.archived_at.is_(None)
     )
     result = await session.execute(statement)
-    return [ConversationRow(row[0], row[1], row[2], row[3]) for row in result]
+    rows = [ConversationRow(row[0], row[1], row[2], row[3], row[4]) for row in result]
+    labels = await labels_by_conversation(session, [r.conversation.id for r in rows])
+    return [replace(r, labels=labels.get(r.conversation.id, ())) for r in rows]
 
 
 async def conversation_row(session: AsyncSession, conversation: Conversation) -> ConversationRow:
@@ -106,7 +125,10 @@ async def conversation_row(session: AsyncSession, conversation: Conversation) ->
         name = await session.scalar(
             select(User.display_name).where(User.id == conversation.assignee_id)
         )
-    return ConversationRow(conversation, contact, account, name)
+    labels = await labels_by_conversation(session, [conversation.id])
+    return ConversationRow(
+        conversation, contact, account, name, labels=labels.get(conversation.id, ())
+    )
 
 
 def sees_deleted_messages(principal: Principal) -> bool:

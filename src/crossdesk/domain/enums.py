@@ -114,6 +114,11 @@ class Permission(StrEnum):
     USER_MANAGE = "user.manage"
     AUDIT_READ = "audit.read"
     RISK_MANAGE = "risk.manage"
+    LABEL_MANAGE = "label.manage"  # create, rename, archive workspace labels
+    CONVERSATION_LABEL = "conversation.label"  # put labels on conversations they can see
+    CONTACT_EDIT = "contact.edit"  # notes, attributes, labels, language of a contact
+    CONTACT_MERGE = "contact.merge"  # merge two contacts into one person, and unmerge
+    VIEW_SHARE = "view.share"  # share a saved inbox view with a team
     REPORT_READ = "report.read"  # team performance and lead reports
     NOTIFICATION_MANAGE = "notification.manage"  # where alerts are sent (webhook, email)
     TRANSLATION_COMPARE = "translation.compare"  # run a text through several engines at once

@@ -27,6 +27,11 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             P.PII_REVEAL,
             P.ACCOUNT_OPEN,
             P.RISK_MANAGE,  # supervisors handle their teams' alerts
+            P.LABEL_MANAGE,
+            P.CONVERSATION_LABEL,
+            P.CONTACT_EDIT,
+            P.CONTACT_MERGE,
+            P.VIEW_SHARE,  # with their own teams only (actions/views.py)
             P.REPORT_READ,  # reports of their teams only (risk/reports.py scopes them)
             P.TRANSLATION_COMPARE,  # engine side-by-side (costs engine characters)
         }
@@ -38,6 +43,8 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
             P.CONVERSATION_RESOLVE,
             P.MESSAGE_SEND,
             P.ACCOUNT_OPEN,
+            P.CONVERSATION_LABEL,
+            P.CONTACT_EDIT,
         }
     ),
     Role.AUDITOR: frozenset({P.WORKSPACE_READ, P.CONVERSATION_READ_ALL, P.AUDIT_READ, P.EXPORT}),

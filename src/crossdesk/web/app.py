@@ -24,8 +24,11 @@ from crossdesk.web import metrics, sandbox, sse, webhooks
 from crossdesk.web.account_cache import AccountCache
 from crossdesk.web.api.v1 import account_limits as account_limits_api
 from crossdesk.web.api.v1 import admin, alerts, conversations, me, messages, word_lists
+from crossdesk.web.api.v1 import contacts as contacts_api
+from crossdesk.web.api.v1 import labels as labels_api
 from crossdesk.web.api.v1 import reports as reports_api
 from crossdesk.web.api.v1 import risk_rules as risk_rules_api
+from crossdesk.web.api.v1 import saved_views as saved_views_api
 from crossdesk.web.api.v1 import search as search_api
 from crossdesk.web.api.v1 import sessions as sessions_api
 from crossdesk.web.api.v1 import teamwork as teamwork_api
@@ -43,6 +46,8 @@ from crossdesk.web.ui import (
     alerts_views,
     attachment_views,
     audit_views,
+    contacts_views,
+    labels_views,
     reports_views,
     risk_rules_views,
     search_views,
@@ -148,6 +153,9 @@ def create_app(
     app.include_router(translation_compare_api.router, prefix="/api/v1")
     app.include_router(word_lists.router, prefix="/api/v1")
     app.include_router(teamwork_api.router, prefix="/api/v1")
+    app.include_router(labels_api.router, prefix="/api/v1")
+    app.include_router(saved_views_api.router, prefix="/api/v1")
+    app.include_router(contacts_api.router, prefix="/api/v1")
     app.include_router(search_api.router, prefix="/api/v1")
     app.include_router(alerts.router, prefix="/api/v1")
     app.include_router(risk_rules_api.router, prefix="/api/v1")
@@ -167,6 +175,8 @@ def create_app(
     app.include_router(risk_rules_views.router)
     app.include_router(settings_views.router)
     app.include_router(teamwork_views.router)
+    app.include_router(labels_views.router)
+    app.include_router(contacts_views.router)
     app.include_router(accounts_views.router)
     app.include_router(window_views.router)
     app.include_router(account_limits_views.router)

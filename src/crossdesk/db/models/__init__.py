@@ -11,8 +11,10 @@ from crossdesk.db.models.channel_state import (
     EmailThread,
     OutboundMetadata,
 )
+from crossdesk.db.models.contact_profiles import ContactProfile
 from crossdesk.db.models.conversations import Contact, Conversation
 from crossdesk.db.models.identity import ApiToken, Team, TeamMember, User, WebSession, Workspace
+from crossdesk.db.models.labels import ContactLabel, ConversationLabel, Label
 from crossdesk.db.models.messages import Attachment, IdempotencyRecord, Message, Outbox
 from crossdesk.db.models.quick_replies import QuickReply
 from crossdesk.db.models.risk_rules import (
@@ -31,6 +33,7 @@ from crossdesk.db.models.translation import (
     TranslationQuota,
     TranslationUsage,
 )
+from crossdesk.db.models.views import ConversationRead, SavedView
 from crossdesk.db.models.word_lists import WordList
 
 __all__ = [
@@ -45,10 +48,15 @@ __all__ = [
     "BridgeSession",
     "ChannelAccount",
     "Contact",
+    "ContactLabel",
+    "ContactProfile",
     "Conversation",
+    "ConversationLabel",
+    "ConversationRead",
     "EmailCursor",
     "EmailThread",
     "IdempotencyRecord",
+    "Label",
     "Message",
     "OutboundMetadata",
     "Outbox",
@@ -60,6 +68,7 @@ __all__ = [
     "RiskRuleFiring",
     "RiskRuleSet",
     "SandboxMessage",
+    "SavedView",
     "Secret",
     "Team",
     "TeamMember",

@@ -10,13 +10,19 @@ from crossdesk.db.base import Base, CreatedMixin, IdMixin, WorkspaceMixin
 
 class Contact(IdMixin, WorkspaceMixin, CreatedMixin, Base):
     __tablename__ = "contact"
-    __table_args__ = (UniqueConstraint("account_id", "platform_user_id"),)
+    __table_args__ = (
+        UniqueConstraint("account_id", "platform_user_id"),
+        # The same platform identity on another account (duplicate-lead signal).
+        Index("ix_contact_identity", "workspace_id", "platform_user_id"),
+    )
 
     account_id: Mapped[str] = mapped_column(ForeignKey("channel_account.id"))
     platform_user_id: Mapped[str] = mapped_column(String(200))
     display_name: Mapped[str] = mapped_column(String(200), default="")
     language: Mapped[str | None] = mapped_column(String(16), default=None)
     country: Mapped[str | None] = mapped_column(String(2), default=None)
+    # Contacts merged into one person share it (actions/contacts.py); None: not merged.
+    person_id: Mapped[str | None] = mapped_column(String(32), default=None, index=True)
 
 
 class Conversation(IdMixin, WorkspaceMixin, CreatedMixin, Base):

@@ -36,6 +36,12 @@ from crossdesk.web.deps import (
 )
 from crossdesk.web.i18n import UI_LANGUAGES
 from crossdesk.web.ui.accounts_views import inbox_filter_accounts, platform_filter
+from crossdesk.web.ui.labels_views import (
+    conversation_extras,
+    filter_query,
+    inbox_context,
+    parse_inbox_filter,
+)
 from crossdesk.web.ui.render import render
 
 router = APIRouter(include_in_schema=False)
@@ -117,9 +123,11 @@ async def inbox(
     views = views_for(principal)
     if view is None:
         view = InboxView.MINE if principal.role.value == "agent" else views[-1]
-    kind = platform_filter(platform)
-    rows = await list_conversations(session, principal, view, platform=kind, account_id=account)
-    filters = {"platform": kind or "", "account": account or ""}
+    platform_filter(platform)  # 400 for an unknown platform
+    # Every filter of the URL (labels_views.py), so a filtered inbox is a link.
+    filters = parse_inbox_filter(request)
+    rows = await list_conversations(session, principal, view, status=None, filters=filters)
+    saved = request.query_params.get("saved")
     return render(
         request,
         "inbox.html",
@@ -128,8 +136,8 @@ async def inbox(
             "view": view,
             "rows": rows,
             "selected": c,
-            "filters": filters,
             "filter_accounts": await inbox_filter_accounts(session, principal),
+            **await inbox_context(session, principal, view, filters, saved),
         },
     )
 
@@ -144,11 +152,16 @@ async def inbox_list(
     platform: Annotated[str | None, Query(max_length=32)] = None,
     account: Annotated[str | None, Query(max_length=32)] = None,
 ) -> HTMLResponse:
-    kind = platform_filter(platform)
-    rows = await list_conversations(session, principal, view, platform=kind, account_id=account)
-    return render(
-        request, "_conversation_list.html", {"rows": rows, "view": view, "selected": selected}
-    )
+    platform_filter(platform)
+    filters = parse_inbox_filter(request)
+    rows = await list_conversations(session, principal, view, status=None, filters=filters)
+    context = {
+        "rows": rows,
+        "view": view,
+        "selected": selected,
+        "filter_query": filter_query(view, filters),
+    }
+    return render(request, "_conversation_list.html", context)
 
 
 async def conversation_context(
@@ -167,6 +180,7 @@ async def conversation_context(
         "can_reveal": principal.can(Permission.PII_REVEAL),
         "idempotency_key": secrets.token_urlsafe(16),
         "empty": True,
+        **await conversation_extras(session, principal, row),  # labels, duplicate leads
     }
 
 

@@ -6,6 +6,7 @@ from fastapi import APIRouter, Depends, Header, Query, Request, Response
 
 from crossdesk.actions import conversations as conv_actions
 from crossdesk.actions.send_reply import send_reply
+from crossdesk.db.inbox_filters import InboxFilter
 from crossdesk.db.repositories import InboxView, conversation_row, list_conversations, list_messages
 from crossdesk.domain import ChannelKind, ConversationStatus, Permission
 from crossdesk.web.api.v1.schemas import (
@@ -27,19 +28,35 @@ async def list_inbox(
     principal: Reader,
     session: SessionDep,
     view: InboxView = InboxView.MINE,
-    status: Annotated[str | None, Query(pattern="^(open|resolved)$")] = "open",
+    status: Annotated[str | None, Query(pattern="^(open|resolved|all)$")] = "open",
     limit: Annotated[int, Query(ge=1, le=200)] = 50,
     platform: ChannelKind | None = None,
     account_id: Annotated[str | None, Query(max_length=32)] = None,
+    label: Annotated[list[str] | None, Query(max_length=32)] = None,
+    assignee: Annotated[str | None, Query(max_length=32)] = None,
+    team: Annotated[str | None, Query(max_length=32)] = None,
+    language: Annotated[str | None, Query(max_length=16)] = None,
+    unread: bool = False,
+    waiting: Annotated[str | None, Query(max_length=16)] = None,
 ) -> list[ConversationOut]:
+    """The inbox of a tab, narrowed by any combination of filters (db/inbox_filters.py):
+    label (repeatable; all must match), assignee (id, ``me`` or ``none``), team (id or
+    ``none``), language, unread (the caller's own read markers) and waiting (the customer
+    wrote last, at least this long ago: ``30m``, ``2h``, ``1d``)."""
+    query: dict[str, str | list[str]] = {
+        "status": status or "open",
+        "label": label or [],
+        "platform": platform.value if platform else "",
+        "account": account_id or "",
+        "assignee": assignee or "",
+        "team": team or "",
+        "language": language or "",
+        "unread": "1" if unread else "",
+        "waiting": waiting or "",
+    }
+    filters = InboxFilter.from_query(query)
     rows = await list_conversations(
-        session,
-        principal,
-        view,
-        status=status,
-        limit=limit,
-        platform=platform.value if platform else None,
-        account_id=account_id,
+        session, principal, view, status=None, limit=limit, filters=filters
     )
     reveal = principal.can(Permission.PII_REVEAL)
     return [ConversationOut.of(r, reveal_ids=reveal) for r in rows]

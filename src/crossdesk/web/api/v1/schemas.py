@@ -50,6 +50,12 @@ class ContactOut(BaseModel):
     platform_user_id: str
 
 
+class LabelOut(BaseModel):
+    id: str
+    name: str
+    colour: str
+
+
 class ConversationOut(BaseModel):
     id: str
     status: str
@@ -60,7 +66,8 @@ class ConversationOut(BaseModel):
     assignee_name: str | None
     last_message_at: datetime | None
     last_message_preview: str
-    unread_count: int
+    unread_count: int  # the caller's own unread inbound messages where known
+    labels: list[LabelOut] = []
 
     @classmethod
     def of(cls, row: ConversationRow, *, reveal_ids: bool = False) -> "ConversationOut":
@@ -85,7 +92,8 @@ class ConversationOut(BaseModel):
             assignee_name=row.assignee_name,
             last_message_at=c.last_message_at,
             last_message_preview=c.last_message_preview,
-            unread_count=c.unread_count,
+            unread_count=c.unread_count if row.unread is None else row.unread,
+            labels=[LabelOut(id=x.id, name=x.name, colour=x.colour) for x in row.labels],
         )
 
 
