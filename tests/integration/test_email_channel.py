@@ -6,13 +6,16 @@ with the e-mail worker and answers through the delivery worker and SMTP.
 
 import asyncio
 import itertools
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import make_msgid
 
+import httpx
 import pytest
 from sqlalchemy import select
+from tests.factories import PASSWORD as USER_PASSWORD
 from tests.factories import DemoWorld
 from tests.fakes.mail.dovecot import Dovecot, new_dovecot
 from tests.fakes.mail.smtp import MailSink, start_smtp
@@ -384,3 +387,48 @@ async def test_idle_delivers_new_mail_without_polling(
         task.cancel()
         with pytest.raises(asyncio.CancelledError):
             await task
+
+
+async def test_email_account_added_from_the_accounts_page_and_tested(
+    app_world: DemoWorld, client: httpx.AsyncClient, mailbox: Mailbox, smtp: MailSink
+) -> None:
+    await client.post(
+        "/login", data={"email": app_world.users["owner"].email, "password": USER_PASSWORD}
+    )
+    page = await client.get("/ui/accounts")
+    assert 'id="add-email"' in page.text
+    csrf = re.search(r'data-csrf="([^"]+)"', page.text)
+    assert csrf is not None
+    smtp.user = mailbox.user
+    form = {
+        "csrf_token": csrf.group(1),
+        "kind": "email",
+        "name": "Support",
+        "external_id": "Support@Example.com",
+        "secret_password": PASSWORD,
+        "config_imap_host": "127.0.0.1",
+        "config_imap_port": str(mailbox.port),
+        "config_imap_security": "none",
+        "config_smtp_host": "127.0.0.1",
+        "config_smtp_port": str(smtp.port),  # type: ignore[attr-defined]
+        "config_smtp_security": "none",
+        "config_username": mailbox.user,
+    }
+    # Plain-text IMAP to another machine is refused with the field named.
+    refused = await client.post("/ui/accounts", data={**form, "config_imap_host": "192.0.2.7"})
+    assert (
+        refused.status_code == 400 and "only allowed for a server on this machine" in refused.text
+    )
+    assert PASSWORD not in refused.text
+    added = await client.post("/ui/accounts", data=form)
+    assert added.status_code == 303, added.text
+    services: Services = client._transport.app.state.services  # type: ignore[attr-defined]
+    async with services.read_sessionmaker() as session:
+        account = await session.scalar(select(ChannelAccount).where(ChannelAccount.kind == "email"))
+        assert account is not None and account.external_id == "support@example.com"
+        assert PASSWORD not in str(account.config)
+    tested = await client.post(
+        f"/ui/accounts/{account.id}/test", headers={"X-CSRF-Token": csrf.group(1)}
+    )
+    assert tested.status_code == 200
+    assert "IMAP IDLE, SMTP login accepted" in tested.text

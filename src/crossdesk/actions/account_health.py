@@ -21,12 +21,16 @@ import httpx
 from sqlalchemy import select
 
 from crossdesk.actions.accounts import account_context, create_account
+from crossdesk.actions.bridge_sessions import STATES as BRIDGE_STATES
 from crossdesk.actions.sessions import may_use
 from crossdesk.channels.base import AccountContext
+from crossdesk.channels.email.probe import probe_mailbox
+from crossdesk.channels.email.settings import email_settings
 from crossdesk.channels.line.api import DEFAULT_API_BASE as LINE_API_BASE
 from crossdesk.channels.meta.graph import api_url
 from crossdesk.channels.registry import get_adapter
 from crossdesk.channels.telegram_bot.api import DEFAULT_API_BASE as TELEGRAM_API_BASE
+from crossdesk.channels.whatsapp_bridge import api as bridge_api
 from crossdesk.db.models import AuditEvent, ChannelAccount, Team
 from crossdesk.db.session import transaction
 from crossdesk.domain import ChannelKind, Permission
@@ -46,6 +50,7 @@ GRAPH_API_BASE = "https://graph.facebook.com"
 INSTAGRAM_API_BASE = "https://graph.instagram.com"
 PROBE_TIMEOUT = httpx.Timeout(10.0, connect=5.0)
 _TELEGRAM_SECRET = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
+_SESSION_NAME = re.compile(r"^[A-Za-z0-9_-]{1,54}$")
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,6 +142,52 @@ PLATFORM_FORMS: dict[ChannelKind, PlatformForm] = {
             "secret_token.",
         ),
         PlatformForm(
+            ChannelKind.EMAIL,
+            "E-mail (IMAP and SMTP)",
+            "E-mail address",
+            (
+                FieldSpec("password", "Mailbox password (or app password)"),
+                FieldSpec("smtp_password", "SMTP password if different", required=False),
+            ),
+            (
+                FieldSpec("imap_host", "IMAP server", placeholder="imap.example.com"),
+                FieldSpec("imap_port", "IMAP port", required=False, placeholder="993"),
+                FieldSpec(
+                    "imap_security", "IMAP security", required=False, placeholder="ssl / starttls"
+                ),
+                FieldSpec("smtp_host", "SMTP server", placeholder="smtp.example.com"),
+                FieldSpec("smtp_port", "SMTP port", required=False, placeholder="465"),
+                FieldSpec(
+                    "smtp_security", "SMTP security", required=False, placeholder="ssl / starttls"
+                ),
+                FieldSpec("username", "Login name (when not the address)", required=False),
+                FieldSpec("from_name", "Sender name shown to customers", required=False),
+                FieldSpec("mailbox", "Mailbox", required=False, placeholder="INBOX"),
+                FieldSpec(
+                    "poll_seconds",
+                    "Check every (seconds, without IDLE)",
+                    required=False,
+                    placeholder="60",
+                ),
+            ),
+            steps="Mail is read over IMAP (IDLE when the server offers it) and replies are sent "
+            "over SMTP; no webhook is needed. Use an app password where the provider asks.",
+        ),
+        PlatformForm(
+            ChannelKind.WHATSAPP_WEB,
+            "WhatsApp app linked by QR code (WAHA bridge)",
+            "Bridge session name",
+            (
+                FieldSpec("api_key", "WAHA API key (X-Api-Key)"),
+                FieldSpec(
+                    "webhook_hmac_key", "Webhook HMAC key (generated when empty)", required=False
+                ),
+            ),
+            (FieldSpec("api_base_url", "Bridge URL", placeholder="http://waha.internal:3000"),),
+            steps="crossdesk creates the session on your WAHA server with its webhooks; press "
+            "Link by QR code and scan the code with the phone (Linked devices).",
+        ),
+        PlatformForm(
             ChannelKind.LINE,
             "LINE Messaging API",
             "Bot user id (webhook destination)",
@@ -225,6 +276,21 @@ def _validate(spec: NewAccount) -> tuple[PlatformForm, dict[str, str], dict[str,
             )
     if not external_id:
         raise InvalidInput(f"{form.external_id_label} is required", field="external_id")
+    if form.kind is ChannelKind.WHATSAPP_WEB:
+        if not _SESSION_NAME.match(external_id):
+            raise InvalidInput(
+                "the session name may only use A-Z a-z 0-9 _ - (1-54 characters)",
+                field="external_id",
+            )
+        if "api_base_url" not in config:
+            raise InvalidInput("the bridge URL is required", field="api_base_url")
+        secrets.setdefault("webhook_hmac_key", random_secrets.token_urlsafe(32))
+    if form.kind is ChannelKind.EMAIL:
+        # Hosts, ports, security and the address checked now, with a message naming the field.
+        email_settings(
+            AccountContext("new", "", form.kind, external_id, config=config, secrets=secrets)
+        )
+        external_id = external_id.lower()
     proxy = spec.proxy_url.strip()
     if proxy and not proxy.startswith(("http://", "https://", "socks5://", "socks5h://")):
         raise InvalidInput(
@@ -341,9 +407,27 @@ async def _probe(client: httpx.AsyncClient, account: AccountContext) -> HealthRe
         body = _json(response)
         label = body.get("displayName") or body.get("basicId")
         return _from_status(response, str(label) if label else "channel reachable")
+    if kind is ChannelKind.EMAIL:
+        health, detail = await probe_mailbox(account)
+        return HealthResult(health, detail)
+    if kind is ChannelKind.WHATSAPP_WEB:
+        return await _probe_bridge(client, account)
     if kind is ChannelKind.SANDBOX:
         return HealthResult("connected", "sandbox platform (in process)")
     return HealthResult("error", f"no connection test for {kind.value} yet")
+
+
+async def _probe_bridge(client: httpx.AsyncClient, account: AccountContext) -> HealthResult:
+    """The WAHA session's status: linked, waiting for a QR scan (logged out), failed."""
+    try:
+        info = await bridge_api.session_info(client, account)
+    except PermanentSendError:
+        return HealthResult("auth_failed", "the bridge refused the API key")
+    except (RetryableSendError, InvalidInput) as exc:
+        return HealthResult("unreachable", f"bridge: {exc}")
+    status = info.status if info is not None else "MISSING"
+    health, detail = BRIDGE_STATES.get(status, ("error", f"unexpected bridge status {status}"))
+    return HealthResult("unreachable" if health == "unchecked" else health, detail)
 
 
 def default_probe_client(account: AccountContext) -> httpx.AsyncClient:

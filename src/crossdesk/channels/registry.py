@@ -33,6 +33,7 @@ def _load_builtin() -> None:
     from crossdesk.channels.sandbox.adapter import SandboxAdapter
     from crossdesk.channels.telegram_bot.adapter import TelegramBotAdapter
     from crossdesk.channels.whatsapp.adapter import WhatsAppCloudAdapter
+    from crossdesk.channels.whatsapp_bridge.adapter import WhatsAppBridgeAdapter
 
     for adapter in (
         SandboxAdapter(),
@@ -42,5 +43,6 @@ def _load_builtin() -> None:
         TelegramBotAdapter(),
         LineAdapter(),
         EmailAdapter(),
+        WhatsAppBridgeAdapter(),
     ):
         register(adapter)

@@ -46,6 +46,7 @@ from crossdesk.web.ui import (
     alerts_views,
     attachment_views,
     audit_views,
+    bridge_views,
     contacts_views,
     labels_views,
     reports_views,
@@ -178,6 +179,8 @@ def create_app(
     app.include_router(labels_views.router)
     app.include_router(contacts_views.router)
     app.include_router(accounts_views.router)
+    app.include_router(bridge_views.router)
+    app.include_router(bridge_views.hooks)
     app.include_router(window_views.router)
     app.include_router(account_limits_views.router)
     app.include_router(translation_compare_views.router)

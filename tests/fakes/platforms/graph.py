@@ -158,7 +158,9 @@ class FakeGraphApi:
         """``GET /{waba-id}/message_templates``: ``data`` + cursor ``paging`` (``limit``,
         ``after``), filtered by ``status`` when given; the account's token is required."""
         self.requests.append(
-            Recorded("GET", request.url.path, dict(request.headers), dict(request.query_params), None)
+            Recorded(
+                "GET", request.url.path, dict(request.headers), dict(request.query_params), None
+            )
         )
         auth = request.headers.get("authorization", "").removeprefix("Bearer ")
         node = self.nodes.get(waba_id)
@@ -167,9 +169,7 @@ class FakeGraphApi:
                 graph_error(190, "Invalid OAuth access token - Cannot parse access token"), 401
             )
         wanted = request.query_params.get("status")
-        items = [
-            t for t in self.templates.get(waba_id, []) if not wanted or t["status"] == wanted
-        ]
+        items = [t for t in self.templates.get(waba_id, []) if not wanted or t["status"] == wanted]
         limit = int(request.query_params.get("limit", "25"))
         start = int(request.query_params.get("after", "0"))
         page = items[start : start + limit]

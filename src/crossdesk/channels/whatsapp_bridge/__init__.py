@@ -1,0 +1,1 @@
+"""WhatsApp app accounts linked by QR code through a WAHA (WhatsApp HTTP API) bridge."""

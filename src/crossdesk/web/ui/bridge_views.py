@@ -1,0 +1,112 @@
+"""The WhatsApp bridge (WAHA) part of the accounts page: link by QR code, watch the session
+state, log out; and the bridge's session-status webhook.
+
+The fragment polls every few seconds while the account is not linked, so the QR code
+refreshes (WAHA renews it) and the page shows "linked" as soon as the phone has scanned it.
+No route holds a database session while the bridge answers (ADR 0002).
+"""
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse, Response
+
+from crossdesk.actions.bridge_sessions import (
+    BridgeState,
+    link,
+    qr_code,
+    record_status,
+    refresh,
+    unlink,
+)
+from crossdesk.channels.base import WebhookRequest
+from crossdesk.channels.decoding import decode_body
+from crossdesk.channels.registry import get_adapter
+from crossdesk.channels.whatsapp_bridge.payloads import Envelope, SessionStatusPayload
+from crossdesk.domain import ChannelKind, Permission
+from crossdesk.errors import InvalidInput, NotFound
+from crossdesk.risk.rbac import Principal
+from crossdesk.web.account_cache import AccountCache
+from crossdesk.web.deps import ServicesDep, actor_of, public_route, require
+from crossdesk.web.ui.accounts_views import webhook_url
+from crossdesk.web.ui.render import render
+
+router = APIRouter(prefix="/ui/accounts", include_in_schema=False)
+hooks = APIRouter(prefix="/webhooks", tags=["webhooks"], dependencies=[Depends(public_route)])
+Manager = Annotated[Principal, Depends(require(Permission.ACCOUNT_MANAGE))]
+Viewer = Annotated[
+    Principal,
+    Depends(require(Permission.ACCOUNT_MANAGE, Permission.ACCOUNT_OPEN, any_of=True)),
+]
+KIND = ChannelKind.WHATSAPP_WEB.value
+
+
+def _fragment(request: Request, state: BridgeState, principal: Principal) -> HTMLResponse:
+    context = {"bridge": state, "can_manage": principal.can(Permission.ACCOUNT_MANAGE)}
+    return render(request, "_bridge.html", context)
+
+
+@router.get("/{account_id}/bridge")
+async def bridge_state(
+    account_id: str, request: Request, principal: Viewer, services: ServicesDep
+) -> HTMLResponse:
+    return _fragment(request, await refresh(services, principal, account_id), principal)
+
+
+@router.post("/{account_id}/bridge/link")
+async def bridge_link(
+    account_id: str, request: Request, principal: Manager, services: ServicesDep
+) -> HTMLResponse:
+    state = await link(
+        services,
+        principal,
+        account_id,
+        webhook_url(services, KIND, account_id),
+        webhook_url(services, KIND, account_id) + "/session",
+        actor_of(request, principal),
+    )
+    return _fragment(request, state, principal)
+
+
+@router.post("/{account_id}/bridge/logout")
+async def bridge_logout(
+    account_id: str, request: Request, principal: Manager, services: ServicesDep
+) -> HTMLResponse:
+    state = await unlink(services, principal, account_id, actor_of(request, principal))
+    return _fragment(request, state, principal)
+
+
+@router.get("/{account_id}/bridge/qr.png")
+async def bridge_qr(account_id: str, principal: Manager, services: ServicesDep) -> Response:
+    png = await qr_code(services, principal, account_id)
+    if png is None:
+        raise NotFound("no QR code to scan: the session is linked or not started")
+    return Response(png, media_type="image/png", headers={"Cache-Control": "no-store"})
+
+
+@hooks.post("/whatsapp_web/{account_id}/session")
+async def session_status_hook(
+    account_id: str, request: Request, services: ServicesDep
+) -> dict[str, int]:
+    """WAHA's ``session.status`` webhook (HMAC-signed like the message webhook)."""
+    targets: AccountCache = request.app.state.webhook_targets
+    target = await targets.get(KIND, account_id)
+    webhook = WebhookRequest(
+        method="POST",
+        headers={k.lower(): v for k, v in request.headers.items()},
+        query={},
+        body=await request.body(),
+    )
+    get_adapter(ChannelKind.WHATSAPP_WEB).verify(target.context, webhook)
+    envelope = decode_body(Envelope, webhook.body, "waha")
+    if envelope.session != target.context.external_id:
+        raise InvalidInput("waha webhook is for another session")
+    if envelope.event != "session.status":
+        return {"statuses": 0}
+    try:
+        payload = SessionStatusPayload.model_validate(envelope.payload)
+    except ValueError:
+        raise InvalidInput("waha session.status payload has no status") from None
+    me = envelope.me.id if envelope.me is not None else None
+    await record_status(services, target.account.workspace_id, account_id, payload.status, me)
+    return {"statuses": 1}
