@@ -23,12 +23,21 @@ from crossdesk.actions.identity import principal_for
 from crossdesk.actions.send_reply import send_reply
 from crossdesk.channels.whatsapp_bridge.signature import sign
 from crossdesk.db.base import utcnow
-from crossdesk.db.models import BridgeSession, ChannelAccount, Conversation, Message, Outbox
+from crossdesk.db.models import (
+    Attachment,
+    BridgeSession,
+    ChannelAccount,
+    Conversation,
+    Message,
+    Outbox,
+)
 from crossdesk.risk import audit
 from crossdesk.services import Services
+from crossdesk.workers.attachments import AttachmentWorker
 from crossdesk.workers.delivery import DeliveryWorker
 
 SESSION = "shop-wa-1"
+JPEG = b"\xff\xd8\xff\xe0" + b"\x00" * 200
 CUSTOMER = "4917612345678@c.us"
 
 
@@ -272,3 +281,34 @@ async def test_logout_and_failure_are_detected_and_shown(
     async with services.read_sessionmaker() as session:
         account = await session.get(ChannelAccount, account_id)
         assert account is not None and account.health == "error"
+
+
+async def test_media_is_fetched_from_the_bridge_with_its_key(
+    app_world: DemoWorld, client: httpx.AsyncClient, waha: tuple[FakeWaha, str]
+) -> None:
+    fake, base = waha
+    await _add_and_link(client, app_world, waha)
+    fake.link(SESSION)
+    services = _services(client)
+    fake.files[f"{SESSION}/photo.jpg"] = (JPEG, "image/jpeg")
+    payload = fake.message(CUSTOMER, "")
+    payload["hasMedia"] = True
+    payload["media"] = {"url": f"{base}/api/files/{SESSION}/photo.jpg", "mimetype": "image/jpeg"}
+    foreign = fake.message(CUSTOMER, "see this")
+    foreign["hasMedia"] = True
+    foreign["media"] = {"url": "https://attacker.example/steal.jpg", "mimetype": "image/jpeg"}
+    await _deliver(client, fake, "message.any", payload)
+    await _deliver(client, fake, "message.any", foreign)
+
+    worker = AttachmentWorker(services)
+    assert await worker.run_once() == 2
+    async with services.read_sessionmaker() as session:
+        rows = {a.url: a for a in (await session.scalars(select(Attachment))).all()}
+    stored = rows[payload["media"]["url"]]
+    assert stored.storage_path is not None and stored.content_type == "image/jpeg"
+    assert (services.settings.data_dir / "attachments" / stored.storage_path).read_bytes() == JPEG
+    # The API key never goes to another host: that file is given up, not fetched.
+    assert rows["https://attacker.example/steal.jpg"].storage_path is None
+    assert any("not on the account's bridge" in r for r in worker.given_up.values())
+    file_requests = [r for r in fake.requests if r.path.startswith("/api/files/")]
+    assert [r.headers.get("x-api-key") for r in file_requests] == [fake.api_key]

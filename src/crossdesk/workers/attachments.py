@@ -5,7 +5,8 @@ downloads the bytes into ``settings.data_dir / "attachments" / <workspace> / <id
 records the relative path in ``attachment.storage_path``.
 
 - Platforms: Telegram bot (``getFile``), WhatsApp Cloud API (media URL), LINE (content
-  endpoint): ``channels/<platform>/media.py`` builds the authenticated download request.
+  endpoint), WhatsApp bridge (WAHA file URL, with its API key, on the bridge only):
+  ``channels/<platform>/media.py`` builds the authenticated download request.
   Messenger and Instagram attachments (and LINE content from an external provider) carry a
   plain ``https://`` URL in the signed webhook, fetched as it is.
 - Through the account's own proxy (the client comes from the same factory as sends).
@@ -36,6 +37,7 @@ from crossdesk.channels.base import AccountContext
 from crossdesk.channels.line import media as line_media
 from crossdesk.channels.telegram_bot import media as telegram_media
 from crossdesk.channels.whatsapp import media as whatsapp_media
+from crossdesk.channels.whatsapp_bridge import media as bridge_media
 from crossdesk.db.models import Attachment, ChannelAccount, Message
 from crossdesk.db.session import transaction
 from crossdesk.domain import ChannelKind
@@ -51,6 +53,7 @@ DOWNLOADERS: dict[ChannelKind, RequestBuilder] = {
     ChannelKind.TELEGRAM_BOT: telegram_media.download_request,
     ChannelKind.WHATSAPP: whatsapp_media.download_request,
     ChannelKind.LINE: line_media.download_request,
+    ChannelKind.WHATSAPP_WEB: bridge_media.download_request,
 }
 # Platforms whose webhooks carry a plain https:// URL to the file (no authentication).
 URL_KINDS = frozenset({ChannelKind.MESSENGER, ChannelKind.INSTAGRAM, ChannelKind.LINE})

@@ -48,6 +48,7 @@ class FakeWaha:
     api_key: str = "waha-key"
     sessions: dict[str, FakeSession] = field(default_factory=dict)
     sent: list[dict[str, Any]] = field(default_factory=list)
+    files: dict[str, tuple[bytes, str]] = field(default_factory=dict)  # path -> (bytes, type)
     requests: list[Recorded] = field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -58,10 +59,12 @@ class FakeWaha:
         self.app.add_api_route("/api/sessions/{name}/{action}", self._action, methods=["POST"])
         self.app.add_api_route("/api/{name}/auth/qr", self._qr, methods=["GET"])
         self.app.add_api_route("/api/sendText", self._send_text, methods=["POST"])
+        self.app.add_api_route("/api/files/{name}/{filename}", self._file, methods=["GET"])
 
     def reset(self) -> None:
         self.sessions.clear()
         self.sent.clear()
+        self.files.clear()
         self.requests.clear()
 
     # --- what the phone does -------------------------------------------------------------
@@ -226,6 +229,16 @@ class FakeWaha:
         if request.query_params.get("format", "image") == "raw":
             return JSONResponse({"value": "2@" + secrets.token_urlsafe(40)})
         return Response(PNG, media_type="image/png")
+
+    async def _file(self, name: str, filename: str, request: Request) -> Response:
+        """Media WAHA saved for a received message (``payload.media.url``)."""
+        await self._record(request)
+        if not self._authorized(request):
+            return waha_error(401, "Unauthorized")
+        found = self.files.get(f"{name}/{filename}")
+        if found is None:
+            return waha_error(404, "File not found")
+        return Response(found[0], media_type=found[1])
 
     async def _send_text(self, request: Request) -> JSONResponse:
         body = await self._record(request)

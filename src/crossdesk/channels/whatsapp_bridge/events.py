@@ -48,6 +48,8 @@ def envelope_events(envelope: Envelope) -> list[ParsedEvent]:
                     kind=_kind(message.media.mimetype),
                     content_type=message.media.mimetype,
                     url=message.media.url,
+                    # The bridge's URL is also the file's id: fetched with the API key.
+                    platform_file_id=message.media.url,
                     filename=message.media.filename,
                 ),
             )
