@@ -57,4 +57,20 @@ ZH = {
     "gist quality: review before sending": "大意级质量：发送前请审核",
     "placeholders lost": "占位符丢失",
     "self-hosted": "自托管",
+    # stored browser session check (issue 7)
+    "Browser session check": "浏览器会话检查",
+    "Browser session check saved.": "浏览器会话检查已保存。",
+    "Check the session now": "立即检查会话",
+    "Logged-in URL": "登录后页面 URL",
+    "Save check": "保存检查",
+    "Text only a logged-in page shows (optional)": "只有登录后页面才显示的文字（可选）",
+    "With a logged-in URL, the health probes open it with the stored session's cookies "
+    "through the account's proxy; a redirect to a login page, or the expected text missing, "
+    "means the session expired.": (
+        "设置登录后页面 URL 后，健康检查会通过该账号的代理、使用已保存会话的 Cookie 打开它；"
+        "若被重定向到登录页，或缺少预期文字，说明会话已失效。"
+    ),
+    "logged in": "已登录",
+    "logged out: capture again": "已登出：请重新采集",
+    "not checked yet": "尚未检查",
 }

@@ -95,6 +95,28 @@ async def test_limits_page_saves_checks_egress_and_shows_the_score(
         )
     assert "account.send_limits" in actions
 
+    configured = await client.post(
+        f"/ui/accounts/{account}/web-check",
+        data={
+            "csrf_token": csrf,
+            "logged_in_url": "https://platform.example/inbox",
+            "logged_in_marker": "Inbox",
+        },
+    )
+    assert configured.status_code == 303
+    page = await client.get(configured.headers["location"])
+    assert "Browser session check saved." in page.text
+    assert 'value="https://platform.example/inbox"' in page.text
+    assert "run-web-check" in page.text
+    refused = await client.post(
+        f"/ui/accounts/{account}/web-check",
+        data={"csrf_token": csrf, "logged_in_url": "javascript:alert(1)"},
+    )
+    assert refused.status_code == 400 and "http(s)://" in refused.text
+    # No browser session captured for this account: nothing to check, nothing recorded.
+    ran = await client.post(f"/ui/accounts/{account}/web-check/run", headers={"X-CSRF-Token": csrf})
+    assert ran.status_code == 200 and "not checked yet" in ran.text
+
 
 async def test_api_and_read_only_agents(
     client: httpx.AsyncClient, sqlite_services: Services, app_world: DemoWorld

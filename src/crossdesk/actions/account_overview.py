@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 
 from crossdesk.actions.account_egress import EgressView, egress_views
 from crossdesk.actions.account_limits import WAITING_PREFIX, limits_of
+from crossdesk.actions.web_session_health import WebCheckView, web_check_views
 from crossdesk.db.base import utcnow
 from crossdesk.db.models import ChannelAccount, Message, Outbox
 from crossdesk.domain import Direction, MessageStatus
@@ -25,6 +26,7 @@ class AccountOverview:
     custom_limits: bool
     waiting: int
     score: Score
+    web_check: WebCheckView | None = None
 
 
 async def account_overviews(
@@ -36,6 +38,7 @@ async def account_overviews(
     now = utcnow()
     since = now - timedelta(days=1)
     egress = await egress_views(services, workspace_id, account_ids)
+    web = await web_check_views(services, workspace_id, account_ids)
     async with services.read_sessionmaker() as session:
         accounts = list(
             (
@@ -101,6 +104,7 @@ async def account_overviews(
             sent_last_day=int(sent.get(account.id, 0)),
             failed_last_day=int(failed.get(account.id, 0)),
             waiting_on_limits=int(waiting.get(account.id, 0)),
+            session_logged_out=account.id in web and web[account.id].state == "logged_out",
         )
         overviews[account.id] = AccountOverview(
             egress=view,
@@ -108,5 +112,6 @@ async def account_overviews(
             custom_limits=configured.custom,
             waiting=facts.waiting_on_limits,
             score=score(facts),
+            web_check=web.get(account.id),
         )
     return overviews

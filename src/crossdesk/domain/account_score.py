@@ -15,6 +15,7 @@ class AccountFacts:
     sent_last_day: int = 0
     failed_last_day: int = 0
     waiting_on_limits: int = 0
+    session_logged_out: bool = False  # the stored browser session no longer logs in
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,6 +57,9 @@ def score(facts: AccountFacts) -> Score:
         share = facts.failed_last_day / attempted
         value -= round(30 * share)
         reasons.append(f"{facts.failed_last_day} of {attempted} sends failed in the last day")
+    if facts.session_logged_out:
+        value -= 30
+        reasons.append("the stored browser session is logged out: capture it again")
     if facts.waiting_on_limits:
         value -= 5
         reasons.append(f"{facts.waiting_on_limits} messages waiting for the send limits")

@@ -7,7 +7,8 @@ before customers notice.
 
 With the same client (so through the account's proxy) it asks the IP-echo endpoint where
 the account's traffic leaves (actions.account_egress): a changed IP or country, or two
-accounts set up apart that share one address, raises an alert.
+accounts set up apart that share one address, raises an alert. Captured browser sessions
+with a configured logged-in URL are checked too (actions.web_session_health).
 """
 
 import asyncio
@@ -20,6 +21,7 @@ from sqlalchemy import select
 from crossdesk.actions.account_egress import EgressResult, egress_probe, record_egress
 from crossdesk.actions.account_health import default_probe_client, probe
 from crossdesk.actions.accounts import account_context
+from crossdesk.actions.web_session_health import run_web_checks
 from crossdesk.channels.base import AccountContext
 from crossdesk.db.models import ChannelAccount
 from crossdesk.db.session import transaction
@@ -77,6 +79,13 @@ class HealthWorker:
                 await self._record(account_id, context, before, result.health, result.detail)
             if egress is not None:
                 await record_egress(self._services, context.workspace_id, account_id, egress)
+        try:
+            # Stored browser sessions: still logged in? (accounts with a logged-in URL)
+            web = await run_web_checks(self._services, self._client_factory)
+        except Exception:
+            logger.exception("web-session checks failed")
+        else:
+            changed += sum(1 for result in web.values() if result.state != "unknown")
         return changed
 
     async def _egress(

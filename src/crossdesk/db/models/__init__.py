@@ -1,6 +1,6 @@
 """All models, imported here so Alembic and create_all see the whole schema."""
 
-from crossdesk.db.models.account_limits import AccountEgress, AccountSendLimit
+from crossdesk.db.models.account_limits import AccountEgress, AccountSendLimit, AccountWebCheck
 from crossdesk.db.models.accounts import ChannelAccount
 from crossdesk.db.models.alert_notifications import AlertDelivery, AlertNotificationSettings
 from crossdesk.db.models.alerts import RiskAlert
@@ -40,6 +40,7 @@ __all__ = [
     "AccountEgress",
     "AccountSendLimit",
     "AccountSession",
+    "AccountWebCheck",
     "AlertDelivery",
     "AlertNotificationSettings",
     "ApiToken",

@@ -1,4 +1,5 @@
-"""Per-account anti-ban care: send limits with a warm-up, and the proxy's egress IP."""
+"""Per-account care: send limits with a warm-up, the proxy's egress IP, and whether the
+stored browser session is still logged in."""
 
 from datetime import datetime
 
@@ -43,3 +44,15 @@ class AccountEgress(WorkspaceMixin, Base):
     checked_at: Mapped[datetime] = mapped_column(default=utcnow)
     changed_at: Mapped[datetime | None] = mapped_column(default=None)
     error: Mapped[str | None] = mapped_column(String(300), default=None)
+
+
+class AccountWebCheck(WorkspaceMixin, Base):
+    """The last "is the stored browser session still logged in?" check of an account
+    (actions/web_session_health.py): ``logged_in`` or ``logged_out``."""
+
+    __tablename__ = "account_web_check"
+
+    account_id: Mapped[str] = mapped_column(ForeignKey("channel_account.id"), primary_key=True)
+    state: Mapped[str] = mapped_column(String(16))
+    detail: Mapped[str] = mapped_column(String(300), default="")
+    checked_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -13,6 +13,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from crossdesk.actions.account_egress import check_egress, egress_views
 from crossdesk.actions.account_limits import limits_report, parse_limits, set_limits
 from crossdesk.actions.account_overview import account_overviews
+from crossdesk.actions.web_session_health import run_web_checks, set_web_check, web_check_views
+from crossdesk.db.models import ChannelAccount
 from crossdesk.domain import Permission
 from crossdesk.errors import CrossdeskError
 from crossdesk.risk.rbac import Principal
@@ -36,7 +38,8 @@ async def limits_page(
     services: ServicesDep,
     saved: str | None = None,
 ) -> HTMLResponse:
-    return await _page(request, services, principal, account_id, saved=bool(saved))
+    saved = saved if saved in ("1", "check") else None
+    return await _page(request, services, principal, account_id, saved=saved)
 
 
 async def _page(
@@ -46,12 +49,15 @@ async def _page(
     account_id: str,
     *,
     status_code: int = 200,
-    saved: bool = False,
+    saved: str | None = None,
     error: str | None = None,
 ) -> HTMLResponse:
     report = await limits_report(services, principal, account_id)  # checks visibility
     overviews = await account_overviews(services, principal.workspace_id, [account_id])
     overview = overviews[account_id]
+    async with services.read_sessionmaker() as session:
+        account = await session.get(ChannelAccount, account_id)
+    config = account.config if account is not None else {}
     return render(
         request,
         "account_limits.html",
@@ -61,6 +67,8 @@ async def _page(
             "egress": overview.egress,
             "can_manage": principal.can(Permission.ACCOUNT_MANAGE),
             "saved": saved,
+            "web_url": str(config.get("logged_in_url", "")),
+            "web_marker": str(config.get("logged_in_marker", "")),
             "error": error,
         },
         status_code=status_code,
@@ -102,3 +110,38 @@ async def check_egress_now(
     await check_egress(services, principal, account_id, actor_of(request, principal))
     views = await egress_views(services, principal.workspace_id, [account_id])
     return render(request, "_account_egress.html", {"egress": views.get(account_id)})
+
+
+@router.post("/{account_id}/web-check", response_model=None)
+async def save_web_check(
+    request: Request, account_id: str, principal: Manager, services: ServicesDep
+) -> HTMLResponse | RedirectResponse:
+    form = await request.form()
+    url, marker = form.get("logged_in_url", ""), form.get("logged_in_marker", "")
+    try:
+        await set_web_check(
+            services,
+            principal,
+            account_id,
+            url[:600] if isinstance(url, str) else "",
+            marker[:300] if isinstance(marker, str) else "",
+            actor_of(request, principal),
+        )
+    except CrossdeskError as exc:
+        if exc.http_status == 404:
+            raise
+        return await _page(
+            request, services, principal, account_id, status_code=400, error=exc.message
+        )
+    return RedirectResponse(f"/ui/accounts/{account_id}/limits?saved=check", 303)
+
+
+@router.post("/{account_id}/web-check/run")
+async def run_web_check(
+    request: Request, account_id: str, principal: Manager, services: ServicesDep
+) -> HTMLResponse:
+    """Check the stored session now (no database session held while the platform answers)."""
+    await limits_report(services, principal, account_id)  # visibility check (404 otherwise)
+    await run_web_checks(services, account_ids=[account_id], actor=actor_of(request, principal))
+    views = await web_check_views(services, principal.workspace_id, [account_id])
+    return render(request, "_web_check.html", {"check": views.get(account_id)})

@@ -1,4 +1,4 @@
-"""account send limits (warm-up) and egress IPs
+"""account send limits (warm-up), egress IPs and web-session checks
 
 Revision ID: 0013
 Revises: 0012
@@ -67,9 +67,30 @@ def upgrade() -> None:
         batch_op.create_index(
             batch_op.f("ix_account_egress_workspace_id"), ["workspace_id"], unique=False
         )
+    op.create_table(
+        "account_web_check",
+        sa.Column("account_id", sa.String(length=32), nullable=False),
+        sa.Column("state", sa.String(length=16), nullable=False),
+        sa.Column("detail", sa.String(length=300), nullable=False),
+        sa.Column("checked_at", crossdesk.db.base.UtcDateTime(timezone=True), nullable=False),
+        sa.Column("workspace_id", sa.String(length=32), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["account_id"],
+            ["channel_account.id"],
+            name=op.f("fk_account_web_check_account_id_channel_account"),
+        ),
+        sa.PrimaryKeyConstraint("account_id", name=op.f("pk_account_web_check")),
+    )
+    with op.batch_alter_table("account_web_check", schema=None) as batch_op:
+        batch_op.create_index(
+            batch_op.f("ix_account_web_check_workspace_id"), ["workspace_id"], unique=False
+        )
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("account_web_check", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_account_web_check_workspace_id"))
+    op.drop_table("account_web_check")
     with op.batch_alter_table("account_egress", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_account_egress_workspace_id"))
     op.drop_table("account_egress")

@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 from crossdesk.actions.account_egress import check_egress
 from crossdesk.actions.account_limits import LimitsReport, limits_report, set_limits
 from crossdesk.actions.account_overview import account_overviews
+from crossdesk.actions.web_session_health import run_web_checks, set_web_check
 from crossdesk.domain import Permission
 from crossdesk.domain.send_limits import MAX_LIMIT, MAX_WARMUP_DAYS, SendLimits
 from crossdesk.risk.rbac import Principal
@@ -58,6 +59,19 @@ class ScoreOut(BaseModel):
     reasons: list[str]
 
 
+class WebCheckOut(BaseModel):
+    state: str  # logged_in | logged_out
+    detail: str
+    checked_at: datetime
+
+
+class WebCheckIn(StrictInput):
+    """The page that only a logged-in session reaches; empty turns the check off."""
+
+    logged_in_url: Annotated[str, Field(max_length=500)] = ""
+    logged_in_marker: Annotated[str, Field(max_length=200)] = ""
+
+
 class AccountLimitsOut(BaseModel):
     account_id: str
     custom: bool
@@ -71,6 +85,7 @@ class AccountLimitsOut(BaseModel):
     waiting: int
     egress: EgressOut | None
     score: ScoreOut
+    web_check: WebCheckOut | None
 
 
 def _limits(limits: SendLimits) -> LimitsOut:
@@ -105,6 +120,13 @@ async def _out(
         if egress
         else None,
         score=ScoreOut(value=overview.score.value, reasons=list(overview.score.reasons)),
+        web_check=WebCheckOut(
+            state=overview.web_check.state,
+            detail=overview.web_check.detail,
+            checked_at=overview.web_check.checked_at,
+        )
+        if overview.web_check
+        else None,
     )
 
 
@@ -144,3 +166,29 @@ async def post_egress_check(
     """Ask the IP-echo endpoint through the account's proxy now (no session held)."""
     await check_egress(services, principal, account_id, actor_of(request, principal))
     return await _out(services, principal, await limits_report(services, principal, account_id))
+
+
+@router.put("/accounts/{account_id}/web-check", response_model=AccountLimitsOut)
+async def put_web_check(
+    account_id: str, body: WebCheckIn, request: Request, principal: Manager, services: ServicesDep
+) -> AccountLimitsOut:
+    """Configure the stored browser session's logged-in check (audited)."""
+    await set_web_check(
+        services,
+        principal,
+        account_id,
+        body.logged_in_url,
+        body.logged_in_marker,
+        actor_of(request, principal),
+    )
+    return await _out(services, principal, await limits_report(services, principal, account_id))
+
+
+@router.post("/accounts/{account_id}/web-check/run", response_model=AccountLimitsOut)
+async def post_web_check_run(
+    account_id: str, request: Request, principal: Manager, services: ServicesDep
+) -> AccountLimitsOut:
+    """Check now whether the stored session still logs in (skipped while it is leased)."""
+    report = await limits_report(services, principal, account_id)
+    await run_web_checks(services, account_ids=[account_id], actor=actor_of(request, principal))
+    return await _out(services, principal, report)
