@@ -7,10 +7,12 @@ with the e-mail worker and answers through the delivery worker and SMTP.
 import asyncio
 import itertools
 import re
+import ssl
 from collections.abc import Iterator
 from dataclasses import dataclass
 from email.message import EmailMessage
 from email.utils import make_msgid
+from pathlib import Path
 
 import httpx
 import pytest
@@ -19,6 +21,7 @@ from tests.factories import PASSWORD as USER_PASSWORD
 from tests.factories import DemoWorld
 from tests.fakes.mail.dovecot import Dovecot, new_dovecot
 from tests.fakes.mail.smtp import MailSink, start_smtp
+from tests.fakes.mail.tls import make_certificates
 
 from crossdesk.actions.accounts import account_context, create_account
 from crossdesk.actions.identity import principal_for
@@ -432,3 +435,61 @@ async def test_email_account_added_from_the_accounts_page_and_tested(
     )
     assert tested.status_code == 200
     assert "IMAP IDLE, SMTP login accepted" in tested.text
+
+
+@pytest.fixture(scope="module")
+def tls_servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Dovecot, Path]]:
+    """dovecot with STARTTLS, certificate signed by a throw-away CA (returned)."""
+    ca_file, cert_file, key_file = make_certificates(tmp_path_factory.mktemp("tls"))
+    server = new_dovecot({"tls-box": PASSWORD}, tls=(cert_file, key_file))
+    try:
+        yield server, ca_file
+    finally:
+        server.stop()
+
+
+async def test_starttls_with_certificate_checks(
+    services: Services,
+    world: DemoWorld,
+    tls_servers: tuple[Dovecot, Path],
+    tmp_path: Path,
+) -> None:
+    server, ca_file = tls_servers
+    cert_dir = ca_file.parent
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(cert_dir / "server.pem", cert_dir / "server.key")
+    controller, sink = start_smtp("tls-box", PASSWORD, tls_context=context)
+    try:
+        box = Mailbox(server, "tls-box")
+        account = await _account(
+            services,
+            world,
+            box,
+            controller.port,
+            imap_security="starttls",
+            smtp_security="starttls",
+            ca_file=str(ca_file),
+        )
+        box.deliver(mail("Over TLS")[1])
+        assert await EmailWorker(services).sync_account(account.id) == 1
+        async with services.read_sessionmaker() as session:
+            row = await session.get(ChannelAccount, account.id)
+            assert row is not None
+            ctx = await account_context(services, session, row)
+        reply = OutboundMessage(
+            message_id="m1", recipient_id=CUSTOMER, text="TLS reply", idempotency_key="k-tls"
+        )
+        await EmailAdapter().send(None, ctx, reply)  # type: ignore[arg-type]
+        assert len(sink.received) == 1
+
+        # Without the company's CA the certificate is refused: nothing is sent or read.
+        untrusted = type(ctx)(**{**_fields(ctx), "config": {**ctx.config, "ca_file": ""}})
+        with pytest.raises(ImapError) as refused:
+            await asyncio.to_thread(ImapSession, email_settings(untrusted))
+        assert not refused.value.auth
+        with pytest.raises(RetryableSendError) as smtp_refused:
+            await EmailAdapter().send(None, untrusted, reply)  # type: ignore[arg-type]
+        assert smtp_refused.value.fields["outcome"] == "not_sent"
+        assert len(sink.received) == 1
+    finally:
+        controller.stop()
