@@ -44,7 +44,18 @@ def contact_view(text: str) -> str:
     """One-to-one folded copy of ``text`` (same length, same offsets)."""
     if text.isascii():
         return text.lower()  # ASCII folds character by character to its lower case
-    return "".join(map(_contact_char, text))
+    return text.translate(_CONTACT_TABLE)
+
+
+class _ContactTable(dict[int, str]):
+    """Code point → :func:`_contact_char`, for ``str.translate`` (filled on first sight)."""
+
+    def __missing__(self, cp: int) -> str:
+        value = self[cp] = _contact_char(chr(cp))
+        return value
+
+
+_CONTACT_TABLE = _ContactTable()
 
 
 # Number words spelled out, replaced by a digit of the same length (offsets stay put).

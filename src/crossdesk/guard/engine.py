@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from importlib import resources
 
@@ -20,6 +20,11 @@ from crossdesk.guard.normalize import Norm, Normalized, fold_key, normalize, pin
 from crossdesk.guard.patterns import KIND_NORM, Kind, Pattern, compile_patterns
 from crossdesk.guard.policy import decide, dedupe, shadowed
 from crossdesk.guard.prefilter import (
+    ANCHOR_SCRIPTS,
+    ANCHORED,
+    FREE,
+    SEPARATOR,
+    SKIP,
     Prefilter,
     fold_view,
     needs_word_start,
@@ -80,16 +85,33 @@ class Guard:
         patterns = compile_patterns(self.lexicons, self.allow)
         self._main_keys = list(patterns.main)
         self._main_patterns = [patterns.main[k] for k in self._main_keys]
-        self._main = Automaton(self._main_keys)
         self._homo_keys = list(patterns.homophones)
         self._homo_patterns = [patterns.homophones[k] for k in self._homo_keys]
         self._homo = Automaton(self._homo_keys) if self._homo_keys else None
         self._initials = patterns.initials
-        self._prefilter = _build_prefilter(
-            self._main_keys,
-            self._main_patterns,
-            self._homo,
+        # one automaton for the exact path's keys and the pre-filter's (most are the same
+        # strings): indexes below len(_main_keys) are the exact path's
+        view, han = _prefilter_keys(self._main_keys, self._main_patterns)
+        index = {k: i for i, k in enumerate(self._main_keys)}
+        keys = list(self._main_keys)
+        for extra in (view, han):
+            for k in extra:
+                if k not in index:
+                    index[k] = len(keys)
+                    keys.append(k)
+        self._main = Automaton(keys)
+        modes = [SKIP] * len(keys)
+        han_modes = [SKIP] * len(keys)
+        for k, mode in view.items():
+            modes[index[k]] = mode
+        for k, mode in han.items():
+            han_modes[index[k]] = mode
+        self._prefilter = Prefilter(
+            self._main,
+            modes,
+            han_modes,
             self._syllable_keys(),
+            self._homo,
             frozenset(self._initials),
         )
         self._rules = [
@@ -97,6 +119,9 @@ class Guard:
             for li, lexicon in enumerate(self.lexicons)
             for rule in lexicon.rules
         ]
+        self._active_by: dict[str | None, list[bool]] = {
+            d: [lx.applies_to(d) for lx in self.lexicons] for d in (None, "inbound", "outbound")
+        }
 
     def _syllable_keys(self) -> dict[str, list[str]]:
         """Syllable spelling → the Hanzi terms homophones of it may stand for (pre-filter)."""
@@ -122,28 +147,76 @@ class Guard:
         Returns:
             Hits with offsets into ``text`` and the most severe action.
         """
-        active = [lx.applies_to(direction) for lx in self.lexicons]
-        hits: list[Hit] = []
-        if any(active) and self._prefilter.may_match(text):
-            hits.extend(self._scan_terms(text, active))
+        active = self._active(direction)
+        terms = self._any_active(active) and self._prefilter.may_match(text)
+        return self._scan(text, active, terms, self.contacts.enabled)
+
+    def scan_many(self, texts: Sequence[str], direction: str | None = None) -> list[GuardResult]:
+        """:meth:`scan` for many texts at once (same results, one per text, in order).
+
+        Clean texts are cleared in groups: the pre-filter and the contact rules' gates run
+        once over a group of texts joined by a separator (both are monotone: a group holding
+        a text that may match may match too), and only groups that may match are split in
+        halves until single texts remain. The C-level passes then run over long strings
+        instead of paying their per-call cost once per message.
+        """
+        active = self._active(direction)
+        results = [_CLEAN] * len(texts)
+        if not texts:
+            return results
+        if any(SEPARATOR in t for t in texts):
+            return [self.scan(t, direction) for t in texts]
+        everything = range(len(texts))
+        terms: set[int] = set()
+        contacts: set[int] = set()
+        if self._any_active(active):
+            # texts are tested in groups of one kind: Chinese text adds checks over the whole
+            # joined text (pinyin initials, Latin words touching Hanzi) and Cyrillic or Greek
+            # letters add the look-alike scan
+            for part in _by_script(texts):
+                _positives(texts, part, self._prefilter.may_match_joined, _TERM_GLUE, terms)
         if self.contacts.enabled:
+            _positives(texts, everything, _has_contact, _CONTACT_GLUE, contacts)
+        todo = everything if self._rules else sorted(terms | contacts)
+        for i in todo:
+            results[i] = self._scan(texts[i], active, i in terms, i in contacts)
+        return results
+
+    def _active(self, direction: str | None) -> list[bool]:
+        active = self._active_by.get(direction)
+        if active is None:
+            active = [lx.applies_to(direction) for lx in self.lexicons]
+        return active
+
+    @staticmethod
+    def _any_active(active: list[bool]) -> bool:
+        return True in active
+
+    def _scan(self, text: str, active: list[bool], terms: bool, contacts: bool) -> GuardResult:
+        hits: list[Hit] = []
+        if terms:
+            hits.extend(self._scan_terms(text, active))
+        if contacts:
             for name, start, end in find_contacts(text):
                 c = self.contacts
                 hits.append(
                     Hit(name, "contacts", c.category, c.action, c.severity, start, end,
                         text[start:end], "contact")
                 )  # fmt: skip
-        view = contact_view(text) if self._rules else text
-        for li, rule, compiled in self._rules:
-            if not active[li]:
-                continue
-            lx = self.lexicons[li]
-            for m in compiled.finditer(view):
-                if m.end() > m.start():
-                    hits.append(
-                        Hit(rule.name, lx.name, rule.category, lx.action, lx.severity,
-                            m.start(), m.end(), text[m.start():m.end()], "rule", lx.version)
-                    )  # fmt: skip
+        if self._rules:
+            view = contact_view(text)
+            for li, rule, compiled in self._rules:
+                if not active[li]:
+                    continue
+                lx = self.lexicons[li]
+                for m in compiled.finditer(view):
+                    if m.end() > m.start():
+                        hits.append(
+                            Hit(rule.name, lx.name, rule.category, lx.action, lx.severity,
+                                m.start(), m.end(), text[m.start():m.end()], "rule", lx.version)
+                        )  # fmt: skip
+        if not hits:
+            return _CLEAN
         final = tuple(dedupe(hits))
         return GuardResult(final, decide(final))
 
@@ -154,8 +227,12 @@ class Guard:
         has_han = _HAN_CHAR.search(norm.text) is not None
         found: list[tuple[Pattern, int, int]] = []
         allowed: dict[int, list[tuple[int, int]]] = {}
+        patterns = self._main_patterns
+        last = len(patterns)
         for ki, ns, ne in self._main.find(norm.text):
-            for p in self._main_patterns[ki]:
+            if ki >= last:
+                continue  # a pre-filter key only
+            for p in patterns[ki]:
                 if p.lexicon >= 0 and not active[p.lexicon]:
                     continue
                 if self._verify(text, norm, ns, ne, p, has_han):
@@ -333,6 +410,59 @@ _LATIN_TOUCHES_HAN = re.compile(
 )
 
 
+_CLEAN = GuardResult((), None)
+_TERM_GLUE = " " + SEPARATOR + " "
+# wider than any look-behind of the contact rules (24 characters) and any gap inside a phone
+_CONTACT_GLUE = " " * 32
+GROUP = 16  # texts tested together by scan_many before any split
+
+
+_CYRILLIC_GREEK = re.compile(r"[\u0370-\u04ff]")
+
+
+def _by_script(texts: Sequence[str]) -> list[list[int]]:
+    """Indexes of Chinese texts, of (other) Cyrillic/Greek ones and of the rest."""
+    han: list[int] = []
+    cyrillic: list[int] = []
+    rest: list[int] = []
+    for i, text in enumerate(texts):
+        if text.isascii():
+            rest.append(i)
+        elif _HAN_CHAR.search(text):
+            han.append(i)
+        elif _CYRILLIC_GREEK.search(text):
+            cyrillic.append(i)
+        else:
+            rest.append(i)
+    return [part for part in (han, cyrillic, rest) if part]
+
+
+def _has_contact(text: str) -> bool:
+    return bool(find_contacts(text))
+
+
+def _positives(
+    texts: Sequence[str],
+    indexes: Sequence[int],
+    test: Callable[[str], bool],
+    glue: str,
+    out: set[int],
+) -> None:
+    """Add to ``out`` every index whose text passes ``test`` (group testing, see scan_many)."""
+    for first in range(0, len(indexes), GROUP):
+        stack = [indexes[first : first + GROUP]]
+        while stack:
+            part = stack.pop()
+            if len(part) == 1:
+                if test(texts[part[0]]):
+                    out.add(part[0])
+                continue
+            if test(glue.join([texts[i] for i in part])):
+                half = len(part) // 2
+                stack.append(part[half:])
+                stack.append(part[:half])
+
+
 # a word with at least one masking star inside or at its end, bounded by non-letters
 _MASKED = re.compile(r"(?<![^\W\d_])[^\W\d_][^\W\d_*]*\*[^\W\d_*]*\**[^\W\d_]*(?![^\W\d_*])")
 
@@ -351,18 +481,22 @@ def _mask_index(lexicons: Sequence[Lexicon]) -> dict[tuple[int, str], list[tuple
 _LATIN_HEAD = Pattern("", -1, -1, Kind.TERM, "latin", "latin", frozenset(), 0)
 
 
-def _build_prefilter(
-    keys: list[str],
-    groups: list[list[Pattern]],
-    homophones: Automaton | None,
-    syllables: dict[str, list[str]],
-    initials: frozenset[str],
-) -> Prefilter:
-    view: set[str] = set()
-    han: set[str] = set()
+def _prefilter_keys(
+    keys: list[str], groups: list[list[Pattern]]
+) -> tuple[dict[str, int], dict[str, int]]:
+    """The pre-filter's keys: (view key → mode, Hanzi-view key → mode); see Prefilter."""
+    view: dict[str, int] = {}  # pre-filter key → how it may match (prefilter._FREE...)
+    han: dict[str, int] = {}
+
+    def add(target: dict[str, int], vkey: str, mode: int) -> None:
+        # a key shared by several terms matches as freely as the freest of them
+        target[vkey] = min(mode, target.get(vkey, mode))
+
     for key, group in zip(keys, groups, strict=True):
         weak = pinyin = stem = False
         listed = False
+        anchored = True
+        least = 1 << 30
         for p in group:
             kind = p.kind
             if kind is not Kind.ALLOW:
@@ -370,11 +504,14 @@ def _build_prefilter(
                 weak = weak or p.weak
                 pinyin = pinyin or kind is Kind.PINYIN
                 stem = stem or kind is Kind.STEM
+                anchored = anchored and p.head in ANCHOR_SCRIPTS
+                least = min(least, p.min_letters)
         if not listed:
             continue
         vkey = fold_view(key)
         if not vkey:
             continue
+        mode = ANCHORED if anchored else FREE
         if stem and all(p.kind is Kind.STEM or p.kind is Kind.ALLOW for p in group):
             # a stem only matches with one of its script's endings ("сук" + "ой"): the
             # pre-filter looks for stem + ending, not for every word that begins with the stem
@@ -384,19 +521,22 @@ def _build_prefilter(
                 # a run across the junction collapses ("й" folds to "и": fold the endings)
                 folded = [fold_key(e) for e in endings]
                 spelled = [vkey + (e[1:] if e[0] == vkey[-1] else e) for e in folded if e]
-                view.update(spelled)
-                if needs_word_start(key, weak, pinyin):
-                    han.update(spelled)
+                for sp in spelled:
+                    add(view, sp, mode)
+                    if needs_word_start(key, weak, pinyin):
+                        add(han, sp, mode)
                 continue
         if needs_word_start(key, weak, pinyin):
-            han.add(vkey)
+            add(han, vkey, mode)
             # short keys and pinyin must be a whole word ("wa", not "warranty"); longer weak
             # variants may take an ending ("телегу")
             whole = pinyin or (len(key) <= 3 and not stem)
-            view.add(" " + vkey + (" " if whole else ""))
+            # a whole-word key collapsed from a longer spelling needs that many letters
+            need = least if whole and least > len(vkey) else FREE
+            add(view, " " + vkey + (" " if whole else ""), need)
         else:
-            view.add(vkey)
-    return Prefilter(Automaton(list(view)), Automaton(list(han)), syllables, homophones, initials)
+            add(view, vkey, mode)
+    return view, han
 
 
 def _has_cue(text: str, start: int, end: int) -> bool:

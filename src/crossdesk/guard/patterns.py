@@ -12,10 +12,12 @@ from __future__ import annotations
 import bisect
 import enum
 import functools
+import operator
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from importlib import resources
+from typing import NamedTuple
 
 from crossdesk.guard.folding import fold_char, is_han, pinyin_of, script_of
 from crossdesk.guard.lexicon import Lexicon
@@ -52,9 +54,8 @@ KIND_NORM = {
 }
 
 
-@dataclass(frozen=True, slots=True)
-class Pattern:
-    """One key in an automaton.
+class Pattern(NamedTuple):
+    """One key in an automaton (a named tuple: 150,000 of them are built for a big list).
 
     Attributes:
         key: the normalized spelling searched for.
@@ -81,10 +82,13 @@ class Pattern:
 
 @functools.lru_cache(maxsize=1 << 16)
 def _scripts(text: str) -> tuple[str, str]:
+    if text.isalpha():
+        return script_of(text[0]), script_of(text[-1])
     letters = [ch for ch in text if ch.isalpha()]
     if not letters:
         return "other", "other"
     return script_of(letters[0]), script_of(letters[-1])
+
 
 
 _NO_BREAKS: frozenset[int] = frozenset()
@@ -124,7 +128,10 @@ _VOWELS = frozenset("aeiouаеиоуыэюяьй")
 def _letters(spelled: str) -> int:
     if spelled.isalpha() and len(spelled) <= 3:
         return len(spelled)
-    return sum(1 for ch in "".join(map(fold_char, spelled)) if ch.isalpha())
+    folded = "".join(map(fold_char, spelled))
+    if folded.isalpha():
+        return len(folded)
+    return sum(1 for ch in folded if ch.isalpha())
 
 
 def _pattern(
@@ -158,10 +165,10 @@ def _derive_han(text: str, key: str, lex: int, term: int, norms: int) -> Iterabl
     breaks = _breaks(text)
     yield Pattern(key, lex, term, Kind.TERM, "han", "han", breaks, _min_letters(key, n))
     if norms & _REPEATS and 2 <= n <= 4:
-        doubled = "".join(ch * 2 for ch in key)
+        doubled = "".join(map(operator.add, key, key))
         yield Pattern(doubled, lex, term, Kind.DOUBLED, "han", "han", breaks, 0)
     if norms & _PINYIN:
-        syllables = [pinyin_of(ch) for ch in key]
+        syllables = list(map(pinyin_of, key))
         if all(syllables):
             full = _collapse("".join(syllables))
             m = _min_letters(full, len(full))
@@ -178,24 +185,27 @@ def _derive_han(text: str, key: str, lex: int, term: int, norms: int) -> Iterabl
 
 
 _REPEATS, _PINYIN = int(Norm.REPEATS), int(Norm.PINYIN)
+_VARIANTS, _CONFUSABLES = int(Norm.VARIANTS), int(Norm.CONFUSABLES)
 
 
-def derive(text: str, lex: int, term: int, norms: Norm) -> Iterable[Pattern]:
+def derive(text: str, lex: int, term: int, norms: Norm | int) -> Iterable[Pattern]:
     """All patterns for one term (the term itself first)."""
+    norms = int(norms)  # plain ints: IntFlag arithmetic costs a Python call per operation
     key = fold_key(text)
-    if key and _ALL_HAN.fullmatch(key) and not (norms & Norm.VARIANTS and key in variant_table()):
-        yield from _derive_han(text, key, lex, term, int(norms))
+    all_han = bool(key) and _ALL_HAN.fullmatch(key) is not None
+    if all_han and not (norms & _VARIANTS and key in variant_table()):
+        yield from _derive_han(text, key, lex, term, norms)
         return
     yield _pattern(key, lex, term, Kind.TERM, text)
-    han_only = all(is_han(ch) for ch in key)
-    if not any(is_han(ch) for ch in key):
+    han_only = all_han or not key
+    if _ALL_HAN.search(key) is None:
         if len(key) >= 4 and key[-1] in _VOWELS:
             yield _pattern(key[:-1], lex, term, Kind.STEM, text[:-1])
-        if norms & Norm.CONFUSABLES and key.isalpha() and len(key) >= 4 and 0 < key.count("l") <= 2:
+        if norms & _CONFUSABLES and key.isalpha() and len(key) >= 4 and 0 < key.count("l") <= 2:
             yield _pattern(key.replace("l", "i"), lex, term, Kind.LOOKALIKE, text)
-    if han_only and norms & Norm.REPEATS and 2 <= len(key) <= 4:
+    if han_only and norms & _REPEATS and 2 <= len(key) <= 4:
         yield _pattern("".join(ch * 2 for ch in key), lex, term, Kind.DOUBLED, text)
-    if han_only and norms & Norm.PINYIN:
+    if han_only and norms & _PINYIN:
         syllables = [pinyin_of(ch) for ch in key]
         if all(syllables):
             full = _collapse("".join(syllables))
@@ -204,7 +214,7 @@ def derive(text: str, lex: int, term: int, norms: Norm) -> Iterable[Pattern]:
             if len(key) >= 2:
                 initials = "".join(s[0] for s in syllables)
                 yield _pattern(initials, lex, term, Kind.INITIALS, initials)
-    if norms & Norm.VARIANTS:
+    if norms & _VARIANTS:
         for variant, weak in variant_table().get(key, ()):
             vkey = fold_key(variant)
             if vkey and vkey != key:
@@ -212,12 +222,18 @@ def derive(text: str, lex: int, term: int, norms: Norm) -> Iterable[Pattern]:
 
 
 def _collapse(text: str) -> str:
+    """Letter runs collapsed (pinyin spellings: ASCII letters)."""
+    if text.isascii():
+        return _ASCII_RUNS.sub(r"\1", text) if _ASCII_RUNS.search(text) else text
     out: list[str] = []
     for ch in text:
         if out and out[-1] == ch and ch.isalpha() and not is_han(ch):
             continue
         out.append(ch)
     return "".join(out)
+
+
+_ASCII_RUNS = re.compile(r"([a-zA-Z])\1+")
 
 
 @dataclass(frozen=True, slots=True)
@@ -257,8 +273,9 @@ def compile_patterns(lexicons: Sequence[Lexicon], allow: Sequence[str]) -> Patte
     # A variant that is itself a listed term (ватсап for whatsapp) reports as that term only.
     term_keys = sorted({fold_key(t.text) for lexicon in lexicons for t in lexicon.terms})
     for li, lexicon in enumerate(lexicons):
+        norms = int(lexicon.normalizations)
         for ti, term in enumerate(lexicon.terms):
-            for pattern in derive(term.text, li, ti, lexicon.normalizations):
+            for pattern in derive(term.text, li, ti, norms):
                 if pattern.kind is Kind.VARIANT and _shadowed_variant(
                     pattern, term.text, term_keys
                 ):

@@ -24,21 +24,31 @@ character per pinyin syllable: homophones (威信, 薇信 for 微信) are then p
 
 from __future__ import annotations
 
+import bisect
 import functools
+import itertools
 import re
 import unicodedata
 
 from crossdesk.guard.folding import _ARABIC, LEET, _t2s_table, pinyin_of
 from crossdesk.guard.matcher import Automaton
 
+# Joins messages for a batch test (Guard.scan_many): a word of its own that no key holds and
+# that no view folds away, so nothing matches across it. A text holding it is scanned alone.
+SEPARATOR = "\U0010fffd"
 _RUNS = re.compile(r"([^\W\d_\u3400-\u9fff\uf900-\ufaff])\1+")
 _HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 # Messages the fast path cannot judge alone go straight to the exact path: a word mixing Latin
 # with Cyrillic/Greek letters (look-alikes), letters drawn as symbols, masked letters ("a**").
 _NON_LATIN_LETTERS = re.compile(r"[\u0370-\u04ff\U0001f130-\U0001f189]")
-_SUSPECT = re.compile(
-    r"[a-z][\u0370-\u03ff\u0400-\u04ff]|[\u0370-\u03ff\u0400-\u04ff][a-z]|[\U0001f130-\U0001f189]"
+# A Latin letter and a Cyrillic/Greek one in the same word (for the exact path a word runs
+# over Hanzi and zero-width characters too: "yo线下а交易"). Searched from the Latin letters
+# only, forwards and (on the reversed text) backwards: Latin letters are rare in the texts
+# where the Cyrillic/Greek gate lets this run, so the lazy scans stay short.
+_LATIN_THEN_OTHER = re.compile(
+    r"[a-z](?:[^\W\d_]|[\u200b-\u200f\u2060\ufeff])*?[\u0370-\u03ff\u0400-\u04ff]"
 )
+_STYLED = re.compile(r"[\U0001f130-\U0001f189]")
 _MASK = re.compile(r"\w\*")
 
 
@@ -46,10 +56,12 @@ def _suspect(s: str) -> bool:
     # each regex pass costs microseconds: test the rare ingredients with plain searches first
     if "*" in s and _MASK.search(s):
         return True
-    return (
-        not s.isascii()
-        and _NON_LATIN_LETTERS.search(s) is not None
-        and (_SUSPECT.search(s) is not None)
+    if s.isascii() or _NON_LATIN_LETTERS.search(s) is None:
+        return False
+    if _STYLED.search(s) is not None:
+        return True
+    return _LATIN_THEN_OTHER.search(s) is not None or (
+        _LATIN_THEN_OTHER.search(s[::-1]) is not None
     )
 
 
@@ -58,12 +70,12 @@ _LEET_SYMBOLS = "@$!|€"
 _LEET_SYM = re.compile(r"[^\W_][@$!|€]+[^\W_]|[@$€][^\W\d_]|[^\W\d_][@$€]")
 _SYMBOL_LETTERS = str.maketrans({k: v for k, v in LEET.items() if k in _LEET_SYMBOLS})
 _LATIN_TOKEN = re.compile(r"[a-z]{2,8}")
-_ARABIC_VARIANT = re.compile("[" + "".join(_ARABIC) + "]")
 # a Latin letter touching a Hanzi: part-pinyin spellings ("wei信", "gou东西")
 _MIXED_HAN = re.compile(r"[a-z][\u3400-\u9fff\uf900-\ufaff]|[\u3400-\u9fff\uf900-\ufaff][a-z]")
 # repeated letters collapse to one: ASCII and two-byte (Latin, Greek, Cyrillic, Arabic...)
 # letters, like the view's byte-level passes below; Hanzi and digits stay
 _REPEATS = re.compile(r"([a-z\u0080-\u07ff])\1+")
+_LEET_DIGIT_WORD = re.compile(r"[^\W\d_][013457]|[013457][^\W\d_]")
 
 
 def _byte_table(digits_as_letters: bool, symbols_as_letters: bool) -> bytes:
@@ -90,9 +102,25 @@ _SPACED = _byte_table(True, False)
 _SPACED_LEET = _byte_table(True, True)
 _SPACED_RAW = _byte_table(False, False)
 _LITERAL = {_SPACED: _SPACED_RAW, _SPACED_LEET: _byte_table(False, True)}
+# the same word split with digits as written, for the word checks (the view reading leet
+# symbols as letters has none: any position counts as a word start there)
+_SPLIT = bytes(0x20 if 0x30 <= b <= 0x39 else c for b, c in enumerate(_SPACED_RAW))
+_WORD_LITERAL = {_SPACED: _SPACED_RAW, _SPACED_RAW: _SPACED_RAW, _SPLIT: _SPLIT}
+# a Latin letter touching a digit: the exact path sees a word edge there ("qq4" holds "qq")
+# (a Latin letter or a two-byte letter: Cyrillic, Greek, Arabic...; next to a Hanzi a short
+# key is found by the Hanzi view's word-start keys)
+_LETTER_DIGIT = re.compile(rb"(?:[a-z]|[\xc2-\xdf][\x80-\xbf])[0-9]|[0-9](?:[a-z]|[\xc2-\xdf])")
+# punctuation and symbols between two word characters: the exact path joins the word there
+# ("غ-بي", "w.a", "q😊q"), so whole-word keys are also looked for with them removed
+_IN_WORD = bytes(b for b in range(128) if not chr(b).isalnum() and not chr(b).isspace())
+_JOINED = re.compile(
+    rb"(?:[a-z0-9]|[\xc2-\xdf][\x80-\xbf])[!-/:-@\[-`{-\x7f]+(?:[a-z0-9]|[\xc2-\xdf])"
+)
 _DIGITS = b"0123456789"
 _ASCII_LETTER = re.compile(r"[a-z]")
 _ASCII_GAPS = bytes(b for b in range(128) if not chr(b).isalnum())
+# gaps a Hanzi match may bridge (sentence punctuation and line breaks it may not)
+_SOFT_GAPS = bytes(b for b in _ASCII_GAPS if chr(b) not in ",;:!?\n")
 # a single letter spelled out twice in a row ("s a p p")
 _SINGLES = re.compile(r" ([^ ]) \1 ")
 
@@ -107,6 +135,10 @@ def _fix_table() -> dict[int, str]:
 @functools.cache
 def _fix_re() -> re.Pattern[str]:
     return re.compile("[" + re.escape("".join(chr(c) for c in _fix_table())) + "]")
+
+
+def _fix_repl(m: re.Match[str]) -> str:
+    return _fix_table()[ord(m.group())]
 
 
 @functools.cache
@@ -203,16 +235,95 @@ def _latin_run(text: str, start: int, end: int) -> tuple[int, int]:
     return lo, hi
 
 
-def _merge_singles(words: list[str]) -> list[str]:
-    """Letters spelled out one by one ("s a p p") collapse across the gap, like the exact path."""
-    out: list[str] = []
+def _merge_singles(words: list[str]) -> list[int]:
+    """Letters spelled out one by one ("s a p p") collapse across the gap, like the exact path.
+
+    Returns the indexes of the words kept.
+    """
+    out: list[int] = []
     last = ""
-    for w in words:
+    for i, w in enumerate(words):
         if len(w) == 1 and w == last:
             continue
-        out.append(w)
+        out.append(i)
         last = w if len(w) == 1 else ""
     return out
+
+
+# How a pre-filter key may match (see Prefilter._keys_hit): anywhere, only where a word starts
+# (Latin, Cyrillic and Greek spellings: the exact path wants a word start), or, for values
+# above ANCHORED, as a whole word of at least that many characters (a short key collapsed
+# from a longer spelling: "هييي" is the key "هي" but needs four letters)
+SKIP, FREE, ANCHORED = -1, 0, 1
+ANCHOR_SCRIPTS = frozenset(("latin", "cyrillic", "greek"))
+
+
+class _View:
+    """One message's spaced and gapless views, with what word checks need (built lazily)."""
+
+    __slots__ = ("_literal", "_starts", "gapless", "kept", "raw", "spaced", "table", "words")
+
+    def __init__(
+        self,
+        spaced: str,
+        gapless: str,
+        words: list[str],
+        kept: list[int] | None,
+        raw: bytes,
+        table: bytes,
+    ) -> None:
+        self.spaced = spaced
+        self.gapless = gapless
+        self.words = words  # the folded words joined into ``gapless``
+        self.kept = kept  # their indexes among all words (None: all kept)
+        self.raw = raw
+        self.table = table
+        self._starts: list[int] | None = None
+        self._literal: list[str] | None = None
+
+    def _literal_words(self) -> list[str] | None:
+        """Every word unfolded, digits as written (aligned with the spaced view's words)."""
+        if self._literal is None:
+            literal = _WORD_LITERAL.get(self.table)
+            if literal is None:
+                return None
+            self._literal = self.raw.translate(literal).decode().split()
+        return self._literal
+
+    def starts_word(self, pos: int) -> bool:
+        """The exact path could see a word start at ``pos`` of the gapless view.
+
+        True at the first letter of a word, and anywhere inside a word holding a digit, a
+        Hanzi or another non-letter (the exact path only refuses a letter right before).
+        """
+        if self._starts is None:
+            self._starts = list(itertools.accumulate(map(len, self.words), initial=0))
+        i = bisect.bisect_right(self._starts, pos) - 1
+        if self._starts[i] == pos:
+            return True
+        literal = self._literal_words()
+        if literal is None:
+            return True  # unknown: say yes
+        word = literal[self.kept[i] if self.kept is not None else i]
+        return not word.isalpha() or _HAN.search(word) is not None
+
+    def word_length(self, pos: int) -> int:
+        """Characters of the spaced view's word starting after the space at ``pos``."""
+        literal = self._literal_words()
+        if literal is None:
+            return 1 << 30
+        word = literal[self.spaced.count(" ", 0, pos)]
+        # a one-letter word may be the first of letters spelled out ("q-q" holds "qq")
+        return len(word) if len(word) > 1 else 1 << 30
+
+
+# Digits in a run of three or more are never leetspeak for the exact path (a leet digit needs
+# a letter on both sides inside its token, and a token's digit runs are at most two long):
+# the views reading digits as letters drop them (order and tracking numbers would otherwise
+# read as random letters); keys with digits are looked for in the literal view.
+_LONG_DIGITS = re.compile(rb"[0-9]{3,}")
+# what they become: a word of its own that no key holds, so nothing joins across it
+_BARRIER = b" " + SEPARATOR.encode() + b" "
 
 
 class _WordCache(dict[str, str]):
@@ -239,18 +350,25 @@ class _WordCache(dict[str, str]):
 _ODD = re.compile(
     r"[^\x00-\x7f\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u02af\u0370-\u03ff\u0400-\u0482"
     r"\u048a-\u052f\u0621-\u063f\u0641-\u064a\u0660-\u0669\u066e-\u06d3"
-    r"\u3400-\u4dbf\u4e00-\u9fff]"
+    r"\u3400-\u4dbf\u4e00-\u9fff\U0010fffd]"
 )
+_EXT_HAN = re.compile(r"[\U00020000-\U0002fa1f]")
+
+
+_CJK_HARD = "。、"
 
 
 @functools.cache
 def _odd_char(ch: str) -> str:
-    """How the view spells an unusual character: itself (a letter), "" (invisible) or " "."""
+    """How the view spells an unusual character: itself (a letter), "" (invisible), a gap."""
     if re.match(r"\w", ch) and ch != "\u0640":
         return ch
+    if ch in _CJK_HARD:
+        return "\n"  # a sentence break (the other CJK marks fold to ASCII ones under NFKD)
     if unicodedata.category(ch) in ("Mn", "Me", "Cf") or ch == "\u0640":
         return ""  # invisible: "غَبِي" and "wh\u200bats" stay one word, as in the exact path
-    return " "
+    # a space, or another visible gap (emoji, symbol: "\x7f", removed in the joined view)
+    return " " if ch.isspace() else "\x7f"
 
 
 def _odd_repl(m: re.Match[str]) -> str:
@@ -265,11 +383,15 @@ class Prefilter:
     """Answers "may this text hold a hit?" cheaply.
 
     Args:
-        keys: automaton over the view: gapless keys, and " key" / " key " for keys that must
-            start (and, for short keys and pinyin, also end) a word.
-        han_keys: automaton searched in Chinese text only: the word-start keys without their
-            space (Latin words touch Hanzi: "加我qq", "你VX多少") and the syllable keys of
-            homophones.
+        keys: automaton over the views (shared with the exact path, whose keys it also
+            holds): gapless keys, and " key" / " key " for keys that must start (and, for
+            short keys and pinyin, also end) a word.
+        modes: per key, where it may match: SKIP (not a pre-filter key), FREE, ANCHORED (at
+            a word start of the gapless view) or, above ANCHORED, the fewest characters of a
+            whole-word match.
+        han_modes: per key, how it matches in the gapless view of Chinese text: the
+            word-start keys without their space (Latin words touch Hanzi: "加我qq", "你VX多少"),
+            SKIP for the others.
         homophones: automaton over pinyin-spelled keys, for part-pinyin spellings ("wei信").
         initials: pinyin initials checked on whole Latin tokens in Chinese text.
     """
@@ -277,19 +399,22 @@ class Prefilter:
     def __init__(
         self,
         keys: Automaton,
-        han_keys: Automaton,
+        modes: list[int],
+        han_modes: list[int],
         syllables: dict[str, list[str]],
         homophones: Automaton | None,
         initials: frozenset[str],
     ) -> None:
         self._keys = keys
-        self._han_keys = han_keys
+        self._modes = modes
+        self._han_modes = han_modes
         self._syllable_terms = list(syllables.values())
         self._syllables = Automaton(list(syllables)) if syllables else None
         self.syllables = self._syllables  # the exact path's homophone gate shares it
         self._homophones = homophones
         self._initials = initials
         self._words = _WordCache()
+        self._around: dict[str, bool] = {}  # part-pinyin windows seen (chat repeats "XL码")
 
     def _homophone(self, written: str) -> bool:
         """A Hanzi window that reads like a term and keeps enough of its characters."""
@@ -302,42 +427,134 @@ class Prefilter:
                     return True
         return False
 
-    def _views(self, raw: bytes, table: bytes) -> tuple[str, str]:
-        """(spaced, gapless) views of the folded words (see the module docstring)."""
+    def _part_pinyin(self, around: str) -> bool:
+        cached = self._around.get(around)
+        if cached is None:
+            if len(self._around) >= _WordCache.MAX:
+                self._around.clear()
+            cached = self._around[around] = self._part_pinyin_uncached(around)
+        return cached
+
+    def _part_pinyin_uncached(self, around: str) -> bool:
+        """A homophone key spelled by whole characters, Latin letters and Hanzi both in it.
+
+        Spells ``around`` like the exact path's pinyin view (runs collapsed across
+        characters) and keeps only matches that begin and end on a character's spelling.
+        """
+        assert self._homophones is not None
+        if _EXT_HAN.search(around):
+            return True  # a Hanzi outside the pinyin table: let the exact path read it
+        table = pinyin_table()
+        # cheap first: any key at all in the spelled text, runs collapsed
+        if not self._homophones.any(_RUNS.sub(r"\1", around.translate(table))):
+            return False
+        chars: list[str] = []
+        units: list[int] = []
+        first: list[bool] = []
+        for idx, ch in enumerate(around):
+            for pos, part in enumerate(table.get(ord(ch)) or ch):
+                if chars and chars[-1] == part and part.isalpha():
+                    continue
+                chars.append(part)
+                units.append(idx)
+                first.append(pos == 0)
+        n = len(chars)
+        for _, ps, pe in self._homophones.find("".join(chars)):
+            if first[ps] and (pe == n or first[pe]):
+                window = around[units[ps] : units[pe - 1] + 1]
+                if _HAN.search(window) and _ASCII_LETTER.search(window):
+                    return True
+        return False
+
+    def _views(self, raw: bytes, table: bytes, joined: bytes | None = None) -> _View:
+        """(spaced, gapless) views of the folded words (see the module docstring).
+
+        ``joined``: ASCII gaps removed inside words instead of splitting there.
+        """
+        if table in _LITERAL and _LONG_DIGITS.search(raw) is not None:
+            raw = _LONG_DIGITS.sub(_BARRIER, raw)
+        if joined is not None:
+            raw = raw.translate(None, joined)
         words = raw.translate(table).decode().split()
         try:
             folded = list(map(self._words.__getitem__, words))
         except KeyError:
             folded = [self._words.fold(w) for w in words]
-        gapless = "".join(folded)
         spaced = " " + " ".join(folded) + " "
+        kept = None
         if _SINGLES.search(spaced):
-            gapless = "".join(_merge_singles(folded))
-        return spaced, gapless
+            kept = _merge_singles(folded)
+            folded = [folded[i] for i in kept]
+        return _View(spaced, "".join(folded), folded, kept, raw, table)
+
+    def _keys_hit(self, view: _View, han: bool = False) -> bool:
+        """A key occurs where the exact path could accept it (word starts, letter counts).
+
+        ``han``: also the Hanzi-view keys, in the gapless view (Chinese text only).
+        """
+        spaced = view.spaced
+        cut = len(spaced) + 1
+        modes = self._modes
+        han_modes = self._han_modes
+        for ki, start, _ in self._keys.find(spaced + "\x00" + view.gapless):
+            mode = modes[ki]
+            if mode == FREE:
+                return True
+            if start < cut:
+                if mode > ANCHORED and view.word_length(start) >= mode:
+                    return True  # a whole-word key spelled with at least its letters
+                continue
+            if mode == ANCHORED and view.starts_word(start - cut):
+                return True
+            if han:
+                mode = han_modes[ki]
+                if mode == FREE or (mode == ANCHORED and view.starts_word(start - cut)):
+                    return True
+        return False
 
     def _hit(self, raw: bytes, table: bytes, han: bool) -> bool:
-        spaced, gapless = self._views(raw, table)
+        view = self._views(raw, table)
+        if self._keys_hit(view, han):
+            return True
+        literal = None
         if len(raw.translate(None, _DIGITS)) != len(raw):
             # keys with digits (handles such as "ab12") match the digits as written
-            lit_spaced, lit_gapless = self._views(raw, _LITERAL[table])
-            spaced += "\x00" + lit_spaced
-            gapless += "\x00" + lit_gapless
-        if self._keys.any(spaced + gapless):
-            return True
+            literal = self._views(raw, _LITERAL[table])
+            if self._keys_hit(literal, han):
+                return True
+            if _LETTER_DIGIT.search(_LONG_DIGITS.sub(_BARRIER, raw)) and self._keys_hit(
+                self._views(raw, _SPLIT)
+            ):
+                return True
+        if _JOINED.search(raw):
+            if self._keys_hit(self._views(raw, table, _IN_WORD)):
+                return True
+            if literal is not None and self._keys_hit(self._views(raw, _SPLIT, _IN_WORD)):
+                return True
         if not han:
             return False
-        # Hanzi and digits as written (homophones read the digits), gaps removed
-        written = raw.translate(_SPACED_RAW, _ASCII_GAPS).decode()
-        if self._han_keys.any(gapless) or (self._syllables and self._homophone(written)):
+        # Hanzi and digits as written, gaps removed; all-Hanzi homophones never cross a
+        # sentence break (the exact path refuses a hard gap inside a Hanzi match)
+        if self._syllables and self._homophone(raw.translate(None, _SOFT_GAPS).decode()):
             return True
+        written = raw.translate(_SPACED_RAW, _ASCII_GAPS).decode()
+        if self._pinyin_hit(written):
+            return True
+        # a leet digit inside a word of Hanzi reads as a letter ("私1聊" is "私i聊")
+        return _LEET_DIGIT_WORD.search(written) is not None and self._pinyin_hit(
+            _LONG_DIGITS.sub(_BARRIER, raw).translate(_SPACED, _ASCII_GAPS).decode()
+        )
+
+    def _pinyin_hit(self, written: str) -> bool:
+        """Part-pinyin spellings ("wei信") and pinyin initials in Chinese text."""
         if _ASCII_LETTER.search(written) is None:
             return False  # part-pinyin spellings and initials need Latin letters
         if self._homophones is not None:
-            # part-pinyin spellings ("wei信"): spell the Hanzi around each Latin run touching one
+            # part-pinyin spellings: spell the Hanzi around each Latin run touching one
             for m in _MIXED_HAN.finditer(written):
                 lo, hi = _latin_run(written, m.start(), m.end())
                 around = written[max(0, lo - _HOMOPHONE_REACH) : hi + _HOMOPHONE_REACH]
-                if self._homophones.any(_RUNS.sub(r"\1", around.translate(pinyin_table()))):
+                if self._part_pinyin(around):
                     return True
         if self._initials:
             for tok in _LATIN_TOKEN.findall(written):
@@ -347,14 +564,27 @@ class Prefilter:
 
     def may_match(self, text: str) -> bool:
         """False only when no term, variant or homophone can match ``text``."""
+        return self._may_match(text.replace(SEPARATOR, " ") if SEPARATOR in text else text)
+
+    def may_match_joined(self, text: str) -> bool:
+        """:meth:`may_match` for messages joined around :data:`SEPARATOR` (kept as a word)."""
+        return self._may_match(text)
+
+    def _may_match(self, text: str) -> bool:
+        """:meth:`may_match`; ``text`` may join several messages with :data:`SEPARATOR`.
+
+        Monotone: a text holding a message that may match may match too (so a batch can
+        test many messages in one call, see ``Guard.scan_many``).
+        """
         s = text.casefold()
         han = False
         if not s.isascii():
             if not unicodedata.is_normalized("NFKD", s):
                 s = unicodedata.normalize("NFKD", s)
             han = _HAN.search(s) is not None
-            if (han and _fix_re().search(s)) or (not han and _ARABIC_VARIANT.search(s)):
-                s = s.translate(_fix_table())
+            if _fix_re().search(s):
+                # traditional Hanzi and Arabic letter variants, as the exact path folds them
+                s = _fix_re().sub(_fix_repl, s)
             if _suspect(s):
                 return True
             pre = s

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import io
 import json
 from pathlib import Path
 
 from typer.testing import CliRunner
 
-from crossdesk.cli.guard import app
+from crossdesk.cli.guard import app, build_guard, scan_lines
 
 
 def test_scan_contract(tmp_path: Path) -> None:
@@ -41,3 +42,16 @@ def test_bad_dictionary_exits_2(tmp_path: Path) -> None:
     result = CliRunner().invoke(app, ["scan", "--dict", str(words)], input="")
     assert result.exit_code == 2
     assert "dict.txt:2" in result.output
+
+
+def test_batched_scan_lines_match_line_by_line(tmp_path: Path) -> None:
+    words = tmp_path / "dict.txt"
+    words.write_text("微信\tdiversion\nwhatsapp\nсука\n", encoding="utf-8")
+    guard = build_guard(words, None, lang_packs=False)
+    texts = ["加我V信", "hello", "", "w h a t s a p p", "ты сука", "call 13800138000", "ok"] * 7
+    stdin = "".join(json.dumps({"text": t}, ensure_ascii=False) + "\n" for t in texts)
+    stdin += "not json\n"
+    one, many = io.StringIO(), io.StringIO()
+    assert scan_lines(guard, io.StringIO(stdin), one) == len(texts) + 1
+    assert scan_lines(guard, io.StringIO(stdin), many, batch=16) == len(texts) + 1
+    assert one.getvalue() == many.getvalue()
