@@ -20,15 +20,15 @@ from crossdesk.actions.risk_actions import apply_firing, rules_version, workspac
 from crossdesk.db.base import utcnow
 from crossdesk.db.models import RiskRuleCursor, Workspace
 from crossdesk.db.session import transaction
-from crossdesk.risk.rules import Firing, RuleEngine, RuleEvent, RuleFileError
+from crossdesk.risk.rules import Firing, RuleEngine, RuleFileError
 from crossdesk.risk.rules.replay import warm_up
-from crossdesk.risk.rules.source import action_filter, at_of, read_events
+from crossdesk.risk.rules.source import action_filter, at_of, head_seq, read_events
 from crossdesk.services import Services
 
 logger = logging.getLogger(__name__)
 
 INTERVAL_SECONDS = 2.0
-BATCH = 500
+BATCH = 500  # audit seqs evaluated (and committed) per transaction
 
 
 @dataclass
@@ -73,39 +73,20 @@ class RiskRulesWorker:
         if live is None:
             return 0
         fired = 0
-        while True:
-            # The head first: every event up to it is visible, so the cursor may move to
-            # it even when no rule reads the last events.
-            head = await self._last_seq(workspace_id)
-            if head <= live.cursor:
-                return fired
-            batch: list[RuleEvent] = []
-            async for rows in read_events(
-                self._services.read_sessionmaker,
-                workspace_id,
-                action_filter(live.engine.rules),
-                after_seq=live.cursor,
-                up_to_seq=head,
-                batch=self._batch,
-            ):
-                batch = rows
+        # Up to the head seen now; each batch is committed with its firings before the next,
+        # and moves the cursor over the events no rule reads too.
+        async for batch in read_events(
+            self._services.read_sessionmaker,
+            workspace_id,
+            action_filter(live.engine.rules),
+            after_seq=live.cursor,
+            span=self._batch,
+        ):
+            firings = [f for event in batch.events for f in live.engine.feed(event)]
+            fired += await self._commit(workspace_id, live, firings, batch.up_to_seq)
+            if workspace_id not in self._live:  # another worker moved the cursor
                 break
-            full = len(batch) == self._batch
-            firings = [f for event in batch for f in live.engine.feed(event)]
-            fired += await self._commit(
-                workspace_id, live, firings, batch[-1].seq if full else head
-            )
-            if workspace_id not in self._live:
-                return fired
-            if not full:
-                return fired
-
-    async def _last_seq(self, workspace_id: str) -> int:
-        async with self._services.read_sessionmaker() as session:
-            value = await session.scalar(
-                select(Workspace.audit_seq).where(Workspace.id == workspace_id)
-            )
-        return int(value or 0)
+        return fired
 
     async def _commit(
         self, workspace_id: str, live: _Live, firings: list[Firing], new_cursor: int
@@ -149,12 +130,7 @@ class RiskRulesWorker:
             if stored is None:
                 # First run: rules apply from now on (replay covers the past); the warm-up
                 # below still fills the windows with the recent events.
-                stored = int(
-                    await session.scalar(
-                        select(Workspace.audit_seq).where(Workspace.id == workspace_id)
-                    )
-                    or 0
-                )
+                stored = await head_seq(session, workspace_id)
             until = await at_of(session, workspace_id, stored) if stored else None
         if cursor_row is None:
             await self._create_cursor(workspace_id, stored)

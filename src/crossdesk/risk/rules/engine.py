@@ -19,7 +19,7 @@ at ``--since``.
 import hashlib
 import itertools
 from collections import Counter, deque
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, time, timedelta
 from typing import Any
@@ -29,6 +29,7 @@ from crossdesk.risk.rules.model import DAYS, Condition, Rule, RuleSet, WorkingHo
 
 MAX_EVIDENCE = 20
 MAX_FAN_OUT = 16  # a list-valued group field (handles) makes at most this many groups
+Evidence = Callable[[], list[tuple[str, int]]]  # (event id, seq) of the events behind a firing
 
 
 @dataclass(frozen=True, slots=True)
@@ -160,10 +161,18 @@ class _RuleState:
         self.distinct: dict[tuple[str, ...], Counter[str]] = {}
         self.seen: dict[tuple[str, ...], dict[str, tuple[datetime, str, int]]] = {}
         self.fired: dict[tuple[str, ...], set[tuple[int, str]]] = {}
+        self.op, self.n = rule.limit
+        self._accepts: dict[str, bool] = {}  # action → matched by the rule's patterns
+
+    def crosses(self, count: int) -> bool:
+        return count >= self.n if self.op == ">=" else count > self.n
 
     def matches(self, event: RuleEvent) -> bool:
         rule = self.rule
-        if not rule.match.accepts_action(event.action):
+        accepted = self._accepts.get(event.action)
+        if accepted is None:
+            accepted = self._accepts[event.action] = rule.match.accepts_action(event.action)
+        if not accepted:
             return False
         if rule.schedule != "any":
             within = self.week.within(event.at)
@@ -183,8 +192,9 @@ class _RuleState:
             choices.append(sorted({_as_key(v) for v in items if v is not None})[:MAX_FAN_OUT])
         return [tuple(combo) for combo in itertools.product(*choices)][:MAX_FAN_OUT]
 
-    def feed(self, event: RuleEvent) -> list[tuple[tuple[str, ...], int, list[tuple[str, int]]]]:
-        """(group, value, evidence) for each group whose condition holds at this event."""
+    def feed(self, event: RuleEvent) -> list[tuple[tuple[str, ...], int, Evidence]]:
+        """(group, value, evidence) for each group whose condition holds at this event;
+        the evidence is built only when asked (most crossings repeat a fired period)."""
         if not self.matches(event):
             return []
         out = []
@@ -200,9 +210,7 @@ class _RuleState:
 
     def _count(
         self, group: tuple[str, ...], event: RuleEvent, horizon: datetime
-    ) -> tuple[int, list[tuple[str, int]]] | None:
-        window = self.windows.setdefault(group, deque())
-        counter = self.distinct.setdefault(group, Counter())
+    ) -> tuple[int, Evidence] | None:
         distinct_path = self.rule.distinct
         item = None
         if distinct_path is not None:
@@ -210,23 +218,30 @@ class _RuleState:
             if raw is None:
                 return None
             item = _as_key(raw)
+        window = self.windows.get(group)
+        if window is None:
+            window = self.windows[group] = deque()
         window.append((event.at, event.id, event.seq, item))
+        counter = None
         if item is not None:
+            counter = self.distinct.get(group)
+            if counter is None:
+                counter = self.distinct[group] = Counter()
             counter[item] += 1
-        while window and window[0][0] <= horizon:
+        while window[0][0] <= horizon:
             _, _, _, old = window.popleft()
-            if old is not None:
+            if old is not None and counter is not None:
                 counter[old] -= 1
                 if counter[old] <= 0:
                     del counter[old]
-        count = len(counter) if distinct_path is not None else len(window)
-        if not self.rule.crosses(count):
+        count = len(counter) if counter is not None else len(window)
+        if not self.crosses(count):
             return None
-        return count, [(eid, seq) for _, eid, seq, _ in window]
+        return count, lambda: [(eid, seq) for _, eid, seq, _ in window]
 
     def _new_value(
         self, group: tuple[str, ...], event: RuleEvent, horizon: datetime
-    ) -> tuple[int, list[tuple[str, int]]] | None:
+    ) -> tuple[int, Evidence] | None:
         assert self.rule.new_value is not None
         raw = event.get(self.rule.new_value)
         if raw is None:
@@ -240,7 +255,7 @@ class _RuleState:
         seen[value] = (event.at, event.id, event.seq)
         if not is_new or not history:  # the group's first event is no news
             return None
-        return 1, [*history, (event.id, event.seq)]
+        return 1, lambda: [*history, (event.id, event.seq)]
 
     def first_in_period(self, group: tuple[str, ...], event: RuleEvent) -> tuple[int, str] | None:
         """The (period, value) dedupe slot when this group has not fired in it yet."""
@@ -277,6 +292,7 @@ class RuleEngine:
         self.workspace_id = workspace_id
         week = WorkingWeek(rules.working_hours)
         self._states = [_RuleState(rule, week) for rule in rules.active]
+        self._by_action: dict[str, list[_RuleState]] = {}
         self._fed = 0
 
     @property
@@ -290,14 +306,19 @@ class RuleEngine:
 
     def feed(self, event: RuleEvent, *, warm: bool = False) -> list[Firing]:
         firings: list[Firing] = []
-        for state in self._states:
+        states = self._by_action.get(event.action)
+        if states is None:  # the rules reading this action, found once per action
+            states = self._by_action[event.action] = [
+                state for state in self._states if state.rule.match.accepts_action(event.action)
+            ]
+        for state in states:
             for group, value, evidence in state.feed(event):
                 if warm:
                     continue
                 slot = state.first_in_period(group, event)
                 if slot is None:
                     continue
-                firings.append(self._firing(state, group, slot, event, value, evidence))
+                firings.append(self._firing(state, group, slot, event, value, evidence()))
         self._fed += 1
         if self._fed % 5000 == 0:
             for state in self._states:

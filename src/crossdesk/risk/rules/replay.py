@@ -48,10 +48,14 @@ async def warm_up(
     firing; returns how many were fed."""
     fed = 0
     where = warm_filter(engine.rules, until)
-    async for batch in read_events(sessionmaker, workspace_id, where, up_to_seq=up_to_seq):
-        for event in batch:
+    async with sessionmaker() as session:
+        start = await seq_before(session, workspace_id, until - engine.warm_up)
+    async for batch in read_events(
+        sessionmaker, workspace_id, where, after_seq=start, up_to_seq=up_to_seq
+    ):
+        for event in batch.events:
             engine.feed(event, warm=True)
-        fed += len(batch)
+        fed += len(batch.events)
     return fed
 
 
@@ -76,9 +80,9 @@ async def replay(
     await warm_up(sessionmaker, engine, workspace_id, up_to_seq=start_seq, until=since)
     live = and_(action_filter(rules), AuditEvent.at < until)
     async for batch in read_events(sessionmaker, workspace_id, live, after_seq=start_seq):
-        for event in batch:
+        for event in batch.events:
             result.firings.extend(engine.feed(event))
-        result.events += len(batch)
-        if on_progress is not None:
-            on_progress(len(batch))
+        result.events += len(batch.events)
+        if on_progress is not None and batch.events:
+            on_progress(len(batch.events))
     return result

@@ -5,16 +5,17 @@ filters), in chain order (``seq``), a batch at a time, each batch in a short rea
 """
 
 from collections.abc import AsyncIterator
+from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import ColumnElement, and_, false, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-from crossdesk.db.models import AuditEvent
+from crossdesk.db.models import AuditEvent, Workspace
 from crossdesk.risk.rules.engine import RuleEvent
 from crossdesk.risk.rules.model import IGNORED_EVENT_PREFIX, RuleSet
 
-BATCH = 1000
+SPAN = 2000  # audit seqs read per batch
 
 
 def _like(pattern: str) -> ColumnElement[bool]:
@@ -47,19 +48,32 @@ def warm_filter(rules: RuleSet, until: datetime) -> ColumnElement[bool]:
     return or_(*clauses) if clauses else false()
 
 
-def to_rule_event(row: AuditEvent) -> RuleEvent:
-    return RuleEvent(
-        id=row.id,
-        seq=row.seq,
-        at=row.at,
-        action=row.action,
-        actor_id=row.actor_id,
-        target_type=row.target_type,
-        target_id=row.target_id,
-        ip=row.ip,
-        user_agent=row.user_agent,
-        data=row.data or {},
-    )
+# In the order of RuleEvent's fields.
+_COLUMNS = (
+    AuditEvent.id,
+    AuditEvent.seq,
+    AuditEvent.at,
+    AuditEvent.action,
+    AuditEvent.actor_id,
+    AuditEvent.target_type,
+    AuditEvent.target_id,
+    AuditEvent.ip,
+    AuditEvent.user_agent,
+    AuditEvent.data,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class EventBatch:
+    """The matching events with ``seq`` in (previous batch's ``up_to_seq``, ``up_to_seq``]."""
+
+    events: list[RuleEvent]
+    up_to_seq: int
+
+
+async def head_seq(session: AsyncSession, workspace_id: str) -> int:
+    value = await session.scalar(select(Workspace.audit_seq).where(Workspace.id == workspace_id))
+    return int(value or 0)
 
 
 async def read_events(
@@ -69,28 +83,32 @@ async def read_events(
     *,
     after_seq: int = 0,
     up_to_seq: int | None = None,
-    batch: int = BATCH,
-) -> AsyncIterator[list[RuleEvent]]:
-    """Batches of events with ``seq > after_seq`` (``<= up_to_seq``) matching ``where``;
-    no session is held between batches."""
-    cursor = after_seq
-    while True:
-        query = (
-            select(AuditEvent)
-            .where(AuditEvent.workspace_id == workspace_id, AuditEvent.seq > cursor, where)
-            .order_by(AuditEvent.seq)
-            .limit(batch)
-        )
-        if up_to_seq is not None:
-            query = query.where(AuditEvent.seq <= up_to_seq)
+    span: int = SPAN,
+) -> AsyncIterator[EventBatch]:
+    """The events with ``after_seq < seq <= up_to_seq`` (default: the chain head) matching
+    ``where``, in chain order, ``span`` seqs per batch (a range scan of the (workspace,
+    seq) index whatever the filter); no session is held between batches."""
+    if up_to_seq is None:
         async with sessionmaker() as session:
-            rows = [to_rule_event(r) for r in await session.scalars(query)]
-        if not rows:
-            return
-        yield rows
-        cursor = rows[-1].seq
-        if len(rows) < batch:
-            return
+            up_to_seq = await head_seq(session, workspace_id)
+    cursor = after_seq
+    while cursor < up_to_seq:
+        end = min(cursor + span, up_to_seq)
+        # Plain columns, not ORM objects: replay reads many events and keeps none.
+        query = (
+            select(*_COLUMNS)
+            .where(
+                AuditEvent.workspace_id == workspace_id,
+                AuditEvent.seq > cursor,
+                AuditEvent.seq <= end,
+                where,
+            )
+            .order_by(AuditEvent.seq)
+        )
+        async with sessionmaker() as session:
+            events = [RuleEvent(*row) for row in await session.execute(query)]
+        yield EventBatch(events, end)
+        cursor = end
 
 
 async def seq_before(session: AsyncSession, workspace_id: str, at: datetime) -> int:
