@@ -441,7 +441,7 @@ async def test_email_account_added_from_the_accounts_page_and_tested(
 def tls_servers(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Dovecot, Path]]:
     """dovecot with STARTTLS, certificate signed by a throw-away CA (returned)."""
     ca_file, cert_file, key_file = make_certificates(tmp_path_factory.mktemp("tls"))
-    server = new_dovecot({"tls-box": PASSWORD}, tls=(cert_file, key_file))
+    server = new_dovecot({f"tls-{n}": PASSWORD for n in range(4)}, tls=(cert_file, key_file))
     try:
         yield server, ca_file
     finally:
@@ -458,9 +458,10 @@ async def test_starttls_with_certificate_checks(
     cert_dir = ca_file.parent
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     context.load_cert_chain(cert_dir / "server.pem", cert_dir / "server.key")
-    controller, sink = start_smtp("tls-box", PASSWORD, tls_context=context)
+    user = f"tls-{next(_BOX_NUMBERS) % 4}"  # a fresh mailbox for each backend's run
+    controller, sink = start_smtp(user, PASSWORD, tls_context=context)
     try:
-        box = Mailbox(server, "tls-box")
+        box = Mailbox(server, user)
         account = await _account(
             services,
             world,
