@@ -48,6 +48,19 @@ class SessionSettings(BaseModel):
     # IP-echo endpoint asked through each account's proxy with the health probes, to record
     # the address the platform sees (JSON {"ip", "country"} or the bare IP); "" turns it off.
     egress_echo_url: str = "https://ipinfo.io/json"
+    # Per-platform send-limit defaults over the built-in ones (docs/sessions.md), e.g.
+    # CROSSDESK_SESSIONS__SEND_LIMIT_DEFAULTS='{"telegram_bot": {"per_hour": 600}}'.
+    send_limit_defaults: dict[str, dict[str, int | None]] = Field(default_factory=dict)
+
+    @field_validator("send_limit_defaults")
+    @classmethod
+    def _valid_send_limits(
+        cls, value: dict[str, dict[str, int | None]]
+    ) -> dict[str, dict[str, int | None]]:
+        from crossdesk.domain.send_limits import parse_platform_defaults
+
+        parse_platform_defaults(value)  # raises ValueError naming the platform and field
+        return value
 
 
 class Settings(BaseSettings):

@@ -202,3 +202,19 @@ async def test_changing_limits_is_audited_and_managers_only(
     assert event.actor_id == owner.user_id
     assert event.data["before"]["per_hour"] is None and event.data["before"]["custom"] is False
     assert event.data["after"]["per_hour"] == 30 and event.data["after"]["warmup_days"] == 3
+
+
+async def test_configured_platform_default_applies_to_accounts_without_their_own(
+    services: Services, world: DemoWorld
+) -> None:
+    services.settings.sessions.send_limit_defaults = {"sandbox": {"per_hour": 1}}
+    await receive(services, world.account_a, inbound("hola"))
+    for text in REPLIES[:2]:
+        await reply(services, world, text)
+    platform = Platform()
+    worker = worker_for(services, platform)
+    for _ in range(2):
+        await worker.run_once()
+    assert platform.sent == 1
+    held = (await messages(services))[-1]
+    assert held.error is not None and "1 per hour" in held.error

@@ -7,6 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from crossdesk.domain.enums import ChannelKind
 from crossdesk.domain.send_limits import (
     HOUR,
     SendLimits,
@@ -70,3 +71,26 @@ def test_invalid_limits_name_the_field() -> None:
         SendLimits(per_day=0)
     with pytest.raises(ValueError, match="warmup_start_percent"):
         SendLimits(warmup_start_percent=0)
+
+
+def test_configured_platform_defaults_override_the_built_in_ones() -> None:
+    from crossdesk.config import Settings
+    from crossdesk.domain.send_limits import parse_platform_defaults
+
+    parsed = parse_platform_defaults({"whatsapp": {"per_hour": 50}, "line": {"per_day": 300}})
+    assert parsed[ChannelKind.WHATSAPP].per_hour == 50
+    assert parsed[ChannelKind.WHATSAPP].warmup_days == 7  # the rest of the built-in default
+    assert parsed[ChannelKind.LINE] == SendLimits(per_day=300)
+    overrides = {"telegram_bot": {"per_hour": 600}}
+    assert platform_default("telegram_bot", overrides).per_hour == 600
+    assert platform_default("line", overrides).unlimited
+    with pytest.raises(ValueError, match="unknown platform: 'myspace'"):
+        parse_platform_defaults({"myspace": {"per_hour": 5}})
+    with pytest.raises(ValueError, match="unknown fields"):
+        parse_platform_defaults({"line": {"per_minute": 5}})
+    with pytest.raises(ValueError, match="send limits for line: per_day"):
+        parse_platform_defaults({"line": {"per_day": -1}})
+    with pytest.raises(ValueError, match="unknown platform"):
+        Settings(sessions={"send_limit_defaults": {"myspace": {"per_hour": 1}}})  # type: ignore[arg-type]
+    settings = Settings(sessions={"send_limit_defaults": overrides})  # type: ignore[arg-type]
+    assert settings.sessions.send_limit_defaults == overrides

@@ -23,6 +23,7 @@ from crossdesk.domain import Direction, Permission
 from crossdesk.domain.send_limits import (
     DAY,
     HOUR,
+    Overrides,
     SendLimits,
     Verdict,
     check,
@@ -72,10 +73,15 @@ def _from_row(row: AccountSendLimit) -> SendLimits:
     )
 
 
-async def limits_of(session: AsyncSession, account: ChannelAccount) -> AccountLimits:
+async def limits_of(
+    session: AsyncSession, account: ChannelAccount, overrides: Overrides | None = None
+) -> AccountLimits:
+    """The account's own limits, else its platform's (``overrides``: the configured
+    per-platform defaults, ``sessions.send_limit_defaults``)."""
     row = await session.get(AccountSendLimit, account.id)
     if row is None:
-        return AccountLimits(platform_default(account.kind), account.created_at, custom=False)
+        default = platform_default(account.kind, overrides)
+        return AccountLimits(default, account.created_at, custom=False)
     return AccountLimits(_from_row(row), row.warmup_started_at, custom=True)
 
 
@@ -153,6 +159,7 @@ async def send_verdict(
     conversation_id: str,
     outbox_id: str | None = None,
     now: datetime | None = None,
+    overrides: Overrides | None = None,
 ) -> Verdict:
     """May the account send one more message into the conversation now?
 
@@ -161,7 +168,7 @@ async def send_verdict(
     between their reads; the limits are a care, not a guarantee the platform relies on).
     """
     now = now or utcnow()
-    configured = await limits_of(session, account)
+    configured = await limits_of(session, account, overrides)
     if configured.limits.unlimited:
         return Verdict(0.0)
     sent = await _sent_times(session, account.id, now - DAY)
@@ -202,7 +209,8 @@ async def limits_report(services: Services, principal: Principal, account_id: st
     now = utcnow()
     async with services.read_sessionmaker() as session:
         account = await _account(session, principal, account_id)
-        configured = await limits_of(session, account)
+        defaults = services.settings.sessions.send_limit_defaults
+        configured = await limits_of(session, account, defaults)
         sent = await _sent_times(session, account.id, now - DAY)
         new_chats = await _new_chat_times(session, account.id, now - DAY)
         waiting = int(
@@ -220,7 +228,7 @@ async def limits_report(services: Services, principal: Principal, account_id: st
             account_name=account.name,
             kind=account.kind,
             configured=configured,
-            platform_default=platform_default(account.kind),
+            platform_default=platform_default(account.kind, defaults),
             now=effective(configured.limits, configured.warmup_started_at, now),
             schedule=schedule(configured.limits),
             sent_last_hour=sum(1 for t in sent if t > now - HOUR),
@@ -272,7 +280,7 @@ async def set_limits(
     now = utcnow()
     async with transaction(services.sessionmaker) as session:
         account = await _account(session, principal, account_id)
-        before = await limits_of(session, account)
+        before = await limits_of(session, account, services.settings.sessions.send_limit_defaults)
         row = await session.get(AccountSendLimit, account.id)
         if row is None:
             row = AccountSendLimit(

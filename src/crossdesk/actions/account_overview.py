@@ -91,7 +91,8 @@ async def account_overviews(
                 )
             ).all()
         )
-        limits = {a.id: await limits_of(session, a) for a in accounts}
+        defaults = services.settings.sessions.send_limit_defaults
+        limits = {a.id: await limits_of(session, a, defaults) for a in accounts}
     overviews: dict[str, AccountOverview] = {}
     for account in accounts:
         view = egress.get(account.id)

@@ -13,7 +13,7 @@ not dropped, it waits (``next_attempt_at``) until the oldest counted send leaves
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
@@ -71,11 +71,43 @@ PLATFORM_DEFAULTS: dict[ChannelKind, SendLimits] = {
 }
 
 
-def platform_default(kind: str) -> SendLimits:
+Overrides = Mapping[str, Mapping[str, int | None]]
+
+
+def parse_platform_defaults(raw: Overrides) -> dict[ChannelKind, SendLimits]:
+    """Per-platform defaults from configuration (``{"whatsapp": {"per_hour": 100}}``), each
+    over the built-in default of its platform. Raises ValueError naming what is wrong."""
+    fields = set(SendLimits.__dataclass_fields__)
+    parsed: dict[ChannelKind, SendLimits] = {}
+    for name, values in raw.items():
+        try:
+            kind = ChannelKind(name)
+        except ValueError:
+            raise ValueError(f"send limits for an unknown platform: {name!r}") from None
+        unknown = set(values) - fields
+        if unknown:
+            raise ValueError(f"send limits for {name}: unknown fields {sorted(unknown)}")
+        base = PLATFORM_DEFAULTS.get(kind, SendLimits()).as_dict()
+        merged = {**base, **values}
+        for key in ("warmup_days", "warmup_start_percent"):
+            if merged[key] is None:
+                raise ValueError(f"send limits for {name}: {key} cannot be empty")
+        try:
+            parsed[kind] = SendLimits(**merged)  # type: ignore[arg-type]  # checked above
+        except ValueError as exc:
+            raise ValueError(f"send limits for {name}: {exc}") from None
+    return parsed
+
+
+def platform_default(kind: str, overrides: Overrides | None = None) -> SendLimits:
+    """The platform's default limits: the configured ones, else the built-in ones."""
     try:
-        return PLATFORM_DEFAULTS.get(ChannelKind(kind), SendLimits())
+        platform = ChannelKind(kind)
     except ValueError:
         return SendLimits()
+    if overrides and kind in overrides:
+        return parse_platform_defaults({kind: overrides[kind]})[platform]
+    return PLATFORM_DEFAULTS.get(platform, SendLimits())
 
 
 def warmup_factor(limits: SendLimits, started: datetime, now: datetime) -> float:

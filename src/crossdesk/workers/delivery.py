@@ -135,7 +135,13 @@ class DeliveryWorker:
                 await self._give_up(session, row, message, conversation, exc.message)
                 return
             # Anti-ban: over the account's send limits the message waits (never dropped).
-            verdict = await send_verdict(session, account, conversation.id, row.id)
+            verdict = await send_verdict(
+                session,
+                account,
+                conversation.id,
+                row.id,
+                overrides=self._services.settings.sessions.send_limit_defaults,
+            )
             if not verdict.allowed:
                 await self._hold(session, row, message, conversation, verdict)
                 return
