@@ -18,10 +18,12 @@ from sqlalchemy import select, update
 from tests.factories import PASSWORD, DemoWorld
 from tests.fakes.platforms.server import RunningServer
 from tests.fakes.platforms.waha import FakeWaha
+from typer.testing import CliRunner
 
 from crossdesk.actions.identity import principal_for
 from crossdesk.actions.send_reply import send_reply
 from crossdesk.channels.whatsapp_bridge.signature import sign
+from crossdesk.cli.channels import app as cli_app
 from crossdesk.db.base import utcnow
 from crossdesk.db.models import (
     Attachment,
@@ -312,3 +314,49 @@ async def test_media_is_fetched_from_the_bridge_with_its_key(
     assert any("not on the account's bridge" in r for r in worker.given_up.values())
     file_requests = [r for r in fake.requests if r.path.startswith("/api/files/")]
     assert [r.headers.get("x-api-key") for r in file_requests] == [fake.api_key]
+
+
+def test_channels_check_cli_verifies_and_parses_waha_bodies() -> None:
+    """``crossdesk channels check whatsapp_web`` runs the server's verification and parsing."""
+    runner = CliRunner()
+    payload = FakeWaha.message(CUSTOMER, "Oi")
+    body = json.dumps(
+        {
+            "id": "evt_1",
+            "timestamp": 1764390000000,
+            "event": "message",
+            "session": SESSION,
+            "me": None,
+            "payload": payload,
+        }
+    ).encode()
+    signature = sign("hmac-key", body)
+    args = ["check", "whatsapp_web", "--secret", "hmac-key"]
+    ok = runner.invoke(
+        cli_app,
+        [*args, "-H", f"X-Webhook-Hmac: {signature}", "-H", "X-Webhook-Hmac-Algorithm: sha512"],
+        input=body,
+    )
+    assert ok.exit_code == 0, ok.output
+    event = json.loads(ok.stdout.strip())
+    assert event["kind"] == "message" and event["platform_message_id"] == payload["id"]
+    assert event["sender"] == CUSTOMER and event["text"] == "Oi"
+    forged = runner.invoke(
+        cli_app,
+        [*args, "-H", "X-Webhook-Hmac: 00", "-H", "X-Webhook-Hmac-Algorithm: sha512"],
+        input=body,
+    )
+    assert forged.exit_code == 3
+    broken = b'{"event": "message"}'
+    unparseable = runner.invoke(
+        cli_app,
+        [
+            *args,
+            "-H",
+            f"X-Webhook-Hmac: {sign('hmac-key', broken)}",
+            "-H",
+            "X-Webhook-Hmac-Algorithm: sha512",
+        ],
+        input=broken,
+    )
+    assert unparseable.exit_code == 4

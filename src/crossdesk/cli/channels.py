@@ -19,6 +19,7 @@ from crossdesk.channels.meta.adapter import InstagramAdapter, MessengerAdapter
 from crossdesk.channels.meta.events import WatermarkStatus
 from crossdesk.channels.telegram_bot.adapter import TelegramBotAdapter
 from crossdesk.channels.whatsapp.adapter import WhatsAppCloudAdapter
+from crossdesk.channels.whatsapp_bridge.adapter import WhatsAppBridgeAdapter
 from crossdesk.domain import ChannelKind, InboundEvent
 from crossdesk.errors import InvalidInput, SignatureInvalid
 
@@ -32,6 +33,7 @@ PLATFORMS: dict[str, tuple[Callable[[], ChannelAdapter], str]] = {
     "instagram": (InstagramAdapter, "app_secret"),
     "telegram_bot": (TelegramBotAdapter, "webhook_secret"),
     "line": (LineAdapter, "channel_secret"),
+    "whatsapp_web": (WhatsAppBridgeAdapter, "webhook_hmac_key"),
 }
 
 app = typer.Typer(help="Inspect platform webhooks.", no_args_is_help=True)
@@ -102,12 +104,14 @@ def _attachment(item: Any) -> dict[str, Any]:
 @app.command()
 def check(
     platform: Annotated[
-        str, typer.Argument(help="whatsapp, messenger, instagram, telegram_bot, line")
+        str,
+        typer.Argument(help="whatsapp, messenger, instagram, telegram_bot, line, whatsapp_web"),
     ],
     secret: Annotated[
         str | None,
         typer.Option(
-            help="app secret (Meta), webhook secret token (Telegram), channel secret (LINE)"
+            help="app secret (Meta), webhook secret token (Telegram), channel secret (LINE), "
+            "webhook HMAC key (WAHA)"
         ),
     ] = None,
     verify_token: Annotated[str | None, typer.Option(help="Meta webhook verify token")] = None,
