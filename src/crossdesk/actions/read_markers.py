@@ -28,10 +28,12 @@ async def mark_conversation_read(
                 conversation_id=conversation.id,
                 workspace_id=conversation.workspace_id,
                 read_at=latest,
+                read_inbound=conversation.inbound_total,
             )
         )
         return True
     if marker.read_at >= latest:
         return False
     marker.read_at = latest
+    marker.read_inbound = max(marker.read_inbound, conversation.inbound_total)
     return True

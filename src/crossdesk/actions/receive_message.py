@@ -300,6 +300,7 @@ _TOUCH_INBOUND = (
         last_inbound_at=bindparam("b_now"),
         last_message_preview=bindparam("b_preview"),
         unread_count=Conversation.unread_count + 1,
+        inbound_total=Conversation.inbound_total + 1,  # per-user unread (read markers)
         status=ConversationStatus.OPEN.value,  # a customer's message reopens it
         archived_at=None,  # and brings it back from the archive
     )

@@ -44,6 +44,9 @@ class Conversation(IdMixin, WorkspaceMixin, CreatedMixin, Base):
     # Masked and, for inbound messages, translated when available: what the list shows.
     last_message_preview: Mapped[str] = mapped_column(String(300), default="")
     unread_count: Mapped[int] = mapped_column(Integer, default=0)
+    # Inbound messages ever received: a user's unread count is this minus the total their
+    # read marker recorded (db/models/views.py), so the inbox never counts messages.
+    inbound_total: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     # Archived conversations leave the inbox lists but are never deleted; the customer's
     # next message brings them back (actions/archive.py).
     archived_at: Mapped[datetime | None] = mapped_column(default=None)

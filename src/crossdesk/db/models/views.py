@@ -3,7 +3,7 @@
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ForeignKey, String
+from sqlalchemy import ForeignKey, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from crossdesk.db.base import Base, CreatedMixin, IdMixin, WorkspaceMixin
@@ -32,3 +32,5 @@ class ConversationRead(WorkspaceMixin, Base):
     user_id: Mapped[str] = mapped_column(ForeignKey("user_account.id"), primary_key=True)
     conversation_id: Mapped[str] = mapped_column(ForeignKey("conversation.id"), primary_key=True)
     read_at: Mapped[datetime]
+    # The conversation's inbound_total when read: unread = inbound_total - read_inbound.
+    read_inbound: Mapped[int] = mapped_column(Integer, default=0, server_default="0")

@@ -27,6 +27,15 @@ def upgrade() -> None:
         batch.add_column(sa.Column("person_id", sa.String(length=32), nullable=True))
         batch.create_index(batch.f("ix_contact_person_id"), ["person_id"], unique=False)
         batch.create_index("ix_contact_identity", ["workspace_id", "platform_user_id"])
+    with op.batch_alter_table("conversation") as batch:
+        batch.add_column(
+            sa.Column("inbound_total", sa.Integer(), server_default="0", nullable=False)
+        )
+    # Conversations that exist already: count their inbound messages once.
+    op.execute(
+        "UPDATE conversation SET inbound_total = (SELECT count(*) FROM message"
+        " WHERE message.conversation_id = conversation.id AND message.direction = 'inbound')"
+    )
 
     op.create_table(
         "label",
@@ -88,6 +97,7 @@ def upgrade() -> None:
         sa.Column("user_id", sa.String(length=32), nullable=False),
         sa.Column("conversation_id", sa.String(length=32), nullable=False),
         _when("read_at", nullable=False),
+        sa.Column("read_inbound", sa.Integer(), server_default="0", nullable=False),
         sa.Column("workspace_id", sa.String(length=32), nullable=False),
         sa.ForeignKeyConstraint(
             ["conversation_id"],
@@ -138,6 +148,8 @@ def downgrade() -> None:
         op.drop_table(table)
     op.drop_index(op.f("ix_label_workspace_id"), table_name="label")
     op.drop_table("label")
+    with op.batch_alter_table("conversation") as batch:
+        batch.drop_column("inbound_total")
     with op.batch_alter_table("contact") as batch:
         batch.drop_index("ix_contact_identity")
         batch.drop_index(batch.f("ix_contact_person_id"))
