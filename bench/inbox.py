@@ -163,7 +163,7 @@ def settings_for(url: str, directory: Path) -> Settings:
     return Settings(
         data_dir=directory / "data",
         database_url=url,
-        secret_key=SECRET_KEY,  # type: ignore[arg-type]
+        secret_key=SECRET_KEY,
         run_workers=False,
     )
 
@@ -227,16 +227,23 @@ class Seeder:
         return counts
 
     def rows(self) -> Iterator[tuple[str, dict[str, Any]]]:
+        """Every contact and conversation first, then the messages in the order they were
+        sent (across conversations), as a live table receives them: the heap and the FTS5
+        rowids end up in time order, like production data."""
         meta, rng = self.meta, self.rng
         accounts = meta["accounts"]
         agents = meta["agents"]  # team id → agent user ids
-        texts = self.generate(self.n_messages, seed=20240318)
+        texts = [(m["text"], m["lang"]) for m in self.generate(self.n_messages, seed=20240318)]
         counts = self.plan()
+        sent: list[tuple[datetime, int, int, bool]] = []  # (time, conversation, text, inbound)
+        conversations: list[tuple[str, str, str]] = []  # (conversation id, account id, name)
+        offset = 0
         for i, count in enumerate(counts):
             account = accounts[i % len(accounts)]
             contact_id, conversation_id = new_id(), new_id()
             created = START + timedelta(seconds=rng.randrange(SPAN_SECONDS))
             name = f"{rng.choice(FIRST)} {rng.choice(LAST)}"
+            conversations.append((conversation_id, account["id"], name))
             yield (
                 "contact",
                 {
@@ -250,52 +257,15 @@ class Seeder:
                     "created_at": created,
                 },
             )
-            at = created
-            last_text, last_inbound = "", None
+            at, last_inbound = created, None
             for k in range(count):
-                item = next(texts)
                 at += timedelta(seconds=rng.randrange(20, 4 * 3600))
                 inbound = k % 2 == 0 or rng.random() < 0.3
-                last_text = item["text"]
                 last_inbound = at if inbound else last_inbound
-                yield (
-                    "message",
-                    {
-                        "id": new_id(),
-                        "workspace_id": meta["workspace_id"],
-                        "conversation_id": conversation_id,
-                        "account_id": account["id"],
-                        "direction": "inbound" if inbound else "outbound",
-                        "sender_user_id": None,
-                        "sender_label": name if inbound else "agent",
-                        "body_masked": item["text"],
-                        "body_raw_enc": None,
-                        "language": item["lang"],
-                        "language_status": "detected",
-                        "translation": None,
-                        "outgoing_enc": None,
-                        "translation_language": None,
-                        "translation_engine": None,
-                        "translation_status": "not_translated",
-                        "translation_note": None,
-                        "guard_status": "clean",
-                        "guard_findings": "[]",
-                        "pii_status": "masked",
-                        "pii_spans": "[]",
-                        "stage_notes": "{}",
-                        "status": "received" if inbound else "delivered",
-                        "platform_message_id": f"pm-{i}-{k}",
-                        "error": None,
-                        "echo": False,
-                        "deleted_by_platform": False,
-                        "sent_at": at,
-                        "status_at": None,
-                        "created_at": at,
-                    },
-                )
-            roll = rng.random()
+                sent.append((at, i, offset + k, inbound))
+            offset += count
             team_agents = agents.get(account["team_id"] or "", [])
-            assignee = rng.choice(team_agents) if team_agents and roll < 0.6 else None
+            assignee = rng.choice(team_agents) if team_agents and rng.random() < 0.6 else None
             yield (
                 "conversation",
                 {
@@ -308,11 +278,50 @@ class Seeder:
                     "status": "open" if rng.random() < 0.3 else "resolved",
                     "last_message_at": at,
                     "last_inbound_at": last_inbound,
-                    "last_message_preview": last_text[:300],
+                    "last_message_preview": texts[offset - 1][0][:300],
                     "unread_count": rng.choice([0, 0, 0, 1, 2]),
                     "archived_at": None,
                     "archived_by": None,
                     "created_at": created,
+                },
+            )
+        sent.sort()
+        for n, (at, i, text_index, inbound) in enumerate(sent):
+            conversation_id, account_id, name = conversations[i]
+            text, lang = texts[text_index]
+            yield (
+                "message",
+                {
+                    "id": new_id(),
+                    "workspace_id": meta["workspace_id"],
+                    "conversation_id": conversation_id,
+                    "account_id": account_id,
+                    "direction": "inbound" if inbound else "outbound",
+                    "sender_user_id": None,
+                    "sender_label": name if inbound else "agent",
+                    "body_masked": text,
+                    "body_raw_enc": None,
+                    "language": lang,
+                    "language_status": "detected",
+                    "translation": None,
+                    "outgoing_enc": None,
+                    "translation_language": None,
+                    "translation_engine": None,
+                    "translation_status": "not_translated",
+                    "translation_note": None,
+                    "guard_status": "clean",
+                    "guard_findings": "[]",
+                    "pii_status": "masked",
+                    "pii_spans": "[]",
+                    "stage_notes": "{}",
+                    "status": "received" if inbound else "delivered",
+                    "platform_message_id": f"pm-{n}",
+                    "error": None,
+                    "echo": False,
+                    "deleted_by_platform": False,
+                    "sent_at": at,
+                    "status_at": None,
+                    "created_at": at,
                 },
             )
 
@@ -377,9 +386,9 @@ def bulk_insert(backend: str, url: str, seeder: Seeder) -> None:
         for name, row in seeder.rows():
             buffers[name].append(complete(TABLES[name], row))
             done += name == "message"
-            # A conversation is yielded after its messages: flush whole conversations only
-            # (flush writes contacts, then conversations, then messages: foreign keys).
-            if name == "conversation" and len(buffers["message"]) >= BATCH:
+            # Contacts and conversations all come before the messages, and a flush writes
+            # contacts, then conversations, then messages: foreign keys always hold.
+            if len(buffers[name]) >= BATCH:
                 flush(conn, buffers)
                 conn.commit()
                 progress(f"{backend} messages", done, total, started)
@@ -443,14 +452,52 @@ async def _login(client: httpx.AsyncClient, email: str) -> None:
     assert response.status_code == 303, response.text
 
 
-async def _time(client: httpx.AsyncClient, paths: list[str]) -> list[float]:
-    times = []
+class CpuClock:
+    """CPU seconds spent on a request: this process (the app, and SQLite in its thread)
+    plus the PostgreSQL backends serving the bench database (read from /proc: the server
+    runs on this machine). On a shared, loaded machine the wall clock also counts time
+    spent waiting for a core; CPU time is what the request costs."""
+
+    def __init__(self, pg_dsn: str | None) -> None:
+        self.pg_dsn = pg_dsn
+
+    def backends(self) -> list[int]:
+        if self.pg_dsn is None:
+            return []
+        base, dbname = self.pg_dsn.rsplit("/", 1)
+        with psycopg.connect(base + "/postgres") as conn:
+            rows = conn.execute(
+                "SELECT pid FROM pg_stat_activity WHERE datname = %s", (dbname,)
+            ).fetchall()
+        return [int(r[0]) for r in rows]
+
+    @staticmethod
+    def _cpu_ns(pid: int) -> int:
+        # schedstat: nanoseconds on a CPU (stat's utime/stime count 10 ms ticks).
+        try:
+            return int(Path(f"/proc/{pid}/schedstat").read_text().split()[0])
+        except (OSError, ValueError, IndexError):
+            return 0
+
+    def now(self, pids: list[int]) -> float:
+        return time.process_time() + sum(self._cpu_ns(pid) for pid in pids) / 1e9
+
+
+async def _time(
+    client: httpx.AsyncClient, paths: list[str], clock: CpuClock | None = None
+) -> tuple[list[float], list[float]]:
+    """Wall and CPU milliseconds of each request."""
+    walls: list[float] = []
+    cpus: list[float] = []
+    pids = clock.backends() if clock else []
     for path in paths:
+        cpu_started = clock.now(pids) if clock else 0.0
         started = time.perf_counter()
         response = await client.get(path)
-        times.append((time.perf_counter() - started) * 1000)
+        walls.append((time.perf_counter() - started) * 1000)
+        cpus.append(((clock.now(pids) if clock else 0.0) - cpu_started) * 1000)
         assert response.status_code == 200, (path, response.status_code, response.text[:300])
-    return times
+    return walls, cpus
 
 
 async def measure(backend: str, args: argparse.Namespace) -> dict[str, dict[str, float]]:
@@ -461,6 +508,9 @@ async def measure(backend: str, args: argparse.Namespace) -> dict[str, dict[str,
     app = create_app(services.settings, services=services)
     rng = random.Random(7)
     results: dict[str, dict[str, float]] = {}
+    clock = CpuClock(
+        pg_urls(args.pg_name)[0].replace("+psycopg", "") if backend != "sqlite" else None
+    )
     try:
         async with services.sessionmaker() as session:
             from sqlalchemy import select
@@ -501,24 +551,28 @@ async def measure(backend: str, args: argparse.Namespace) -> dict[str, dict[str,
             async with httpx.AsyncClient(transport=transport, base_url="http://bench") as client:
                 await _login(client, meta["emails"][role])
                 await _time(client, paths[: max(3, n // 10)])  # warm caches and plans
-                times = await _time(client, paths)
+                times, cpu = await _time(client, paths, clock)
             results[label] = {
                 "p50": statistics.median(times),
                 "p95": percentile(times, 0.95),
-                "max": max(times),
+                "cpu_p50": statistics.median(cpu),
+                "cpu_p95": percentile(cpu, 0.95),
             }
+            r = results[label]
             print(
-                f"{backend:10} {label:42} p50 {results[label]['p50']:7.1f} ms   "
-                f"p95 {results[label]['p95']:7.1f} ms",
+                f"{backend:10} {label:40} wall p50 {r['p50']:7.1f} p95 {r['p95']:7.1f} ms"
+                f" | cpu p50 {r['cpu_p50']:6.1f} p95 {r['cpu_p95']:6.1f} ms"
+                f" | load {os.getloadavg()[0]:.1f}",
                 flush=True,
             )
         if args.per_query:
             async with httpx.AsyncClient(transport=transport, base_url="http://bench") as client:
                 await _login(client, meta["emails"]["owner"])
                 for q in QUERIES:
-                    times = await _time(client, [f"/ui/search?q={q}"] * 5)
+                    times, cpu = await _time(client, [f"/ui/search?q={q}"] * 5, clock)
                     print(
-                        f"{backend:10}   search {q!r:24} median {statistics.median(times):7.1f} ms"
+                        f"{backend:10}   search {q!r:24} median wall "
+                        f"{statistics.median(times):7.1f} ms, cpu {statistics.median(cpu):6.1f} ms"
                     )
     finally:
         await services.close()

@@ -1,14 +1,17 @@
 """Search finds masked text in the caller's scope, on SQLite FTS5 and PostgreSQL tsvector."""
 
 from dataclasses import replace
+from datetime import timedelta
 
 import httpx
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select, update
 from tests.factories import DemoWorld, asgi_client, bearer, inbound, receive
 
 from crossdesk.actions.identity import principal_for
+from crossdesk.db.base import utcnow
 from crossdesk.db.models import Conversation, Message, User
 from crossdesk.db.session import commit
 from crossdesk.errors import InvalidInput
@@ -226,3 +229,42 @@ async def test_old_hit_is_shown_in_a_long_conversation(
         assert page[0].body_masked == "the very first message: walrus"
         assert len(page) == 3
         assert await messages_from(session, conversation, "0" * 32, owner) is None
+
+
+@pytest.mark.parametrize("walk_rows", [None, 6, 4])
+async def test_the_newest_matches_are_ranked_whatever_their_age(
+    services: Services, world: DemoWorld, monkeypatch: pytest.MonkeyPatch, walk_rows: int | None
+) -> None:
+    """However PostgreSQL finds the candidates (GIN, or for a word its statistics call
+    common, a walk over the newest ``walk_rows`` messages that may fall short and fall back
+    to GIN), they are the newest matches."""
+    from crossdesk.search import repository
+    from crossdesk.search.pg_stats import LexemeStats
+
+    monkeypatch.setattr(repository, "CANDIDATES", 3)
+    if walk_rows is not None:
+
+        async def everything_is_common(_session: object) -> LexemeStats:
+            return LexemeStats(rows=1e6, frequency={}, floor=1.0, fetched=0.0)
+
+        monkeypatch.setattr(repository, "lexeme_stats", everything_is_common)
+        monkeypatch.setattr(repository, "SCAN_ROWS", walk_rows)
+    ages = [100, 30, 20, 2, 1]  # days, in the order the messages arrive
+    for i in range(len(ages)):
+        await receive(services, world.account_a, inbound(f"kumquat number {i}", sender=f"k{i}"))
+    # the newest three messages do not match: a walk over 4 rows finds one kumquat only
+    await receive(services, world.account_a, *[inbound(f"other {i}") for i in range(3)])
+    now = utcnow()
+    async with services.sessionmaker() as session:
+        for i, days in enumerate(ages):
+            await session.execute(
+                update(Message)
+                .where(Message.body_masked == f"kumquat number {i}")
+                .values(created_at=now - timedelta(days=days))
+            )
+        await commit(session)
+    result = await _search(services, world.users["owner"], "kumquat")
+    assert sorted(_texts(result)) == [f"kumquat number {i}" for i in (2, 3, 4)]
+    assert (await _search(services, world.users["owner"], "kumquat", page=2)).messages == []
+    agent = await _search(services, world.users["agent_b"], "kumquat")
+    assert agent.messages == []

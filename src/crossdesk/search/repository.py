@@ -5,10 +5,10 @@ from the masked text) and ``contact.display_name`` (masked when the contact is c
 Raw bodies are encrypted and never indexed; platform user ids (a WhatsApp id is a phone
 number) are not indexed either and are shown redacted.
 
-Ranking: the newest ``CANDIDATES`` matches in scope are ranked by relevance (ts_rank on
-PostgreSQL, bm25 on SQLite), newest first among equals. Capping the ranked set keeps a
-search for a very common word fast at a million messages (docs/benchmarks.md); a search
-that matches more is refined by adding a word.
+Ranking: the newest ``CANDIDATES`` matches in scope (on SQLite: the last stored) are
+ranked by relevance (ts_rank on PostgreSQL, bm25 on SQLite), newest first among equals.
+Capping the ranked set keeps a search for a very common word fast at a million messages
+(docs/benchmarks.md); a search that matches more is refined by adding a word.
 """
 
 from collections.abc import Sequence
@@ -36,10 +36,15 @@ from sqlalchemy.orm import InstrumentedAttribute
 from crossdesk.db.models import ChannelAccount, Contact, Conversation, Message
 from crossdesk.db.repositories import sees_deleted_messages
 from crossdesk.risk.rbac import Principal, conversation_scope
+from crossdesk.search.pg_stats import lexeme_stats, most_matches
 from crossdesk.search.query import SearchQuery, fts5_split, pg_parts, pg_prefix
 from crossdesk.search.snippets import Snippet, make_snippet
 
 CANDIDATES = 1000
+# PostgreSQL: a query that may match this many rows is "common" (see _candidates), and the
+# walk over the newest messages for it reads at most SCAN_ROWS rows.
+COMMON_MATCHES = 10_000
+SCAN_ROWS = 100_000
 PER_PAGE = 20
 MAX_PAGE = CANDIDATES // PER_PAGE
 CONTACT_HITS = 10
@@ -139,9 +144,13 @@ def _sqlite_filter(
     columns: Sequence[Column],
     query: SearchQuery,
     tokenizer: str,
-) -> tuple[_Select, ColumnElement[Any]]:
+) -> tuple[_Select, ColumnElement[Any], ColumnElement[Any]]:
+    """The statement narrowed to the query, the rank, and the rowid to order by: the FTS5
+    table's when it is used (FTS5 then walks its index in that order and the LIMIT stops
+    it early; ordering by the content table's rowid instead sorts every match)."""
     match, scanned = fts5_split(query, tokenizer)
     rank: ColumnElement[Any] = literal(0.0)
+    rowid: ColumnElement[Any] = literal_column(f"{table_name}.rowid")
     if match is not None:
         fts_name = f"{table_name}_fts"
         fts = table(fts_name, column("rowid"))
@@ -152,9 +161,10 @@ def _sqlite_filter(
         )
         # bm25 is negative, lower is better.
         rank = -func.bm25(literal_column(fts_name))
+        rowid = fts.c.rowid
     for term in scanned:
         statement = statement.where(_contains(columns, term))
-    return statement, rank
+    return statement, rank, rowid
 
 
 # --- Queries ------------------------------------------------------------------------------
@@ -167,31 +177,88 @@ def _message_scope(principal: Principal) -> ColumnElement[bool]:
     return and_(*clauses)
 
 
-async def search_messages(
-    session: AsyncSession, principal: Principal, query: SearchQuery, *, page: int = 1
-) -> tuple[list[MessageHit], bool]:
-    """One page of message hits and whether there is another."""
-    page = max(1, min(page, MAX_PAGE))
+async def _candidates(
+    session: AsyncSession, principal: Principal, query: SearchQuery
+) -> list[tuple[str, datetime, float]]:
+    """(id, created_at, rank) of the newest ``CANDIDATES`` matching messages in scope."""
     base = (
-        select(Message.id.label("id"), Message.created_at.label("created_at"))
+        select(Message.id, Message.created_at)
         .select_from(Message)
         .join(Conversation, Conversation.id == Message.conversation_id)
         .where(_message_scope(principal))
     )
-    if session.get_bind().dialect.name == "postgresql":
-        match, rank = _pg_match("message", query)
-        base = base.where(match)
-    else:
+    if session.get_bind().dialect.name != "postgresql":
         tokenizer = await _sqlite_tokenizer(session)
-        base, rank = _sqlite_filter(
+        base, rank, rowid = _sqlite_filter(
             base, "message", [Message.body_masked, Message.translation], query, tokenizer
         )
-    candidates = (
-        base.add_columns(rank.label("rank"))
+        # Newest = stored last: FTS5 walks its doclist backwards by rowid and stops at the
+        # limit, where ordering by created_at would first fetch every match.
+        statement = base.add_columns(rank).order_by(rowid.desc())
+        found = (await session.execute(statement.limit(CANDIDATES))).all()
+        return [(row[0], row[1], float(row[2])) for row in found]
+    match, rank = _pg_match("message", query)
+    stats = await lexeme_stats(session)
+    if stats is not None and most_matches(stats, pg_parts(query)) >= COMMON_MATCHES:
+        rows = await _pg_walk_newest(session, principal, query)
+        if len(rows) >= CANDIDATES:
+            return rows
+    statement = (
+        base.add_columns(rank)
+        .where(match)
         .order_by(Message.created_at.desc(), Message.id.desc())
         .limit(CANDIDATES)
-        .subquery("candidates")
     )
+    return [(row[0], row[1], float(row[2])) for row in (await session.execute(statement)).all()]
+
+
+async def _pg_walk_newest(
+    session: AsyncSession, principal: Principal, query: SearchQuery
+) -> list[tuple[str, datetime, float]]:
+    """For a common word. GIN hands over every match, unordered, to be sorted by date:
+    ~1 s for a word in 7% of a million messages. Instead walk ix_message_recent from the
+    newest message, testing each row, and stop at CANDIDATES matches: about CANDIDATES /
+    frequency rows read, in arrival order. The walk covers the newest SCAN_ROWS messages;
+    a query rarer than its statistics promised (two common words seldom together) finds
+    fewer, and the caller falls back to GIN. (The planner cannot be trusted to choose this
+    itself: it estimates CJK phrases as far rarer than they are.)"""
+    recent = (
+        select(
+            Message.id,
+            Message.created_at,
+            Message.conversation_id,
+            Message.deleted_by_platform,
+            literal_column("message.search_tsv").label("search_tsv"),
+        )
+        .where(Message.workspace_id == principal.workspace_id)
+        .order_by(Message.created_at.desc(), Message.id.desc())
+        .limit(SCAN_ROWS)
+        .subquery("recent")
+    )
+    tsquery = _pg_tsquery(query)
+    statement = (
+        select(recent.c.id, recent.c.created_at, func.ts_rank(recent.c.search_tsv, tsquery))
+        .select_from(recent)
+        .join(Conversation, Conversation.id == recent.c.conversation_id)
+        .where(conversation_scope(principal), recent.c.search_tsv.bool_op("@@")(tsquery))
+        # Same order as the subquery: PostgreSQL keeps it and stops reading at the limit.
+        .order_by(recent.c.created_at.desc(), recent.c.id.desc())
+        .limit(CANDIDATES)
+    )
+    if not sees_deleted_messages(principal):
+        statement = statement.where(recent.c.deleted_by_platform.is_(False))
+    return [(row[0], row[1], float(row[2])) for row in (await session.execute(statement)).all()]
+
+
+async def search_messages(
+    session: AsyncSession, principal: Principal, query: SearchQuery, *, page: int = 1
+) -> tuple[list[MessageHit], bool]:
+    """One page of message hits (best first, newest first among equals) and whether there
+    is another."""
+    page = max(1, min(page, MAX_PAGE))
+    ranked = sorted(await _candidates(session, principal, query), key=lambda c: (c[2], c[1], c[0]))
+    ranked.reverse()
+    chosen = [c[0] for c in ranked[(page - 1) * PER_PAGE : page * PER_PAGE]]
     statement = (
         select(
             Message.id,
@@ -204,16 +271,12 @@ async def search_messages(
             ChannelAccount.name,
             ChannelAccount.kind,
         )
-        .select_from(candidates)
-        .join(Message, Message.id == candidates.c.id)
         .join(Conversation, Conversation.id == Message.conversation_id)
         .join(Contact, Contact.id == Conversation.contact_id)
         .join(ChannelAccount, ChannelAccount.id == Conversation.account_id)
-        .order_by(candidates.c.rank.desc(), candidates.c.created_at.desc(), Message.id.desc())
-        .limit(PER_PAGE + 1)
-        .offset((page - 1) * PER_PAGE)
+        .where(Message.id.in_(chosen))
     )
-    rows = (await session.execute(statement)).all()
+    rows = {row[0]: row for row in (await session.execute(statement)).all()} if chosen else {}
     hits = [
         MessageHit(
             message_id=row[0],
@@ -225,9 +288,9 @@ async def search_messages(
             account_name=row[7],
             account_kind=row[8],
         )
-        for row in rows[:PER_PAGE]
+        for row in (rows[i] for i in chosen if i in rows)
     ]
-    return hits, len(rows) > PER_PAGE
+    return hits, len(ranked) > page * PER_PAGE
 
 
 def _best_snippet(query: SearchQuery, body: str, translation: str | None) -> Snippet:
@@ -244,6 +307,7 @@ async def search_contacts(
     session: AsyncSession, principal: Principal, query: SearchQuery
 ) -> list[ContactHit]:
     """Conversations in scope whose contact's (masked) name matches."""
+    rank: ColumnElement[Any] | None
     base = (
         select(
             Contact.id,
@@ -264,9 +328,16 @@ async def search_contacts(
         base = base.where(match)
     else:
         tokenizer = await _sqlite_tokenizer(session)
-        base, rank = _sqlite_filter(base, "contact", [Contact.display_name], query, tokenizer)
+        base, rank, _rowid = _sqlite_filter(
+            base, "contact", [Contact.display_name], query, tokenizer
+        )
+        if fts5_split(query, tokenizer)[0] is None:
+            # Substring scan only (terms under 3 characters): no rank to sort by, so walk the
+            # conversations newest first (ix_conversation_recent) and stop at the limit.
+            rank = None
+    order = [] if rank is None else [rank.desc()]
     statement = base.order_by(
-        rank.desc(), Conversation.last_message_at.desc().nulls_last(), Conversation.id.desc()
+        *order, Conversation.last_message_at.desc().nulls_last(), Conversation.id.desc()
     ).limit(CONTACT_HITS)
     return [
         ContactHit(

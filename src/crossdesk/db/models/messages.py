@@ -28,6 +28,8 @@ class Message(IdMixin, WorkspaceMixin, CreatedMixin, Base):
         # Platforms redeliver webhooks: the constraint, not a lookup, stores each once.
         UniqueConstraint("account_id", "platform_message_id"),
         Index("ix_message_conversation", "conversation_id", "created_at"),
+        # Search: the newest matches first (search/repository.py, migration 0011).
+        Index("ix_message_recent", "workspace_id", "created_at"),
     )
 
     conversation_id: Mapped[str] = mapped_column(ForeignKey("conversation.id"))

@@ -1,4 +1,4 @@
-"""search: full-text indexes over masked message text and contact names
+"""search: full-text indexes over masked message text and contact names; inbox order index
 
 PostgreSQL: a generated ``search_tsv`` tsvector column (text search configuration
 'simple', plus character bigrams of CJK runs, see crossdesk.search.schema) with a GIN
@@ -73,8 +73,21 @@ def _sqlite_fts(table: str, columns: list[str]) -> list[str]:
     ]
 
 
+# The inbox list order (repositories.list_conversations): newest activity first, never-
+# active last. PostgreSQL needs NULLS LAST spelled out to walk the index instead of sorting
+# every open conversation; SQLite puts NULLs last in a DESC index already and refuses the
+# clause. Dialect-specific, so outside the models (search/schema.py).
+INBOX_ORDER = {
+    "postgresql": "workspace_id, last_message_at DESC NULLS LAST, id DESC",
+    "sqlite": "workspace_id, last_message_at DESC, id DESC",
+}
+
+
 def upgrade() -> None:
     dialect = op.get_bind().dialect.name
+    op.create_index("ix_message_recent", "message", ["workspace_id", "created_at"])
+    if dialect in INBOX_ORDER:
+        op.execute(f"CREATE INDEX ix_conversation_recent ON conversation ({INBOX_ORDER[dialect]})")
     if dialect == "postgresql":
         op.execute(PG_SEARCH_TEXT)
         for table, doc in (("message", MESSAGE_DOC), ("contact", CONTACT_DOC)):
@@ -92,6 +105,8 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     dialect = op.get_bind().dialect.name
+    op.drop_index("ix_message_recent", table_name="message")
+    op.execute("DROP INDEX IF EXISTS ix_conversation_recent")
     if dialect == "postgresql":
         for table in ("message", "contact"):
             op.execute(f"DROP INDEX IF EXISTS ix_{table}_search")
