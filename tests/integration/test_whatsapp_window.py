@@ -90,6 +90,7 @@ def graph(graph_server: tuple[FakeGraphApi, str]) -> tuple[FakeGraphApi, str]:
     fake.add_node(PHONE_ID, TOKEN, "whatsapp")
     fake.add_node(WABA_ID, TOKEN, "whatsapp")
     fake.templates[WABA_ID] = [dict(t) for t in TEMPLATES]
+    fake.phone_waba[PHONE_ID] = WABA_ID
     return fake, base
 
 
@@ -289,3 +290,20 @@ async def test_no_window_notice_for_platforms_without_one(
         assert conversation is not None
     notice = await client.get(f"/ui/conversations/{conversation.id}/window")
     assert notice.status_code == 200 and notice.text.strip() == ""
+
+
+async def test_a_template_withdrawn_on_the_platform_fails_with_its_reason(
+    services: Services, world: DemoWorld, graph: tuple[FakeGraphApi, str]
+) -> None:
+    fake, base = graph
+    conversation_id = await _setup(services, world, base, hours_ago=40)
+    async with services.read_sessionmaker() as session:
+        supervisor = await principal_for(session, world.users["supervisor"])
+    message = await send_template(
+        services, supervisor, conversation_id, "follow_up|es", [], audit.SYSTEM, _client
+    )
+    fake.templates[WABA_ID] = []  # deleted in WhatsApp Manager before the outbox ran
+    await DeliveryWorker(services).run_once()
+    failed = await _message(services, message.id)
+    assert failed.status == MessageStatus.FAILED.value
+    assert failed.error is not None and "132001" in failed.error

@@ -73,6 +73,9 @@ class FakeGraphApi:
     window_closed: set[str] = field(default_factory=set)
     # WhatsApp Business Account id -> its message templates (Graph's own shape).
     templates: dict[str, list[dict[str, Any]]] = field(default_factory=dict)
+    # Phone-number id -> its WhatsApp Business Account: template sends are checked against
+    # that account's templates (132001 unknown, 132000 wrong parameter count).
+    phone_waba: dict[str, str] = field(default_factory=dict)
     requests: list[Recorded] = field(default_factory=list)
     scripted: deque[ScriptedReply] = field(default_factory=deque)
 
@@ -87,6 +90,7 @@ class FakeGraphApi:
         self.nodes.clear()
         self.window_closed.clear()
         self.templates.clear()
+        self.phone_waba.clear()
         self.requests.clear()
         self.scripted.clear()
 
@@ -149,7 +153,7 @@ class FakeGraphApi:
                 graph_error(100, "(#100) The parameter messaging_product is required."), 400
             )
         if node.product == "whatsapp":
-            return self._whatsapp(node, body)
+            return self._whatsapp(node, body, node_id)
         return self._messenger(node, body)
 
     async def _message_templates(
@@ -180,11 +184,15 @@ class FakeGraphApi:
             paging["next"] = str(request.url.replace_query_params(**query))
         return JSONResponse({"data": page, "paging": paging})
 
-    def _whatsapp(self, node: Node, body: dict[str, Any]) -> JSONResponse:
+    def _whatsapp(self, node: Node, body: dict[str, Any], node_id: str) -> JSONResponse:
         problem = _whatsapp_problem(node, body)
         if problem:
             return JSONResponse(graph_error(100, "(#100) Invalid parameter", details=problem), 400)
         to = body["to"]
+        if body["type"] == "template":
+            refusal = self._template_refusal(node_id, body["template"])
+            if refusal is not None:
+                return refusal
         if to in self.window_closed and body["type"] != "template":
             return JSONResponse(
                 graph_error(
@@ -203,6 +211,51 @@ class FakeGraphApi:
                 "messages": [{"id": wamid}],
             }
         )
+
+    def _template_refusal(self, phone_id: str, sent: dict[str, Any]) -> JSONResponse | None:
+        waba = self.phone_waba.get(phone_id)
+        if waba is None:
+            return None
+        language = (sent.get("language") or {}).get("code")
+        known = next(
+            (
+                t
+                for t in self.templates.get(waba, [])
+                if t["name"] == sent.get("name")
+                and t["language"] == language
+                and t["status"] == "APPROVED"
+            ),
+            None,
+        )
+        if known is None:
+            return JSONResponse(
+                graph_error(
+                    132001,
+                    "(#132001) Template name does not exist in the translation",
+                    details=f"template name ({sent.get('name')}) does not exist in {language}",
+                ),
+                400,
+            )
+        body_text = next(
+            (c.get("text", "") for c in known["components"] if c["type"] == "BODY"), ""
+        )
+        expected = len(set(re.findall(r"\{\{\s*(\d+)\s*\}\}", body_text)))
+        given = sum(
+            len(c.get("parameters", []))
+            for c in sent.get("components", [])
+            if str(c.get("type", "")).lower() == "body"
+        )
+        if given != expected:
+            return JSONResponse(
+                graph_error(
+                    132000,
+                    "(#132000) Number of parameters does not match the expected number of params",
+                    details=f"body: number of localizable_params ({given}) does not match the "
+                    f"expected number of params ({expected})",
+                ),
+                400,
+            )
+        return None
 
     def _messenger(self, node: Node, body: dict[str, Any]) -> JSONResponse:
         recipient = (body.get("recipient") or {}).get("id")
