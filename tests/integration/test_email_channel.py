@@ -494,3 +494,28 @@ async def test_starttls_with_certificate_checks(
         assert len(sink.received) == 1
     finally:
         controller.stop()
+
+
+async def test_mail_sent_from_the_address_by_another_client_is_an_echo(
+    services: Services, world: DemoWorld, mailbox: Mailbox
+) -> None:
+    account = await _account(services, world, mailbox)
+    root_id, root = mail("Question from the customer")
+    mailbox.deliver(root)
+    echo = EmailMessage()
+    echo["From"] = f"Test Shop <{SHOP}>"
+    echo["To"] = f"Ana <{CUSTOMER}>"
+    echo["Subject"] = "Re: Where is my order?"
+    echo["Message-ID"] = make_msgid(domain="example.com")
+    echo["In-Reply-To"] = root_id
+    echo.set_content("Answered from Thunderbird")
+    mailbox.deliver(echo.as_bytes())
+    await EmailWorker(services).sync_account(account.id)
+    messages = await _messages(services, account.id)
+    assert [(m.direction, m.echo) for m in messages] == [("inbound", False), ("outbound", True)]
+    assert len({m.conversation_id for m in messages}) == 1
+    async with services.read_sessionmaker() as session:
+        contacts = (
+            await session.scalars(select(Contact).where(Contact.account_id == account.id))
+        ).all()
+    assert [c.platform_user_id for c in contacts] == [CUSTOMER]
