@@ -433,7 +433,10 @@ def fold_key(term: str) -> str:
     """
     if _MIXED.search(term) or _LEET_CHAR.search(term):
         return normalize(term).text
-    return "".join(_RUN.sub(r"\1", "".join(map(fold_char, word))) for word in term.split())
+    words = term.split()
+    if len(words) == 1:
+        return _RUN.sub(r"\1", words[0].translate(_FOLDS))
+    return "".join([_RUN.sub(r"\1", word.translate(_FOLDS)) for word in words])
 
 
 @dataclass(frozen=True, slots=True)

@@ -90,7 +90,6 @@ def _scripts(text: str) -> tuple[str, str]:
     return script_of(letters[0]), script_of(letters[-1])
 
 
-
 _NO_BREAKS: frozenset[int] = frozenset()
 _ALL_HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002fa1f]+")
 
@@ -158,30 +157,41 @@ def _min_letters(key: str, letters: int) -> int:
     return letters if len(key) <= 3 or letters - len(key) >= 2 else 0
 
 
-def _derive_han(text: str, key: str, lex: int, term: int, norms: int) -> Iterable[Pattern]:
+def _derive_han(text: str, key: str, lex: int, term: int, norms: int) -> list[Pattern]:
     """Patterns of an all-Hanzi term, built directly (half of a big list is Hanzi: the
     generic path's per-spelling script and letter counts are the build's main cost)."""
     n = len(key)  # every folded character is one Hanzi letter
-    breaks = _breaks(text)
-    yield Pattern(key, lex, term, Kind.TERM, "han", "han", breaks, _min_letters(key, n))
+    breaks = _breaks(text) if " " in text else _NO_BREAKS
+    # min_letters: a key of three or fewer characters, or one that lost two letters or more
+    # to collapsing, must span as many letters as its spelling (see _pattern)
+    out = [Pattern(key, lex, term, _TERM, "han", "han", breaks, n if n <= 3 else 0)]
     if norms & _REPEATS and 2 <= n <= 4:
         doubled = "".join(map(operator.add, key, key))
-        yield Pattern(doubled, lex, term, Kind.DOUBLED, "han", "han", breaks, 0)
+        out.append(Pattern(doubled, lex, term, _DOUBLED, "han", "han", breaks, 0))
     if norms & _PINYIN:
         syllables = list(map(pinyin_of, key))
         if all(syllables):
             full = _collapse("".join(syllables))
-            m = _min_letters(full, len(full))
-            yield Pattern(full, lex, term, Kind.PINYIN, "latin", "latin", _NO_BREAKS, m)
-            yield Pattern(
-                full, lex, term, Kind.HOMOPHONE, "han", "han", breaks, _min_letters(full, n)
-            )
+            f = len(full)
+            out.append(
+                Pattern(full, lex, term, _PINYIN_KIND, "latin", "latin", _NO_BREAKS,
+                        f if f <= 3 else 0)
+            )  # fmt: skip
+            out.append(
+                Pattern(full, lex, term, _HOMOPHONE, "han", "han", breaks,
+                        n if f <= 3 or n - f >= 2 else 0)
+            )  # fmt: skip
             if n >= 2:
-                initials = "".join(s[0] for s in syllables)
-                yield Pattern(
-                    initials, lex, term, Kind.INITIALS, "latin", "latin", _NO_BREAKS,
-                    _min_letters(initials, len(initials)),
+                initials = "".join([x[0] for x in syllables])
+                out.append(
+                    Pattern(initials, lex, term, _INITIALS, "latin", "latin", _NO_BREAKS,
+                            n if n <= 3 else 0)
                 )  # fmt: skip
+    return out
+
+
+_TERM, _DOUBLED, _PINYIN_KIND = Kind.TERM, Kind.DOUBLED, Kind.PINYIN
+_HOMOPHONE, _INITIALS = Kind.HOMOPHONE, Kind.INITIALS
 
 
 _REPEATS, _PINYIN = int(Norm.REPEATS), int(Norm.PINYIN)
