@@ -41,6 +41,10 @@ class Services:
     masker: MaskingAdapter
     # Set when an outbox row is committed so the delivery worker wakes without polling.
     delivery_wakeup: asyncio.Event = field(default_factory=asyncio.Event)
+    # Teams whose queue may now be assignable (new conversation, capacity freed, agent
+    # online); the assignment worker drains it. Only a hint: the worker also polls.
+    assignment_wakeup: asyncio.Event = field(default_factory=asyncio.Event)
+    assignment_teams: set[str] = field(default_factory=set)
 
     async def close(self) -> None:
         await self.bus.close()

@@ -3,6 +3,8 @@
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from crossdesk.actions.notifications import NewNotification, mark_read, notify
+from crossdesk.actions.presence import wake_assignment_on_commit
 from crossdesk.actions.publish import publish_on_commit
 from crossdesk.actions.read_markers import mark_conversation_read
 from crossdesk.db.models import Conversation, TeamMember, User
@@ -56,6 +58,22 @@ async def assign(
     publish_on_commit(
         services, session, "conversation.updated", conversation, {"previous_assignee": previous}
     )
+    if assignee_id is not None and assignee_id not in (previous, principal.user_id):
+        await notify(
+            services,
+            session,
+            principal.workspace_id,
+            NewNotification(
+                user_id=assignee_id,
+                kind="assignment",
+                conversation_id=conversation.id,
+                actor_id=principal.user_id,
+                summary=conversation.last_message_preview,
+            ),
+        )
+    if conversation.team_id is not None and previous != assignee_id:
+        # The queue may have grown (unassigned) or someone's capacity freed (reassigned).
+        wake_assignment_on_commit(services, session, [conversation.team_id])
     await commit(session)
     return conversation
 
@@ -86,6 +104,9 @@ async def set_status(
         target_id=conversation.id,
     )
     publish_on_commit(services, session, "conversation.updated", conversation)
+    if conversation.team_id is not None:
+        # Resolving frees its owner's capacity; reopening an unowned one queues it.
+        wake_assignment_on_commit(services, session, [conversation.team_id])
     await commit(session)
     return conversation
 
@@ -109,6 +130,8 @@ async def mark_viewed(
             target_id=conversation.id,
         )
         await mark_conversation_read(session, principal, conversation)  # the viewer's unread
+        # Opening the conversation reads its notifications too.
+        await mark_read(services, session, principal, conversation_id=conversation.id)
         working_it = conversation.assignee_id in (None, principal.user_id)
         if working_it and conversation.unread_count:
             conversation.unread_count = 0

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from crossdesk.actions.notifications import message_notification, notify
+from crossdesk.actions.presence import wake_assignment_on_commit
 from crossdesk.actions.publish import publish_on_commit
 from crossdesk.db.base import utcnow
 from crossdesk.db.models import Attachment as AttachmentRow
@@ -286,7 +288,26 @@ async def _store_message(
             "platform_message_id": event.platform_message_id,
         },
     )
+    if inbound:
+        await _after_inbound(services, session, conversation, message_id, preview)
     return True
+
+
+async def _after_inbound(
+    services: Services,
+    session: AsyncSession,
+    conversation: "_ConversationRef",
+    message_id: str,
+    preview: str,
+) -> None:
+    """The owner hears of the message (one unread notice per conversation: an INSERT
+    that conflicts does nothing); an unowned one wakes the assignment worker once the
+    group commits, so auto-assignment never runs inside this hot transaction."""
+    if conversation.assignee_id is not None:
+        note = message_notification(conversation.assignee_id, conversation.id, message_id, preview)
+        await notify(services, session, conversation.workspace_id, note)
+    elif conversation.team_id is not None:
+        wake_assignment_on_commit(services, session, [conversation.team_id])
 
 
 _SET_CONTACT_LANGUAGE = (

@@ -321,6 +321,7 @@ def worker(data_dir: DataDir = None) -> None:
     """Run the delivery worker alone (production: several of these beside `serve --no-workers`)."""
     from crossdesk.services import build_services
     from crossdesk.workers.alert_notifications import AlertNotificationWorker
+    from crossdesk.workers.assignment import AssignmentWorker
     from crossdesk.workers.delivery import DeliveryWorker
     from crossdesk.workers.risk_rules import RiskRulesWorker
 
@@ -337,6 +338,9 @@ def worker(data_dir: DataDir = None) -> None:
                 # Risk rules follow the audit log; several workers share one cursor per
                 # workspace (row lock) and act on a firing once (unique key).
                 RiskRulesWorker(services).run_forever(),
+                # Auto-assignment passes are serialised per workspace (row lock), so
+                # several workers may run them; each also returns offline agents' work.
+                AssignmentWorker(services).run_forever(),
             )
         finally:
             await services.close()

@@ -24,8 +24,10 @@ from crossdesk.web import metrics, sandbox, sse, webhooks
 from crossdesk.web.account_cache import AccountCache
 from crossdesk.web.api.v1 import account_limits as account_limits_api
 from crossdesk.web.api.v1 import admin, alerts, conversations, me, messages, word_lists
+from crossdesk.web.api.v1 import assignment as assignment_api
 from crossdesk.web.api.v1 import contacts as contacts_api
 from crossdesk.web.api.v1 import labels as labels_api
+from crossdesk.web.api.v1 import notifications as notifications_api
 from crossdesk.web.api.v1 import reports as reports_api
 from crossdesk.web.api.v1 import risk_rules as risk_rules_api
 from crossdesk.web.api.v1 import saved_views as saved_views_api
@@ -49,6 +51,8 @@ from crossdesk.web.ui import (
     bridge_views,
     contacts_views,
     labels_views,
+    notifications_views,
+    profile_views,
     reports_views,
     risk_rules_views,
     search_views,
@@ -59,6 +63,7 @@ from crossdesk.web.ui import (
     window_views,
 )
 from crossdesk.workers.alert_notifications import AlertNotificationWorker
+from crossdesk.workers.assignment import AssignmentWorker
 from crossdesk.workers.attachments import AttachmentWorker
 from crossdesk.workers.delivery import DeliveryWorker, default_client_factory
 from crossdesk.workers.email import EmailWorker
@@ -101,6 +106,7 @@ def create_app(
             tasks.append(asyncio.create_task(app.state.attachments.run_forever()))
             tasks.append(asyncio.create_task(app.state.translation_worker.run_forever()))
             tasks.append(asyncio.create_task(checkpoint_forever(app.state.services)))
+            tasks.append(asyncio.create_task(AssignmentWorker(app.state.services).run_forever()))
             tasks.append(asyncio.create_task(app.state.alert_notifications.run_forever()))
         for task in background or []:
             tasks.append(asyncio.create_task(task(app)))
@@ -165,6 +171,8 @@ def create_app(
     app.include_router(sessions_api.router, prefix="/api/v1")
     app.include_router(account_limits_api.router, prefix="/api/v1")
     app.include_router(sse.router, prefix="/api/v1")
+    app.include_router(notifications_api.router, prefix="/api/v1")
+    app.include_router(assignment_api.router, prefix="/api/v1")
     app.include_router(webhooks.router)
     app.include_router(metrics.router)
     app.include_router(sandbox.router)
@@ -185,6 +193,8 @@ def create_app(
     app.include_router(account_limits_views.router)
     app.include_router(translation_compare_views.router)
     app.include_router(attachment_views.router)
+    app.include_router(profile_views.router)
+    app.include_router(notifications_views.router)
     app.include_router(search_views.router)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 

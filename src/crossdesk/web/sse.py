@@ -2,16 +2,20 @@
 
 import asyncio
 import contextlib
+import logging
 from collections.abc import AsyncIterator
 
 from fastapi import APIRouter, Request
 from fastapi.responses import StreamingResponse
 
 from crossdesk.actions.alert_handling import ALERT_EVENT_PREFIX, alert_event_visible
+from crossdesk.actions.presence import heartbeat
 from crossdesk.events import Event
 from crossdesk.risk.rbac import Principal, can_see_fields
+from crossdesk.services import Services
 from crossdesk.web.deps import Reader, ServicesDep
 
+logger = logging.getLogger(__name__)
 router = APIRouter(tags=["events"])
 
 KEEPALIVE_SECONDS = 15.0
@@ -20,6 +24,10 @@ KEEPALIVE_SECONDS = 15.0
 def visible_to(principal: Principal, event: Event) -> bool:
     if event.type.startswith(ALERT_EVENT_PREFIX):  # alerts: supervisors of the teams
         return alert_event_visible(principal, event)
+    if event.type.startswith("notification."):
+        return event.workspace_id == principal.workspace_id and (
+            event.data.get("user_id") == principal.user_id
+        )
     if can_see_fields(principal, event.workspace_id, event.team_id, event.assignee_id):
         return True
     # The previous assignee must learn that a conversation left their list.
@@ -31,6 +39,15 @@ def visible_to(principal: Principal, event: Event) -> bool:
 
 def format_sse(event: Event) -> str:
     return f"event: {event.type}\ndata: {event.to_json()}\n\n"
+
+
+async def _beat(services: Services, principal: Principal) -> None:
+    """A live stream means the person is online (throttled write, see actions/presence)."""
+    try:
+        await heartbeat(services, principal)
+    except Exception:
+        # Presence must never cut the live stream; the next beat tries again.
+        logger.warning("presence heartbeat failed", exc_info=True)
 
 
 @router.get("/events")
@@ -51,6 +68,7 @@ async def stream_events(
         try:
             yield ": connected\n\n"
             while not await request.is_disconnected():
+                await _beat(services, principal)
                 try:
                     event = await asyncio.wait_for(queue.get(), KEEPALIVE_SECONDS)
                 except TimeoutError:

@@ -4,6 +4,7 @@ from crossdesk.db.models.account_limits import AccountEgress, AccountSendLimit, 
 from crossdesk.db.models.accounts import ChannelAccount
 from crossdesk.db.models.alert_notifications import AlertDelivery, AlertNotificationSettings
 from crossdesk.db.models.alerts import RiskAlert
+from crossdesk.db.models.assignment import AgentState, AssignmentPolicy
 from crossdesk.db.models.audit import AuditEvent
 from crossdesk.db.models.channel_state import (
     BridgeSession,
@@ -16,6 +17,7 @@ from crossdesk.db.models.conversations import Contact, Conversation
 from crossdesk.db.models.identity import ApiToken, Team, TeamMember, User, WebSession, Workspace
 from crossdesk.db.models.labels import ContactLabel, ConversationLabel, Label
 from crossdesk.db.models.messages import Attachment, IdempotencyRecord, Message, Outbox
+from crossdesk.db.models.notifications import Notification, NotificationSetting
 from crossdesk.db.models.quick_replies import QuickReply
 from crossdesk.db.models.risk_rules import (
     RiskAccountLock,
@@ -41,9 +43,11 @@ __all__ = [
     "AccountSendLimit",
     "AccountSession",
     "AccountWebCheck",
+    "AgentState",
     "AlertDelivery",
     "AlertNotificationSettings",
     "ApiToken",
+    "AssignmentPolicy",
     "Attachment",
     "AuditEvent",
     "BridgeSession",
@@ -59,6 +63,8 @@ __all__ = [
     "IdempotencyRecord",
     "Label",
     "Message",
+    "Notification",
+    "NotificationSetting",
     "OutboundMetadata",
     "Outbox",
     "QuickReply",

@@ -10,6 +10,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.templating import Jinja2Templates
 from markupsafe import Markup, escape
 
+from crossdesk.actions.notes import MENTION
 from crossdesk.web.i18n import UI_LANGUAGES, gettext_for, ui_language
 
 TEMPLATES = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
@@ -62,7 +63,20 @@ def _highlight(text: str, findings: list[dict[str, Any]] | None) -> Markup:
     return Markup("".join(out))  # noqa: S704  # every piece above is escaped
 
 
+def _mentions(text: str) -> Markup:
+    """Escape a note and wrap each ``@name`` in <mark class="mention">."""
+    out: list[str] = []
+    cursor = 0
+    for match in MENTION.finditer(text):
+        out.append(str(escape(text[cursor : match.start()])))
+        out.append(f'<mark class="mention">{escape(match.group(0))}</mark>')
+        cursor = match.end()
+    out.append(str(escape(text[cursor:])))
+    return Markup("".join(out))  # noqa: S704  # every piece above is escaped
+
+
 TEMPLATES.env.filters["ago"] = _ago
+TEMPLATES.env.filters["mentions"] = _mentions
 TEMPLATES.env.filters["clock"] = _clock
 TEMPLATES.env.filters["highlight"] = _highlight
 

@@ -53,14 +53,37 @@
       // Coalesce bursts: one list refresh per 300 ms at most.
       if (pending) return;
       pending = setTimeout(function () { pending = null; refreshList(); }, 300);
-      if (event.type === "message.created" && event.data.direction === "inbound" &&
-          document.hidden && window.Notification && Notification.permission === "granted") {
-        new Notification("crossdesk", { body: "New customer message" });
-      }
     }
     ["message.created", "message.status", "conversation.updated"].forEach(function (type) {
       source.addEventListener(type, onEvent);
     });
+    source.addEventListener("notification.created", function (e) {
+      ringBell();
+      browserNotification(JSON.parse(e.data));
+    });
+    source.addEventListener("notification.read", ringBell);
+  }
+
+  // Notifications: the bell re-renders itself (hx-trigger "cd-notifications from:body").
+  function ringBell() {
+    if (window.htmx) htmx.trigger(document.body, "cd-notifications");
+  }
+
+  // A desktop notification only when the tab is hidden, the user turned them on in the
+  // profile (data-browser on the bell) and the browser allowed them.
+  function browserNotification(event) {
+    var bell = document.getElementById("bell");
+    if (!document.hidden || !bell || bell.dataset.browser !== "on") return;
+    if (!window.Notification || Notification.permission !== "granted") return;
+    var kind = event.data.kind || "message";
+    var title = bell.dataset["title" + kind.charAt(0).toUpperCase() + kind.slice(1)] || "crossdesk";
+    var note = new Notification(title, { body: event.data.summary || "", tag: event.data.id });
+    note.onclick = function () {
+      window.focus();
+      if (event.conversation_id) {
+        window.location.href = "/ui/inbox?c=" + encodeURIComponent(event.conversation_id);
+      }
+    };
   }
 
   function moveSelection(step) {
@@ -77,21 +100,85 @@
       target.tagName === "SELECT" || target.isContentEditable);
   }
 
-  document.addEventListener("keydown", function (e) {
-    if (e.key === "Enter" && (e.ctrlKey || e.metaKey) && e.target.id === "reply-text") {
+  // The quick-reply menu under the reply box: arrow keys choose, Enter or Tab inserts.
+  function quickItems() {
+    return Array.prototype.slice.call(document.querySelectorAll("#quick-replies .qr-item"));
+  }
+
+  function moveQuick(step) {
+    var items = quickItems();
+    if (!items.length) return false;
+    var index = items.findIndex(function (b) { return b.classList.contains("active"); });
+    var next = index === -1 ? (step > 0 ? 0 : items.length - 1)
+      : Math.min(items.length - 1, Math.max(0, index + step));
+    items.forEach(function (b, i) { b.classList.toggle("active", i === next); });
+    items[next].scrollIntoView({ block: "nearest" });
+    return true;
+  }
+
+  function openQuickReplies() {
+    var box = document.getElementById("reply-text");
+    if (!box) return;
+    box.focus();
+    if (box.value.charAt(0) !== "/") {
+      box.value = "/" + box.value.replace(/^\s+/, "");
+      box.setSelectionRange(1, 1);
+      box.dispatchEvent(new Event("input", { bubbles: true }));
+    }
+  }
+
+  function replyBoxKeys(e) {
+    var items = quickItems();
+    if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) {
       e.preventDefault();
       var form = e.target.closest("form");
       if (form) form.requestSubmit();
-      return;
+      return true;
     }
+    if (items.length && (e.key === "ArrowDown" || e.key === "ArrowUp")) {
+      e.preventDefault();
+      moveQuick(e.key === "ArrowDown" ? 1 : -1);
+      return true;
+    }
+    if (items.length && (e.key === "Enter" || e.key === "Tab") && !e.shiftKey) {
+      var active = items.find(function (b) { return b.classList.contains("active"); }) || items[0];
+      e.preventDefault();
+      active.click();
+      return true;
+    }
+    if (e.key === "Escape") {
+      var menu = document.getElementById("quick-replies");
+      if (menu && menu.innerHTML.trim()) menu.innerHTML = "";
+      else e.target.blur();
+      return true;
+    }
+    return false;
+  }
+
+  document.addEventListener("keydown", function (e) {
+    if (e.target.id === "reply-text") { replyBoxKeys(e); return; }
     if (typing(e.target) || e.ctrlKey || e.metaKey || e.altKey) return;
+    var help = document.getElementById("help");
+    if (help && help.open) return;  // the dialog handles Esc itself
     var click = function (id) { var el = document.getElementById(id); if (el) el.click(); };
     if (e.key === "j") moveSelection(1);
     else if (e.key === "k") moveSelection(-1);
     else if (e.key === "a") click("assign-me");
     else if (e.key === "e") click("resolve");
     else if (e.key === "r") { var t = document.getElementById("reply-text"); if (t) { e.preventDefault(); t.focus(); } }
-    else if (e.key === "?") { var help = document.getElementById("help"); if (help) help.showModal(); }
+    else if (e.key === "q") { e.preventDefault(); openQuickReplies(); }
+    else if (e.key === "n") window.location.href = "/ui/notifications";
+    else if (e.key === "?") { if (help) help.showModal(); }
+  });
+
+  // Profile: turning browser notifications on asks the browser for permission.
+  document.addEventListener("change", function (e) {
+    if (!e.target.matches || !e.target.matches("[data-request-permission]")) return;
+    if (!e.target.checked || !window.Notification) return;
+    var note = document.getElementById("browser-permission-note");
+    Notification.requestPermission().then(function (answer) {
+      if (note) note.hidden = answer !== "denied";
+    });
   });
 
   document.addEventListener("change", function (e) {
