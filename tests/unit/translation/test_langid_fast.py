@@ -37,14 +37,38 @@ PIECES = st.sampled_from(
         "a_b",
         "٣",
         "x@y.com",
+        "www.",
+        ".com",
+        "ru",
+        "ab.cn/x",
+        "http://",
+        "a@b",
+        "-",
+        "shop.store.vn!",
     ]
 )
 
 
-@settings(max_examples=400, deadline=None)
+@settings(max_examples=1500, deadline=None)
 @given(text=st.one_of(st.text(max_size=60), st.lists(PIECES, max_size=12).map("".join)))
 def test_noise_precheck_is_exact(text: str) -> None:
     assert langid._strip(text) == langid._NOISE.sub(" ", text).strip()
+
+
+def test_every_alternative_has_its_trigger() -> None:
+    """Each alternative needs its trigger: tried on texts built to match it alone."""
+    samples = {
+        "://": "see https://shop.example/x now",
+        "www.": "see www.example.org now",
+        "@": "write a@b.c or @ana",
+        "⟦": "call ⟦PHONE_1⟧",
+        "tld": "visit mi.shop today",
+        "digit": "order A-77 please",
+        "_": "snake_case",
+    }
+    for trigger, text in samples.items():
+        assert langid._has(text, trigger)
+        assert langid._strip(text) == langid._NOISE.sub(" ", text).strip() != text.strip()
 
 
 def _texts() -> list[str]:
