@@ -71,6 +71,12 @@ async def test_profile_dup_lead_merge_unmerge_and_scope(
         await api.get(f"/api/v1/contacts/{pedro_b}", headers=bearer(supervisor))
     ).status_code == 404
 
+    # Finding contacts to merge: only those in the caller's scope.
+    found = await api.get("/api/v1/contacts?q=pe", headers=bearer(owner))
+    assert [c["id"] for c in found.json()] == [pedro_b]
+    hidden = await api.get("/api/v1/contacts?q=pe", headers=bearer(supervisor))
+    assert hidden.status_code == 200 and hidden.json() == []
+
     # Editing: validated, masked, audited by field name only.
     bad = await api.patch(
         f"/api/v1/contacts/{maria_a}",

@@ -1,10 +1,12 @@
 """The inbox filter parser: canonical queries read back to the same filter, waiting
-times round-trip, and every bad value is refused naming its parameter."""
+times round-trip, and every bad value is refused naming its parameter. The contact
+attribute lines parser likewise."""
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from crossdesk.actions.contacts import MAX_ATTRIBUTES, validate_attributes
 from crossdesk.db.inbox_filters import (
     MAX_WAITING_MINUTES,
     STATUSES,
@@ -14,6 +16,7 @@ from crossdesk.db.inbox_filters import (
 )
 from crossdesk.domain import ChannelKind
 from crossdesk.errors import InvalidInput
+from crossdesk.web.ui.contacts_views import parse_attribute_lines
 
 ids = st.text(alphabet="0123456789abcdef", min_size=32, max_size=32)
 filters = st.builds(
@@ -82,3 +85,28 @@ def test_defaults_and_page_keys() -> None:
         {"view": "all", "c": "x", "waiting": "120"}, ignore=("view", "c")
     )
     assert parsed.waiting == 120 and parsed.to_query() == {"waiting": "2h"}
+
+
+@given(
+    st.dictionaries(
+        st.from_regex(r"[a-z][a-z0-9_]{0,39}", fullmatch=True),
+        st.text(
+            alphabet=st.characters(blacklist_categories=("Cc", "Cs", "Zl", "Zp")), max_size=60
+        ).map(str.strip),
+        max_size=MAX_ATTRIBUTES,
+    )
+)
+def test_attribute_lines_round_trip(attributes: dict[str, str]) -> None:
+    """What the profile form shows ("name: value" lines) reads back to the same
+    attributes, empty values dropped."""
+    text = "\n".join(f"{k}: {v}" for k, v in attributes.items())
+    parsed = validate_attributes(parse_attribute_lines(text))
+    assert parsed == {k: v for k, v in attributes.items() if v}
+
+
+@given(st.text(max_size=80))
+def test_attribute_lines_accept_or_name_the_field(text: str) -> None:
+    try:
+        validate_attributes(parse_attribute_lines(text))
+    except InvalidInput as exc:
+        assert exc.fields["field"] == "attributes"

@@ -101,9 +101,10 @@ def validate_attributes(attributes: Mapping[str, Any]) -> dict[str, str]:
                 f"attribute {key!r} is longer than {MAX_ATTRIBUTE_VALUE} characters",
                 field="attributes",
             )
-        if any(unicodedata.category(ch) == "Cc" for ch in value):
+        if any(unicodedata.category(ch) in ("Cc", "Zl", "Zp") for ch in value):
             raise InvalidInput(
-                f"attribute {key!r} may not contain control characters", field="attributes"
+                f"attribute {key!r} may not contain control characters or line breaks",
+                field="attributes",
             )
         if value:
             clean[key] = value

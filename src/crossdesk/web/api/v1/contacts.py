@@ -3,7 +3,7 @@
 from datetime import datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Query, Request
 from pydantic import BaseModel, Field
 
 from crossdesk.actions.contacts import (
@@ -12,6 +12,7 @@ from crossdesk.actions.contacts import (
     load_profile,
     load_visible_contact,
     merge_contacts,
+    search_contacts,
     unmerge_contact,
     update_contact,
 )
@@ -108,6 +109,13 @@ class ProfileOut(BaseModel):
         )
 
 
+class ContactListItem(BaseModel):
+    id: str
+    display_name: str
+    person_id: str | None
+    account: AccountOut
+
+
 class ContactPatch(StrictInput):
     notes: Annotated[str | None, Field(max_length=4000)] = None
     attributes: dict[str, str] | None = None
@@ -123,6 +131,27 @@ async def _profile(session: SessionDep, principal: Principal, contact_id: str) -
     contact = await load_visible_contact(session, principal, contact_id)
     profile = await load_profile(session, principal, contact)
     return ProfileOut.of(profile, reveal_ids=principal.can(Permission.PII_REVEAL))
+
+
+@router.get("", response_model=list[ContactListItem])
+async def list_contacts(
+    principal: Reader,
+    session: SessionDep,
+    q: Annotated[str, Query(max_length=100)] = "",
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+) -> list[ContactListItem]:
+    """Contacts the caller may see (one of their conversations is in scope) whose name
+    contains ``q``: how to find the id to merge."""
+    found = await search_contacts(session, principal, q, limit=limit)
+    return [
+        ContactListItem(
+            id=c.id,
+            display_name=c.display_name,
+            person_id=c.person_id,
+            account=AccountOut(id=a.id, name=a.name, kind=a.kind),
+        )
+        for c, a in found
+    ]
 
 
 @router.get("/{contact_id}", response_model=ProfileOut)
