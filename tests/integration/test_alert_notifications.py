@@ -306,3 +306,35 @@ async def test_abandoned_delivery_is_retried_and_gives_up_after_max_attempts(
             await session.scalars(select(AlertDelivery).where(AlertDelivery.alert_id == alert_id))
         ).one()
     assert row.state == "dead" and row.attempts == 2 and row.last_error == "HTTP 503"
+
+
+async def test_admin_form_on_the_alerts_page(
+    api: httpx.AsyncClient, services: Services, world: DemoWorld
+) -> None:
+    owner = bearer(world.tokens["owner"])
+    form = {
+        "min_severity": "4",
+        "webhook_enabled": "true",
+        "webhook_url": "https://hooks.shop.test/crossdesk",
+        "webhook_secret": "short",
+        "smtp_port": "587",
+        "smtp_security": "starttls",
+    }
+    refused = await api.post("/ui/alerts/notifications", data=form, headers=owner)
+    assert refused.status_code == 422 and 'id="notify-error"' in refused.text
+    form["webhook_secret"] = SECRET
+    saved = await api.post("/ui/alerts/notifications", data=form, headers=owner)
+    assert saved.status_code == 303 and saved.headers["location"].startswith("/ui/alerts?saved=1")
+    page = await api.get("/ui/alerts?saved=1", headers=owner)
+    assert 'id="notify-saved"' in page.text and "https://hooks.shop.test/crossdesk" in page.text
+    assert SECRET not in page.text
+    # A blank secret on the next save keeps the stored one.
+    form["webhook_secret"] = ""
+    again = await api.post("/ui/alerts/notifications", data=form, headers=owner)
+    assert again.status_code == 303
+    shown = (await api.get("/api/v1/alerts/notifications", headers=owner)).json()
+    assert shown["webhook_secret_set"] and shown["min_severity"] == 4
+    denied = await api.post(
+        "/ui/alerts/notifications", data=form, headers=bearer(world.tokens["supervisor"])
+    )
+    assert denied.status_code == 403

@@ -17,6 +17,8 @@ from crossdesk.db.models import AuditEvent, ChannelAccount, Contact, Conversatio
 from crossdesk.db.session import transaction
 from crossdesk.domain import new_id
 from crossdesk.risk import audit
+from crossdesk.risk.periods import choose_period
+from crossdesk.risk.reports import ReportScope, lead_report
 from crossdesk.services import Services
 from crossdesk.web.app import create_app
 
@@ -240,6 +242,29 @@ async def test_reports_page_renders_tables_and_charts(
     assert (
         await api.get("/ui/reports", headers=bearer(world.tokens["agent_b"]))
     ).status_code == 403
+
+
+async def test_merged_contacts_count_as_one_lead(services: Services, world: DemoWorld) -> None:
+    """Two different identities merged into one person (contact.person_id) are one lead."""
+    await _seed(services, world)
+    person = new_id()
+    async with transaction(services.sessionmaker) as session:
+        for account, who in ((world.account_a, "tg-1"), (world.account_b, "wa-9")):
+            merged = Contact(
+                id=new_id(),
+                workspace_id=world.workspace_id,
+                account_id=account.id,
+                platform_user_id=who,
+                display_name=who,
+                created_at=D1,
+            )
+            merged.person_id = person
+            session.add(merged)
+    async with services.read_sessionmaker() as session:
+        report = await lead_report(
+            session, ReportScope(world.workspace_id, None), choose_period("7d", None, None)
+        )
+    assert report.total == 3  # +111, +222 and the merged person
 
 
 def test_csv_lines_quote_formulas() -> None:

@@ -21,14 +21,23 @@ Definitions (also in docs/security.md's reports section):
   their first conversation) of their first contact.
 """
 
-import statistics
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, func, select
+from sqlalchemy import (
+    ColumnElement,
+    Float,
+    Subquery,
+    and_,
+    case,
+    func,
+    or_,
+    select,
+    type_coerce,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.orm import aliased
 
 from crossdesk.db.models import (
     AuditEvent,
@@ -45,6 +54,7 @@ from crossdesk.risk.periods import Period, utc_day
 from crossdesk.risk.rbac import Principal
 
 KINDS = ("agents", "accounts", "leads")
+STREAM_CHUNK = 5000
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,10 +141,6 @@ class LeadReport:
     per_agent: list[tuple[str, int]]
 
 
-def _median(values: list[float]) -> float | None:
-    return round(statistics.median(values), 1) if values else None
-
-
 async def _people(session: AsyncSession, scope: ReportScope) -> dict[str, str]:
     """The people a report may name: everyone but auditors, or the reader's teams."""
     statement = select(User.id, User.display_name).where(
@@ -151,11 +157,44 @@ def _in_period(column: Any, period: Period) -> ColumnElement[bool]:  # Any: a da
     return and_(column >= period.start, column < period.end)
 
 
-def _messages() -> Select[Any]:  # Any: the caller adds the columns
-    """Messages joined to their conversation, which carries the team scope."""
-    return (
-        select().select_from(Message).join(Conversation, Conversation.id == Message.conversation_id)
+def _scoped_messages(scope: ReportScope) -> ColumnElement[bool]:
+    """Messages of the workspace, or of conversations of the reader's teams.
+
+    A filter rather than a join, so that the message indexes (workspace and time, or
+    conversation and time) serve the query without the conversation table in between.
+    """
+    clause = Message.workspace_id == scope.workspace_id
+    if scope.team_ids is None:
+        return clause
+    return clause & Message.conversation_id.in_(
+        select(Conversation.id).where(scope.conversations())
     )
+
+
+def _seconds(later: Any, earlier: Any, dialect: str) -> ColumnElement[float]:  # Any: columns
+    """``later - earlier`` in seconds, computed by the database."""
+    if dialect == "postgresql":
+        return type_coerce(func.extract("epoch", later - earlier), Float)
+    return (func.julianday(later) - func.julianday(earlier)) * 86400.0
+
+
+async def _medians(session: AsyncSession, durations: Subquery) -> dict[str, float]:
+    """Median ``seconds`` per ``agent_id`` in SQL (neither database has a portable median
+    aggregate): number the durations per agent, average the middle one or two."""
+    ranked = select(
+        durations.c.agent_id,
+        durations.c.seconds,
+        func.row_number()
+        .over(partition_by=durations.c.agent_id, order_by=durations.c.seconds)
+        .label("rn"),
+        func.count().over(partition_by=durations.c.agent_id).label("n"),
+    ).subquery()
+    rows = await session.execute(
+        select(ranked.c.agent_id, func.avg(ranked.c.seconds))
+        .where(or_(ranked.c.rn == (ranked.c.n + 1) // 2, ranked.c.rn == (ranked.c.n + 2) // 2))
+        .group_by(ranked.c.agent_id)
+    )
+    return {str(agent): round(float(value), 1) for agent, value in rows.all()}
 
 
 async def agent_report(session: AsyncSession, scope: ReportScope, period: Period) -> list[AgentRow]:
@@ -165,14 +204,13 @@ async def agent_report(session: AsyncSession, scope: ReportScope, period: Period
     ids = list(people)
     sent = dict.fromkeys(ids, (0, 0))
     rows = await session.execute(
-        _messages()
-        .add_columns(
+        select(
             Message.sender_user_id,
             func.count(),
             func.count(func.distinct(Message.conversation_id)),
         )
         .where(
-            scope.conversations(),
+            _scoped_messages(scope),
             Message.direction == Direction.OUTBOUND.value,
             Message.sender_user_id.in_(ids),
             _in_period(Message.created_at, period),
@@ -182,8 +220,8 @@ async def agent_report(session: AsyncSession, scope: ReportScope, period: Period
     for user_id, messages, conversations in rows.all():
         sent[str(user_id)] = (int(messages), int(conversations))
 
-    responses = await _response_times(session, scope, period, set(ids))
-    firsts = await _first_responses(session, scope, period, set(ids))
+    responses = await _response_medians(session, scope, period)
+    firsts = await _first_response_medians(session, scope, period)
     guard = await _audit_counts(session, scope, period, GUARD_ACTIONS, ids)
     reveals = await _audit_counts(session, scope, period, ("pii.reveal",), ids)
     report = [
@@ -191,8 +229,8 @@ async def agent_report(session: AsyncSession, scope: ReportScope, period: Period
             user_id=user_id,
             name=people[user_id],
             conversations_handled=sent[user_id][1],
-            first_response_median_s=_median(firsts.get(user_id, [])),
-            response_median_s=_median(responses.get(user_id, [])),
+            first_response_median_s=firsts.get(user_id),
+            response_median_s=responses.get(user_id),
             messages_sent=sent[user_id][0],
             guard_hits=guard.get(user_id, 0),
             pii_reveals=reveals.get(user_id, 0),
@@ -202,95 +240,126 @@ async def agent_report(session: AsyncSession, scope: ReportScope, period: Period
     return sorted(report, key=lambda r: (-r.messages_sent, -r.conversations_handled, r.name))
 
 
-async def _response_times(
-    session: AsyncSession, scope: ReportScope, period: Period, agents: set[str]
-) -> dict[str, list[float]]:
-    """One pass over the period's messages in conversation order (narrow rows, streamed)."""
-    statement = (
-        _messages()
-        .add_columns(
+async def _response_medians(
+    session: AsyncSession, scope: ReportScope, period: Period
+) -> dict[str, float]:
+    """Customer turns and their replies, found in SQL with window functions (the same SQL
+    on both databases), so that only one row per agent comes back.
+
+    Echoes (outbound without an agent) are left out: they neither answer nor split a turn.
+    A turn starts at a customer message that follows no customer message; the agent
+    message right after a customer message is the reply.
+    """
+    inbound, outbound = Direction.INBOUND.value, Direction.OUTBOUND.value
+    order = (Message.created_at, Message.id)
+    ordered = (
+        select(
+            Message.id,
             Message.conversation_id,
             Message.direction,
             Message.sender_user_id,
             Message.created_at,
+            func.lag(Message.direction)
+            .over(partition_by=Message.conversation_id, order_by=order)
+            .label("previous"),
         )
         .where(
-            scope.conversations(),
-            Message.direction.in_((Direction.INBOUND.value, Direction.OUTBOUND.value)),
+            _scoped_messages(scope),
             _in_period(Message.created_at, period),
-        )
-        .order_by(Message.conversation_id, Message.created_at, Message.id)
-        .execution_options(yield_per=5000)
-    )
-    times: dict[str, list[float]] = defaultdict(list)
-    current: str | None = None
-    waiting_since: datetime | None = None
-    result = await session.stream(statement)
-    async for conversation_id, direction, sender, at in result:
-        if conversation_id != current:
-            current, waiting_since = conversation_id, None
-        if direction == Direction.INBOUND.value:
-            waiting_since = waiting_since or at
-        elif sender is not None and waiting_since is not None:
-            # An agent's reply ends the customer's turn; echoes (no sender) do not count.
-            if sender in agents:
-                times[sender].append((at - waiting_since).total_seconds())
-            waiting_since = None
-    return times
-
-
-async def _first_responses(
-    session: AsyncSession, scope: ReportScope, period: Period, agents: set[str]
-) -> dict[str, list[float]]:
-    """First agent reply of each conversation (window function: same SQL on both
-    databases) against the conversation's first customer message."""
-    replies = (
-        select(
-            Message.conversation_id.label("conversation_id"),
-            Message.sender_user_id.label("agent_id"),
-            Message.created_at.label("at"),
-            func.row_number()
-            .over(
-                partition_by=Message.conversation_id,
-                order_by=(Message.created_at, Message.id),
-            )
-            .label("rank"),
-        )
-        .join(Conversation, Conversation.id == Message.conversation_id)
-        .where(
-            scope.conversations(),
-            Message.direction == Direction.OUTBOUND.value,
-            Message.sender_user_id.is_not(None),
+            or_(
+                Message.direction == inbound,
+                and_(Message.direction == outbound, Message.sender_user_id.is_not(None)),
+            ),
         )
         .subquery()
     )
-    first_in = (
+    starts_turn = and_(
+        ordered.c.direction == inbound,
+        or_(ordered.c.previous.is_(None), ordered.c.previous != inbound),
+    )
+    # Carry the latest turn start forward to every later row: no self-join needed.
+    marked = select(
+        ordered.c.sender_user_id,
+        ordered.c.direction,
+        ordered.c.previous,
+        ordered.c.created_at,
+        func.max(case((starts_turn, ordered.c.created_at)))
+        .over(
+            partition_by=ordered.c.conversation_id,
+            order_by=(ordered.c.created_at, ordered.c.id),
+            rows=(None, 0),
+        )
+        .label("asked"),
+    ).subquery()
+    dialect = session.get_bind().dialect.name
+    durations = (
+        select(
+            marked.c.sender_user_id.label("agent_id"),
+            _seconds(marked.c.created_at, marked.c.asked, dialect).label("seconds"),
+        )
+        # The first agent message after customer messages is the reply to their turn.
+        .where(marked.c.direction == outbound, marked.c.previous == inbound)
+        .subquery()
+    )
+    return await _medians(session, durations)
+
+
+async def _first_response_medians(
+    session: AsyncSession, scope: ReportScope, period: Period
+) -> dict[str, float]:
+    """A conversation's first agent reply (if it falls in the period) against its first
+    customer message, looked up per conversation through the (conversation, time) index."""
+    outbound = Direction.OUTBOUND.value
+    first_reply = (
         select(
             Message.conversation_id.label("conversation_id"),
             func.min(Message.created_at).label("at"),
         )
         .where(
-            Message.workspace_id == scope.workspace_id,
-            Message.direction == Direction.INBOUND.value,
+            _scoped_messages(scope),
+            Message.direction == outbound,
+            Message.sender_user_id.is_not(None),
         )
         .group_by(Message.conversation_id)
+        .having(_in_period(func.min(Message.created_at), period))
         .subquery()
     )
-    rows = await session.execute(
-        select(replies.c.agent_id, first_in.c.at, replies.c.at)
-        .join(first_in, first_in.c.conversation_id == replies.c.conversation_id)
+    replier = aliased(Message)
+    customer = aliased(Message)
+    first_question = (
+        select(func.min(customer.created_at))
         .where(
-            replies.c.rank == 1,
-            replies.c.at >= period.start,
-            replies.c.at < period.end,
-            replies.c.at > first_in.c.at,
+            customer.conversation_id == first_reply.c.conversation_id,
+            customer.direction == Direction.INBOUND.value,
         )
+        .scalar_subquery()
     )
-    times: dict[str, list[float]] = defaultdict(list)
-    for agent_id, asked, answered in rows.all():
-        if agent_id in agents:
-            times[str(agent_id)].append((answered - asked).total_seconds())
-    return times
+    dialect = session.get_bind().dialect.name
+    pairs = (
+        select(
+            replier.sender_user_id.label("agent_id"),
+            first_question.label("asked"),
+            first_reply.c.at.label("answered"),
+        )
+        .join(
+            replier,
+            and_(
+                replier.conversation_id == first_reply.c.conversation_id,
+                replier.created_at == first_reply.c.at,
+                replier.direction == outbound,
+                replier.sender_user_id.is_not(None),
+            ),
+        )
+        .subquery()
+    )
+    durations = (
+        select(
+            pairs.c.agent_id, _seconds(pairs.c.answered, pairs.c.asked, dialect).label("seconds")
+        )
+        .where(pairs.c.asked < pairs.c.answered)
+        .subquery()
+    )
+    return await _medians(session, durations)
 
 
 async def _audit_counts(
@@ -326,10 +395,9 @@ async def account_report(
     ).all()
     counts: dict[tuple[str, str], int] = {}
     rows = await session.execute(
-        _messages()
-        .add_columns(Message.account_id, Message.direction, func.count())
+        select(Message.account_id, Message.direction, func.count())
         .where(
-            scope.conversations(),
+            _scoped_messages(scope),
             Message.direction.in_((Direction.INBOUND.value, Direction.OUTBOUND.value)),
             _in_period(Message.created_at, period),
         )
@@ -365,10 +433,9 @@ async def volume_per_day(
 ) -> list[VolumeDay]:
     day = utc_day(Message.created_at, session.get_bind().dialect.name).label("day")
     rows = await session.execute(
-        _messages()
-        .add_columns(day, Message.direction, func.count())
+        select(day, Message.direction, func.count())
         .where(
-            scope.conversations(),
+            _scoped_messages(scope),
             Message.direction.in_((Direction.INBOUND.value, Direction.OUTBOUND.value)),
             _in_period(Message.created_at, period),
         )
