@@ -11,10 +11,10 @@ import httpx
 import pytest
 from sqlalchemy import select
 from tests.conftest import make_settings
-from tests.factories import PASSWORD, bearer, build_world
+from tests.factories import PASSWORD, bearer, build_world, inbound, receive
 from tests.fakes.translation import engines as fake
 
-from crossdesk.db.models import AuditEvent, TranslationUsage
+from crossdesk.db.models import AuditEvent, Conversation, TranslationUsage
 from crossdesk.services import Services, build_services
 from crossdesk.translation import TranslationConfig
 from crossdesk.translation.factory import EngineSpec
@@ -159,6 +159,18 @@ async def test_page_shows_the_answers_in_columns(
         assert result.text.count('class="compare-answer"') == 2
         assert 'data-engine="deepl" data-status="ok"' in result.text
         assert EMAIL not in result.text
+        # From the composer: the preview offers the comparison into the customer's language.
+        await receive(services, world.account_a, inbound(TEXT))
+        async with services.read_sessionmaker() as session:
+            conversation_id = await session.scalar(select(Conversation.id))
+        preview = await client.post(
+            f"/ui/conversations/{conversation_id}/preview",
+            data={"text": "Your order ships tomorrow, thank you for waiting."},
+            headers={"X-CSRF-Token": csrf.group(1)},
+        )
+        assert preview.status_code == 200, preview.text
+        assert 'class="compare-engines"' in preview.text
+        assert '"target": "es"' in preview.text
         empty = await client.post(
             "/ui/translation/compare",
             data={"text": " ", "target": "en"},

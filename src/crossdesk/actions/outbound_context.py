@@ -112,10 +112,11 @@ def window_refusal(
     now: datetime | None = None,
 ) -> str | None:
     """Why free text may not be sent now (the platform's customer-service window has
-    closed), or None. Templates are always allowed. A conversation with no customer message
-    on record is left to the platform, which answers with its own error (mapped)."""
+    closed), or None. Templates (WhatsApp) and tagged messages (Messenger's ``message_tag``,
+    e.g. HUMAN_AGENT) are left to the platform, which knows their own limits. A conversation
+    with no customer message on record is left to the platform too (its error is mapped)."""
     window = capabilities.messaging_window
-    if window is None or metadata.get("template_name"):
+    if window is None or metadata.get("template_name") or metadata.get("message_tag"):
         return None
     last = conversation.last_inbound_at
     if last is None:
