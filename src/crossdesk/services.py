@@ -73,7 +73,14 @@ def build_services(
     cache = DatabaseCache()
     router = build_router(translation, http, detector=detector, cache=cache)
     paid = [e.name for e in router.engines.values() if not e.self_hosted]
-    store = TranslationStore(sessionmaker, read_sessionmaker, cache, paid_engines=paid)
+    store = TranslationStore(
+        sessionmaker,
+        read_sessionmaker,
+        cache,
+        paid_engines=paid,
+        prices=translation.prices(),
+        currency=translation.currency,
+    )
     translator = RouterTranslator(router, store)
     masker = MaskingAdapter(MaskingEngine())
     guards = WorkspaceGuards(make_read_sessionmaker(engine), base_lexicons or starter_packs())

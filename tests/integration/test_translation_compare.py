@@ -46,9 +46,13 @@ async def compare_services(
                 "deepseek",
                 "deepseek",
                 {"api_key": fake.OPENAI_KEY, "base_url": f"{fake_url}/openai/v1"},
+                price_per_million=2.0,
             ),
             EngineSpec(
-                "deepl", "deepl", {"api_key": fake.DEEPL_KEY, "base_url": f"{fake_url}/deepl"}
+                "deepl",
+                "deepl",
+                {"api_key": fake.DEEPL_KEY, "base_url": f"{fake_url}/deepl"},
+                price_per_million=25.0,
             ),
         ),
         attempts=1,
@@ -117,6 +121,20 @@ async def test_api_compares_engines_side_by_side(
             headers=supervisor,
         )
         assert bad_language.status_code == 400
+
+        # What the comparisons cost, from the configured prices per million characters.
+        usage = await client.get("/api/v1/translation/usage", headers=bearer(world.tokens["owner"]))
+        report = usage.json()
+        by_engine = {row["key"]: row for row in report["by_engine"]}
+        for engine, price in (("deepseek", 2.0), ("deepl", 25.0)):
+            row = by_engine[engine]
+            assert row["cost"] == pytest.approx(row["characters"] * price / 1e6, abs=1e-6)
+        assert report["currency"] == "USD"
+        assert report["cost_total"] == pytest.approx(
+            sum(r["cost"] for r in by_engine.values()), abs=1e-6
+        )
+        [agent_row] = report["by_agent"]
+        assert agent_row["cost"] == pytest.approx(report["cost_total"], abs=1e-6)
 
     async with services.read_sessionmaker() as session:
         events = (

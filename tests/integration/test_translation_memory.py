@@ -176,7 +176,10 @@ async def test_usage_is_counted_and_the_quota_skips_paid_engines(
         owner = bearer(world.tokens["owner"])
         body = (await client.get("/api/v1/translation/usage", headers=owner)).json()
         assert body["scope"] == "workspace"
-        assert body["by_engine"] == [{"key": "deepseek", "characters": len(SPANISH), "requests": 1}]
+        assert body["by_engine"] == [
+            {"key": "deepseek", "characters": len(SPANISH), "requests": 1, "cost": None}
+        ]
+        assert body["cost_total"] is None and body["currency"] == "USD"
         assert body["monthly_quota"] is None and body["quota_exceeded"] is False
         agent = bearer(world.tokens["agent_a"])
         mine = (await client.get("/api/v1/translation/usage", headers=agent)).json()

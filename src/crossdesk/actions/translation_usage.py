@@ -6,10 +6,12 @@ quota is limited to self-hosted engines (third-party engines are skipped, with a
 message) until the month ends or the quota is raised.
 """
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from decimal import Decimal
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, literal, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crossdesk.db.base import utcnow
@@ -24,6 +26,7 @@ class UsageRow:
     key: str  # the engine, agent id or ISO day
     characters: int
     requests: int
+    cost: float | None = None  # in the configured currency; None when no engine has a price
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +39,8 @@ class UsageReport:
     by_day: list[UsageRow] = field(default_factory=list)
     monthly_quota: int | None = None
     paid_used_this_month: int = 0
+    currency: str = "USD"
+    cost_total: float | None = None
 
 
 async def usage_report(
@@ -45,8 +50,11 @@ async def usage_report(
     days: int,
     paid_engines: frozenset[str],
     user_id: str | None = None,
+    prices: Mapping[str, float] | None = None,
+    currency: str = "USD",
 ) -> UsageReport:
-    """Usage over the last ``days`` days; only ``user_id``'s own rows when given."""
+    """Usage over the last ``days`` days; only ``user_id``'s own rows when given. With
+    ``prices`` (engine → price per million characters) every row also carries its cost."""
     until = today()
     since = until - timedelta(days=days - 1)
     where = [
@@ -58,12 +66,30 @@ async def usage_report(
         where.append(TranslationUsage.user_id == user_id)
     chars = func.sum(TranslationUsage.characters)
     reqs = func.sum(TranslationUsage.requests)
+    # Characters of each engine times its price, summed in the database (rows by agent or
+    # day mix engines); micro-units (price per character × 1e6) keep it in integers.
+    priced = {name: price for name, price in (prices or {}).items() if price is not None}
+    micro = (
+        func.sum(
+            TranslationUsage.characters
+            * case(
+                {name: round(price * 1000) for name, price in priced.items()},
+                value=TranslationUsage.engine,
+                else_=0,
+            )
+        )
+        if priced
+        else literal(0)
+    )
 
     async def grouped(column: object) -> list[UsageRow]:
         rows = await session.execute(
-            select(column, chars, reqs).where(*where).group_by(column).order_by(column)  # type: ignore[call-overload]
+            select(column, chars, reqs, micro).where(*where).group_by(column).order_by(column)  # type: ignore[call-overload]
         )
-        return [UsageRow(str(k), int(c or 0), int(r or 0)) for k, c, r in rows]
+        return [
+            UsageRow(str(k), int(c or 0), int(r or 0), _cost(m) if priced else None)
+            for k, c, r, m in rows
+        ]
 
     quota = await session.scalar(
         select(TranslationQuota.monthly_characters).where(
@@ -82,16 +108,24 @@ async def usage_report(
             )
             or 0
         )
+    by_engine = await grouped(TranslationUsage.engine)
     return UsageReport(
         workspace_id=workspace_id,
         since=since,
         until=until,
-        by_engine=await grouped(TranslationUsage.engine),
+        by_engine=by_engine,
         by_agent=await grouped(TranslationUsage.user_id),
         by_day=await grouped(TranslationUsage.day),
         monthly_quota=quota,
         paid_used_this_month=paid_used,
+        currency=currency,
+        cost_total=round(sum(r.cost or 0.0 for r in by_engine), 6) if priced else None,
     )
+
+
+def _cost(milli_per_million: int | float | Decimal | None) -> float:
+    """Σ characters × (price per million × 1000) → the cost (rounded to 1e-6)."""
+    return round(int(milli_per_million or 0) / 1e9, 6)
 
 
 async def set_quota(

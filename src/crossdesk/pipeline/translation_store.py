@@ -288,6 +288,8 @@ class TranslationStore:
         cache: DatabaseCache,
         *,
         paid_engines: Iterable[str] = (),
+        prices: Mapping[str, float] | None = None,
+        currency: str = "USD",
         quota_ttl: float = 10.0,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
@@ -295,6 +297,9 @@ class TranslationStore:
         self._read_sessionmaker = read_sessionmaker
         self.cache = cache
         self.paid_engines = frozenset(paid_engines)
+        # Engine → price per million characters (the usage report's cost), and its currency.
+        self.prices: dict[str, float] = dict(prices or {})
+        self.currency = currency
         self._quota_ttl = quota_ttl
         self._clock = clock
         self._quota_verdicts: dict[str, tuple[float, bool]] = {}

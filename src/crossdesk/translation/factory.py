@@ -8,6 +8,8 @@ Environment form (prefix ``CROSSDESK_TRANSLATION__``)::
     CROSSDESK_TRANSLATION__LOCAL__KIND=openai_compat             # a custom name needs a kind
     CROSSDESK_TRANSLATION__LOCAL__PRESET=vllm
     CROSSDESK_TRANSLATION__TIMEOUT=20  __ATTEMPTS=3  __LANGUAGES=en,es,zh-Hans
+    CROSSDESK_TRANSLATION__DEEPL__PRICE_PER_MILLION=25           # cost per million characters
+    CROSSDESK_TRANSLATION__CURRENCY=USD                          # of those prices
 
 An engine's kind is its name when the name is a kind or an OpenAI-compatible preset.
 The settings object of the application can build :class:`TranslationConfig` directly.
@@ -68,6 +70,8 @@ class EngineSpec:
     name: str
     kind: str
     options: Mapping[str, str] = field(default_factory=dict)
+    # What the provider charges per million characters sent (for the usage report's cost).
+    price_per_million: float | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +81,15 @@ class TranslationConfig:
     timeout: float = 20.0
     attempts: int = 3
     languages: tuple[str, ...] = ()
+    currency: str = "USD"
+
+    def prices(self) -> dict[str, float]:
+        """Engine name → price per million characters, for the engines that have one."""
+        return {
+            spec.name: spec.price_per_million
+            for spec in self.engines
+            if spec.price_per_million is not None
+        }
 
 
 def config_from_env(environ: Mapping[str, str], prefix: str = PREFIX) -> TranslationConfig:
@@ -88,7 +101,8 @@ def config_from_env(environ: Mapping[str, str], prefix: str = PREFIX) -> Transla
         key = name.lower().replace("-", "_")
         options = {k.split("__", 1)[1]: v for k, v in scoped.items() if k.startswith(f"{key}__")}
         kind = options.pop("kind", name.lower())
-        specs.append(EngineSpec(name, kind, options))
+        price = _price(name, options.pop("price_per_million", None))
+        specs.append(EngineSpec(name, kind, options, price))
     try:
         raw_routes = json.loads(scoped.get("routes", "{}"))
         routes = {str(k): tuple(str(n) for n in v) for k, v in raw_routes.items()}
@@ -101,9 +115,22 @@ def config_from_env(environ: Mapping[str, str], prefix: str = PREFIX) -> Transla
             timeout=float(scoped.get("timeout", 20.0)),
             attempts=int(scoped.get("attempts", 3)),
             languages=tuple(c.strip() for c in scoped.get("languages", "").split(",") if c.strip()),
+            currency=scoped.get("currency", "USD").strip().upper() or "USD",
         )
     except ValueError as exc:
         raise ConfigError(f"{prefix}TIMEOUT/ATTEMPTS must be numbers") from exc
+
+
+def _price(engine: str, raw: str | None) -> float | None:
+    if raw is None or not raw.strip():
+        return None
+    try:
+        price = float(raw)
+    except ValueError:
+        raise ConfigError(f"engine {engine!r}: PRICE_PER_MILLION must be a number") from None
+    if not 0 <= price < 1e6:
+        raise ConfigError(f"engine {engine!r}: PRICE_PER_MILLION must be 0 or more")
+    return price
 
 
 def build_engine(spec: EngineSpec, client: httpx.AsyncClient) -> Engine:

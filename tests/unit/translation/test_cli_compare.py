@@ -74,3 +74,30 @@ def test_translate_group_keeps_the_contract_and_adds_compare(
     assert unknown.exit_code == 2 and "not configured: google" in unknown.output
     missing = runner.invoke(app, ["translate"], input="")
     assert missing.exit_code == 2
+
+
+def test_prices_and_currency_from_the_environment() -> None:
+    import pytest
+
+    from crossdesk.errors import ConfigError
+    from crossdesk.translation.factory import config_from_env
+
+    config = config_from_env(
+        {
+            "CROSSDESK_TRANSLATION__ENGINES": "deepseek,deepl,local",
+            "CROSSDESK_TRANSLATION__DEEPL__PRICE_PER_MILLION": "25",
+            "CROSSDESK_TRANSLATION__DEEPSEEK__PRICE_PER_MILLION": "0.28",
+            "CROSSDESK_TRANSLATION__LOCAL__KIND": "ollama",
+            "CROSSDESK_TRANSLATION__CURRENCY": "cny",
+        }
+    )
+    assert config.prices() == {"deepseek": 0.28, "deepl": 25.0}
+    assert config.currency == "CNY"
+    assert all("price_per_million" not in spec.options for spec in config.engines)
+    with pytest.raises(ConfigError, match="PRICE_PER_MILLION must be a number"):
+        config_from_env(
+            {
+                "CROSSDESK_TRANSLATION__ENGINES": "deepl",
+                "CROSSDESK_TRANSLATION__DEEPL__PRICE_PER_MILLION": "cheap",
+            }
+        )

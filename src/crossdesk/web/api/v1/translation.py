@@ -24,6 +24,9 @@ class UsageRowOut(BaseModel):
     key: str
     characters: int
     requests: int
+    cost: float | None = Field(
+        default=None, description="in `currency`; null when no engine has a configured price"
+    )
 
 
 class UsageOut(BaseModel):
@@ -37,6 +40,8 @@ class UsageOut(BaseModel):
     monthly_quota: int | None
     paid_used_this_month: int
     quota_exceeded: bool
+    currency: str
+    cost_total: float | None
 
 
 class QuotaIn(StrictInput):
@@ -44,7 +49,10 @@ class QuotaIn(StrictInput):
 
 
 def _rows(rows: list[UsageRow]) -> list[UsageRowOut]:
-    return [UsageRowOut(key=r.key, characters=r.characters, requests=r.requests) for r in rows]
+    return [
+        UsageRowOut(key=r.key, characters=r.characters, requests=r.requests, cost=r.cost)
+        for r in rows
+    ]
 
 
 def paid_engines(services: Services) -> frozenset[str]:
@@ -64,12 +72,16 @@ async def get_usage(
     """Characters sent to engines over the last ``days`` days. Admins see the whole
     workspace (every engine and agent); everyone else sees their own usage."""
     admin = principal.role in ADMINS
+    translator = services.translator
+    store = translator.store if isinstance(translator, RouterTranslator) else None
     report: UsageReport = await usage_report(
         session,
         principal.workspace_id,
         days=days,
         paid_engines=paid_engines(services),
         user_id=None if admin else principal.user_id,
+        prices=store.prices if store is not None else None,
+        currency=store.currency if store is not None else "USD",
     )
     quota = report.monthly_quota
     return UsageOut(
@@ -83,6 +95,8 @@ async def get_usage(
         monthly_quota=quota,
         paid_used_this_month=report.paid_used_this_month,
         quota_exceeded=quota is not None and report.paid_used_this_month >= quota,
+        currency=report.currency,
+        cost_total=report.cost_total,
     )
 
 
