@@ -89,17 +89,31 @@ class Guard:
         self._homo_patterns = [patterns.homophones[k] for k in self._homo_keys]
         self._homo = Automaton(self._homo_keys) if self._homo_keys else None
         self._initials = patterns.initials
-        # one automaton for the exact path's keys and the pre-filter's (most are the same
-        # strings): indexes below len(_main_keys) are the exact path's
+        # One automaton for the exact path's keys and the pre-filter's (most are the same
+        # strings): entries of _keyed are the exact path's patterns (None: pre-filter key).
+        # Short exact-only keys ("wa", "q") would match almost every message in the
+        # pre-filter's views, so they get a small automaton of their own.
         view, han = _prefilter_keys(self._main_keys, self._main_patterns)
-        index = {k: i for i, k in enumerate(self._main_keys)}
-        keys = list(self._main_keys)
+        keys: list[str] = []
+        self._keyed: list[list[Pattern] | None] = []
+        short: list[str] = []
+        self._short_patterns: list[list[Pattern]] = []
+        for k, group in zip(self._main_keys, self._main_patterns, strict=True):
+            if len(k) <= 3 and k not in view and k not in han:
+                short.append(k)
+                self._short_patterns.append(group)
+            else:
+                keys.append(k)
+                self._keyed.append(group)
+        index = {k: i for i, k in enumerate(keys)}
         for extra in (view, han):
             for k in extra:
                 if k not in index:
                     index[k] = len(keys)
                     keys.append(k)
+                    self._keyed.append(None)
         self._main = Automaton(keys)
+        self._short = Automaton(short)
         modes = [SKIP] * len(keys)
         han_modes = [SKIP] * len(keys)
         for k, mode in view.items():
@@ -227,12 +241,13 @@ class Guard:
         has_han = _HAN_CHAR.search(norm.text) is not None
         found: list[tuple[Pattern, int, int]] = []
         allowed: dict[int, list[tuple[int, int]]] = {}
-        patterns = self._main_patterns
-        last = len(patterns)
-        for ki, ns, ne in self._main.find(norm.text):
-            if ki >= last:
+        keyed, short = self._keyed, self._short_patterns
+        matches = [(keyed[ki], ns, ne) for ki, ns, ne in self._main.find(norm.text)]
+        matches += [(short[ki], ns, ne) for ki, ns, ne in self._short.find(norm.text)]
+        for group, ns, ne in matches:
+            if group is None:
                 continue  # a pre-filter key only
-            for p in patterns[ki]:
+            for p in group:
                 if p.lexicon >= 0 and not active[p.lexicon]:
                     continue
                 if self._verify(text, norm, ns, ne, p, has_han):

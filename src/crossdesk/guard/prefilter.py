@@ -75,7 +75,17 @@ _MIXED_HAN = re.compile(r"[a-z][\u3400-\u9fff\uf900-\ufaff]|[\u3400-\u9fff\uf900
 # repeated letters collapse to one: ASCII and two-byte (Latin, Greek, Cyrillic, Arabic...)
 # letters, like the view's byte-level passes below; Hanzi and digits stay
 _REPEATS = re.compile(r"([a-z\u0080-\u07ff])\1+")
-_LEET_DIGIT_WORD = re.compile(r"[^\W\d_][013457]|[013457][^\W\d_]")
+# one or two leet digits with a letter on both sides: the exact path may read them as letters
+# (the character class first: the regex engine then skips ahead to the digits)
+_LEET_DIGIT_RUN = re.compile(
+    r"[013457]{2}(?<=[^\W\d_][013457]{2})(?=[^\W\d_])"
+    r"|[013457](?<=[^\W\d_][013457])(?=[^\W\d_])"
+)
+_DIGIT_LETTERS = str.maketrans({k: v for k, v in LEET.items() if k.isdigit()})
+
+
+def _leet_letters(m: re.Match[str]) -> str:
+    return m.group().translate(_DIGIT_LETTERS)
 
 
 def _byte_table(digits_as_letters: bool, symbols_as_letters: bool) -> bytes:
@@ -95,6 +105,7 @@ def _byte_table(digits_as_letters: bool, symbols_as_letters: bool) -> bytes:
             table[b] = ord(LEET[ch])
         else:
             table[b] = 0x20
+    table[1] = 1  # the barrier byte (see _BARRIER), never in a text that gets here
     return bytes(table)
 
 
@@ -113,6 +124,11 @@ _LETTER_DIGIT = re.compile(rb"(?:[a-z]|[\xc2-\xdf][\x80-\xbf])[0-9]|[0-9](?:[a-z
 # punctuation and symbols between two word characters: the exact path joins the word there
 # ("غ-بي", "w.a", "q😊q"), so whole-word keys are also looked for with them removed
 _IN_WORD = bytes(b for b in range(128) if not chr(b).isalnum() and not chr(b).isspace())
+_WORD_PIECE = rb"(?:[a-z0-9]|[\xc2-\xdf][\x80-\xbf])+"
+# (from word starts only, pieces possessive: linear in the text)
+_JOINED_WORDS = re.compile(
+    rb"(?<![a-z0-9\x80-\xbf])" + _WORD_PIECE + rb"+(?:[!-/:-@\[-`{-\x7f]+" + _WORD_PIECE + rb"+)+"
+)
 _JOINED = re.compile(
     rb"(?:[a-z0-9]|[\xc2-\xdf][\x80-\xbf])[!-/:-@\[-`{-\x7f]+(?:[a-z0-9]|[\xc2-\xdf])"
 )
@@ -323,7 +339,8 @@ class _View:
 # read as random letters); keys with digits are looked for in the literal view.
 _LONG_DIGITS = re.compile(rb"[0-9]{3,}")
 # what they become: a word of its own that no key holds, so nothing joins across it
-_BARRIER = b" " + SEPARATOR.encode() + b" "
+# (an ASCII byte: a non-ASCII one would make every view a wide string, slower to search)
+_BARRIER = b" \x01 "
 
 
 class _WordCache(dict[str, str]):
@@ -527,9 +544,11 @@ class Prefilter:
             ):
                 return True
         if _JOINED.search(raw):
-            if self._keys_hit(self._views(raw, table, _IN_WORD)):
+            # only the words with punctuation inside, joined
+            words = b" ".join(_JOINED_WORDS.findall(raw))
+            if self._keys_hit(self._views(words, table, _IN_WORD)):
                 return True
-            if literal is not None and self._keys_hit(self._views(raw, _SPLIT, _IN_WORD)):
+            if literal is not None and self._keys_hit(self._views(words, _SPLIT, _IN_WORD)):
                 return True
         if not han:
             return False
@@ -541,9 +560,29 @@ class Prefilter:
         if self._pinyin_hit(written):
             return True
         # a leet digit inside a word of Hanzi reads as a letter ("私1聊" is "私i聊")
-        return _LEET_DIGIT_WORD.search(written) is not None and self._pinyin_hit(
-            _LONG_DIGITS.sub(_BARRIER, raw).translate(_SPACED, _ASCII_GAPS).decode()
+        # (only the Latin runs holding such a digit are new)
+        starts = [m.start() for m in _LEET_DIGIT_RUN.finditer(written)]
+        return bool(starts) and self._pinyin_runs(
+            _LEET_DIGIT_RUN.sub(_leet_letters, written), starts
         )
+
+    def _pinyin_runs(self, written: str, positions: list[int]) -> bool:
+        """:meth:`_pinyin_hit` for the Latin runs at ``positions`` only."""
+        seen = set()
+        for pos in positions:
+            lo, hi = _latin_run(written, pos, pos + 1)
+            if lo in seen:
+                continue
+            seen.add(lo)
+            if self._homophones is not None and self._part_pinyin(
+                written[max(0, lo - _HOMOPHONE_REACH) : hi + _HOMOPHONE_REACH]
+            ):
+                return True
+            if self._initials:
+                for tok in _LATIN_TOKEN.findall(written[lo:hi]):
+                    if tok in self._initials or _RUNS.sub(r"\1", tok) in self._initials:
+                        return True
+        return False
 
     def _pinyin_hit(self, written: str) -> bool:
         """Part-pinyin spellings ("wei信") and pinyin initials in Chinese text."""
@@ -564,7 +603,9 @@ class Prefilter:
 
     def may_match(self, text: str) -> bool:
         """False only when no term, variant or homophone can match ``text``."""
-        return self._may_match(text.replace(SEPARATOR, " ") if SEPARATOR in text else text)
+        if SEPARATOR in text:
+            text = text.replace(SEPARATOR, " ")
+        return self._may_match(text)
 
     def may_match_joined(self, text: str) -> bool:
         """:meth:`may_match` for messages joined around :data:`SEPARATOR` (kept as a word)."""
@@ -576,6 +617,8 @@ class Prefilter:
         Monotone: a text holding a message that may match may match too (so a batch can
         test many messages in one call, see ``Guard.scan_many``).
         """
+        if "\x01" in text:
+            text = text.replace("\x01", " ")  # a gap like any other; the views use it
         s = text.casefold()
         han = False
         if not s.isascii():
@@ -585,8 +628,8 @@ class Prefilter:
             if _fix_re().search(s):
                 # traditional Hanzi and Arabic letter variants, as the exact path folds them
                 s = _fix_re().sub(_fix_repl, s)
-            if _suspect(s):
-                return True
+            if _suspect(s) or _EXT_HAN.search(s):
+                return True  # (Hanzi outside the basic blocks: the tables here lack them)
             pre = s
             s = _gaps_to_spaces(s)
         else:
