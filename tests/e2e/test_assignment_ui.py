@@ -100,3 +100,47 @@ async def test_profile_switches_the_ui_to_chinese(
     await page.locator("body").click()
     await page.keyboard.press("?")
     await expect(page.locator("#help h2")).to_have_text("快捷键")
+
+
+# Stands in for a hidden tab and the browser's Notification API (granted), recording calls.
+FAKE_NOTIFICATIONS = """
+Object.defineProperty(document, "hidden", { get: function () { return true; } });
+window.__shown = [];
+window.Notification = function (title, options) { window.__shown.push([title, options.body]); };
+window.Notification.permission = "granted";
+window.Notification.requestPermission = function () { return Promise.resolve("granted"); };
+"""
+
+
+async def test_browser_notification_when_the_tab_is_hidden_and_allowed(
+    live_server: tuple[str, DemoWorld],  # noqa: F811  # the imported fixture
+    browser: Browser,  # noqa: F811  # the imported fixture
+) -> None:
+    import httpx
+
+    base, world = live_server
+    await _customer_writes(browser, base, world, "Carmen")
+    context = await browser.new_context()
+    await context.add_init_script(FAKE_NOTIFICATIONS)
+    agent = await context.new_page()
+    await _log_in_to(agent, base, world.users["agent_a"].email, "/ui/profile")
+    await agent.check("#browser-notifications")
+    await agent.click("#profile-save")
+    await expect(agent.locator("#profile-saved")).to_be_visible()
+    await agent.click(".brand")
+    await expect(agent.locator("#live-status")).to_have_attribute("data-state", "live")
+    await expect(agent.locator("#bell")).to_have_attribute("data-browser", "on")
+
+    # A supervisor assigns Carmen's conversation to the agent (through the API).
+    headers = {"Authorization": f"Bearer {world.tokens['supervisor']}"}
+    async with httpx.AsyncClient(base_url=base, headers=headers) as api:
+        [conversation] = (await api.get("/api/v1/conversations?view=unassigned")).json()
+        assigned = await api.post(
+            f"/api/v1/conversations/{conversation['id']}/assign",
+            json={"assignee_id": world.users["agent_a"].id},
+        )
+        assert assigned.status_code == 200
+    await expect(agent.locator("#bell-count")).to_have_text("1", timeout=10_000)
+    shown = await agent.evaluate("window.__shown")
+    assert shown == [["有会话分配给了你", "Hola, soy Carmen"]]  # agent_a reads Chinese
+    await context.close()

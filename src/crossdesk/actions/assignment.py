@@ -325,8 +325,10 @@ async def _assign_pass(
         return []
     counts = await open_counts(session, [c.user_id for c in candidates])
     assigned: list[tuple[str, str]] = []
+    # A local cursor: setting it on the policy each time would flush an UPDATE per row.
+    cursor = policy.last_assigned_user_id
     for conversation_id, contact_name, preview in queue:
-        candidate = _next_candidate(candidates, counts, policy.last_assigned_user_id)
+        candidate = _next_candidate(candidates, counts, cursor)
         if candidate is None:
             break  # everyone is full: the rest waits in the queue
         taken = await session.scalar(
@@ -342,7 +344,7 @@ async def _assign_pass(
         if taken is None:
             continue  # assigned or resolved by someone in between
         counts[candidate.user_id] = counts.get(candidate.user_id, 0) + 1
-        policy.last_assigned_user_id = candidate.user_id
+        cursor = candidate.user_id
         assigned.append((conversation_id, candidate.user_id))
         await _record_assignment(services, session, policy, conversation_id, candidate.user_id)
         await notify(
@@ -357,6 +359,7 @@ async def _assign_pass(
             ),
         )
     if assigned:
+        policy.last_assigned_user_id = cursor
         logger.info("auto-assigned %d conversations in team %s", len(assigned), policy.team_id)
     return assigned
 
