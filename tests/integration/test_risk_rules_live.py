@@ -418,15 +418,19 @@ async def test_page_for_supervisors_approves_and_unlocks(
     await diversion_hit(services, world, "agent_a")
     await diversion_hit(services, world, "agent_a")
     assert await worker.run_once() == 1
+    await diversion_hit(services, world, "agent_b")  # team B: not this supervisor's
+    await diversion_hit(services, world, "agent_b")
+    assert await worker.run_once() == 1
     async with transaction(services.sessionmaker) as session:
-        session.add(
-            RiskAccountLock(
-                workspace_id=world.workspace_id,
-                account_id=world.account_b.id,
-                rule_id="checkout-outside-team",
-                reason="risk rule checkout-outside-team: test",
+        for account in (world.account_a, world.account_b):
+            session.add(
+                RiskAccountLock(
+                    workspace_id=world.workspace_id,
+                    account_id=account.id,
+                    rule_id="checkout-outside-team",
+                    reason="risk rule checkout-outside-team: test",
+                )
             )
-        )
     agent_csrf = await _log_in(client, world.users["agent_a"].email)
     assert (await client.get("/ui/risk-rules")).status_code == 403
     assert agent_csrf
@@ -434,11 +438,24 @@ async def test_page_for_supervisors_approves_and_unlocks(
     csrf = await _log_in(client, world.users["supervisor"].email)
     page = await client.get("/ui/risk-rules")
     assert page.status_code == 200
-    assert "agent_a" in page.text and "Account acc-b" in page.text
+    # a supervisor decides for their own teams only (team A: agent_a, account acc-a)
+    assert "agent_a" in page.text and "Account acc-a" in page.text
+    assert "agent_b" not in page.text and "Account acc-b" not in page.text
     assert 'data-rule-id="diversion"' in page.text
     async with services.read_sessionmaker() as session:
-        approval = (await session.scalars(select(RiskApproval))).one()
-        lock = (await session.scalars(select(RiskAccountLock))).one()
+        approvals = {r.user_id: r for r in await session.scalars(select(RiskApproval))}
+        locks = {r.account_id: r for r in await session.scalars(select(RiskAccountLock))}
+    approval = approvals[world.users["agent_a"].id]
+    lock = locks[world.account_a.id]
+    other_team = await client.post(
+        f"/ui/risk-rules/approvals/{approvals[world.users['agent_b'].id].id}/approve",
+        data={"csrf_token": csrf},
+    )
+    assert other_team.status_code == 404
+    other_lock = await client.post(
+        f"/ui/risk-rules/locks/{locks[world.account_b.id].id}/unlock", data={"csrf_token": csrf}
+    )
+    assert other_lock.status_code == 404
     no_csrf = await client.post(f"/ui/risk-rules/approvals/{approval.id}/approve", data={})
     assert no_csrf.status_code == 403
     done = await client.post(

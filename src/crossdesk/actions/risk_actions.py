@@ -13,16 +13,18 @@ sensitive actions' own transactions.
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crossdesk.actions.offboarding import end_access
 from crossdesk.db.base import utcnow
 from crossdesk.db.models import (
+    ChannelAccount,
     RiskAccountLock,
     RiskApproval,
     RiskRuleFiring,
     RiskRuleSet,
+    TeamMember,
     User,
 )
 from crossdesk.db.session import transaction
@@ -375,6 +377,50 @@ def _check_manager(principal: Principal) -> None:
         raise PermissionDenied("your role lacks the permission: risk.manage")
 
 
+def approval_scope(principal: Principal) -> ColumnElement[bool]:
+    """Approvals the principal may see and decide: all of the workspace for those who read
+    everything, else those of the members of their teams (as for alerts)."""
+    in_workspace = RiskApproval.workspace_id == principal.workspace_id
+    if principal.can(Permission.CONVERSATION_READ_ALL):
+        return in_workspace
+    members = select(TeamMember.user_id).where(
+        TeamMember.workspace_id == principal.workspace_id,
+        TeamMember.team_id.in_(principal.team_ids),
+    )
+    return in_workspace & RiskApproval.user_id.in_(members)
+
+
+def firing_scope(principal: Principal) -> ColumnElement[bool]:
+    """Firings about the members or the accounts of the principal's teams."""
+    in_workspace = RiskRuleFiring.workspace_id == principal.workspace_id
+    if principal.can(Permission.CONVERSATION_READ_ALL):
+        return in_workspace
+    members = select(TeamMember.user_id).where(
+        TeamMember.workspace_id == principal.workspace_id,
+        TeamMember.team_id.in_(principal.team_ids),
+    )
+    accounts = select(ChannelAccount.id).where(
+        ChannelAccount.workspace_id == principal.workspace_id,
+        ChannelAccount.team_id.in_(principal.team_ids),
+    )
+    return in_workspace & or_(
+        RiskRuleFiring.subject_user_id.in_(members),
+        RiskRuleFiring.subject_account_id.in_(accounts),
+    )
+
+
+def lock_scope(principal: Principal) -> ColumnElement[bool]:
+    """Locks on the accounts of the principal's teams (all of them for read-all roles)."""
+    in_workspace = RiskAccountLock.workspace_id == principal.workspace_id
+    if principal.can(Permission.CONVERSATION_READ_ALL):
+        return in_workspace
+    accounts = select(ChannelAccount.id).where(
+        ChannelAccount.workspace_id == principal.workspace_id,
+        ChannelAccount.team_id.in_(principal.team_ids),
+    )
+    return in_workspace & RiskAccountLock.account_id.in_(accounts)
+
+
 def _note(note: str | None) -> str | None:
     note = (note or "").strip()
     if len(note) > MAX_NOTE:
@@ -426,7 +472,7 @@ async def list_approvals(
     services: Services, principal: Principal, status: str | None = "pending"
 ) -> list[ApprovalView]:
     _check_manager(principal)
-    query = select(RiskApproval).where(RiskApproval.workspace_id == principal.workspace_id)
+    query = select(RiskApproval).where(approval_scope(principal))
     if status:
         query = query.where(RiskApproval.status == status)
     async with services.read_sessionmaker() as session:
@@ -447,10 +493,7 @@ async def approve(
     async with transaction(services.sessionmaker) as session:
         row = await session.scalar(
             select(RiskApproval)
-            .where(
-                RiskApproval.id == approval_id,
-                RiskApproval.workspace_id == principal.workspace_id,
-            )
+            .where(RiskApproval.id == approval_id, approval_scope(principal))
             .with_for_update()
         )
         if row is None:
@@ -479,7 +522,7 @@ async def list_locks(
     services: Services, principal: Principal, *, active_only: bool = True
 ) -> list[LockView]:
     _check_manager(principal)
-    query = select(RiskAccountLock).where(RiskAccountLock.workspace_id == principal.workspace_id)
+    query = select(RiskAccountLock).where(lock_scope(principal))
     if active_only:
         query = query.where(RiskAccountLock.active.is_(True))
     async with services.read_sessionmaker() as session:
@@ -499,10 +542,7 @@ async def unlock_account(
     async with transaction(services.sessionmaker) as session:
         row = await session.scalar(
             select(RiskAccountLock)
-            .where(
-                RiskAccountLock.id == lock_id,
-                RiskAccountLock.workspace_id == principal.workspace_id,
-            )
+            .where(RiskAccountLock.id == lock_id, lock_scope(principal))
             .with_for_update()
         )
         if row is None:

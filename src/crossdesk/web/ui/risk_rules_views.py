@@ -39,7 +39,7 @@ async def _page(
         firings = list(
             await session.scalars(
                 select(RiskRuleFiring)
-                .where(RiskRuleFiring.workspace_id == principal.workspace_id)
+                .where(actions.firing_scope(principal))
                 .order_by(RiskRuleFiring.at.desc())
                 .limit(RECENT)
             )
