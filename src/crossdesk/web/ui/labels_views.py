@@ -27,7 +27,7 @@ from crossdesk.actions.views import (
     visible_views,
 )
 from crossdesk.db.inbox_extras import labels_by_conversation
-from crossdesk.db.inbox_filters import InboxFilter
+from crossdesk.db.inbox_filters import KEYS, InboxFilter
 from crossdesk.db.models import TeamMember, User
 from crossdesk.db.repositories import ConversationRow, InboxView, team_names
 from crossdesk.domain import Permission
@@ -46,11 +46,14 @@ WAITING_CHOICES = ("15m", "1h", "4h", "1d", "3d")
 
 
 def parse_inbox_filter(request: Request) -> InboxFilter:
-    """The filter in the page's URL (400 naming the parameter if it is wrong)."""
+    """The filter in the page's URL (400 naming the parameter if a value is wrong). Other
+    parameters are the page's own (the selected conversation, a search hit, ...): the API
+    refuses unknown filters, the page leaves them to whoever added them."""
     query: dict[str, list[str]] = {}
     for key, value in request.query_params.multi_items():
-        query.setdefault(key, []).append(value)
-    return InboxFilter.from_query(query, ignore=PAGE_KEYS)
+        if key in KEYS:
+            query.setdefault(key, []).append(value)
+    return InboxFilter.from_query(query)
 
 
 def filter_query(view: InboxView, filters: InboxFilter) -> str:
