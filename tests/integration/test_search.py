@@ -268,3 +268,20 @@ async def test_the_newest_matches_are_ranked_whatever_their_age(
     assert (await _search(services, world.users["owner"], "kumquat", page=2)).messages == []
     agent = await _search(services, world.users["agent_b"], "kumquat")
     assert agent.messages == []
+
+
+async def test_short_terms_on_sqlite_search_the_newest_messages(
+    services: Services, world: DemoWorld, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A term under 3 characters cannot use the SQLite trigram index: the substring scan
+    covers the newest SCAN_ROWS messages. PostgreSQL indexes every word and finds it."""
+    from crossdesk.search import repository
+
+    monkeypatch.setattr(repository, "SCAN_ROWS", 3)
+    await receive(services, world.account_a, inbound("我要退货", sender="old"))
+    await receive(services, world.account_a, *[inbound(f"later {i}") for i in range(3)])
+    await receive(services, world.account_a, inbound("王伟", sender="王伟"))
+    found = _texts(await _search(services, world.users["owner"], "退货"))
+    sqlite = services.settings.resolved_database_url.startswith("sqlite")
+    assert found == ([] if sqlite else ["我要退货"])
+    assert _texts(await _search(services, world.users["owner"], "王伟")) == ["王伟"]

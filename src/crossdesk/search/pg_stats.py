@@ -4,7 +4,7 @@ The planner estimates a CJK phrase (bigrams that always occur together) as if it
 were independent, so it thinks "申请退款" is rare when it is in 7% of the messages, and
 picks a plan that reads every match. ``pg_stats.most_common_elems`` of the tsvector column
 (refreshed by ANALYZE/autovacuum) gives each frequent lexeme's share of the rows; the
-rarest lexeme of a query bounds how many rows the query can match.
+frequencies estimate how many rows a query matches.
 """
 
 import re
@@ -59,20 +59,16 @@ async def lexeme_stats(session: AsyncSession) -> LexemeStats | None:
     return stats
 
 
-def lexemes(parts: PgParts) -> list[str]:
-    """The query's lexemes as the 'simple' configuration makes them (lower-cased words,
-    the CJK bigrams as they are); a one-character prefix has none (it is never rare)."""
-    found = [w.lower() for w in _WORD.findall(parts.words)]
-    for phrase in parts.phrases:
-        found += phrase.split()
-    return found
-
-
 def most_matches(stats: LexemeStats, parts: PgParts) -> float:
-    """An upper bound of the rows the query matches (every lexeme must be present)."""
+    """The rows the query may match: a CJK phrase as frequent as its rarest bigram (they
+    come together), separate terms as independent (the planner's assumption for AND)."""
     if parts.prefixes:
         return stats.rows
-    terms = lexemes(parts)
-    if not terms:
+    units = [[w.lower()] for w in _WORD.findall(parts.words)]
+    units += [phrase.split() for phrase in parts.phrases]
+    if not units:
         return 0.0
-    return stats.rows * min(stats.frequency.get(t, stats.floor) for t in terms)
+    share = 1.0
+    for unit in units:
+        share *= min(stats.frequency.get(lexeme, stats.floor) for lexeme in unit)
+    return stats.rows * share

@@ -124,3 +124,19 @@ def test_query_type_is_frozen() -> None:
     query = SearchQuery("a", ("a",))
     with pytest.raises(AttributeError):
         query.terms = ()  # type: ignore[misc]
+
+
+def test_how_common_a_query_is_from_lexeme_statistics() -> None:
+    from crossdesk.search.pg_stats import LexemeStats, most_matches
+
+    frequency = {"refund": 0.04, "申请": 0.07, "请退": 0.07, "退款": 0.07, "warranty": 0.02}
+    stats = LexemeStats(rows=1e6, frequency={**frequency, "charger": 0.02}, floor=0.001, fetched=0)
+
+    def matches(raw: str) -> float:
+        return most_matches(stats, pg_parts(parse_query(raw)))
+
+    assert matches("Refund") == pytest.approx(40_000)
+    assert matches("申请退款") == pytest.approx(70_000)  # bigrams of one phrase come together
+    assert matches("warranty charger") == pytest.approx(400)  # separate words: independent
+    assert matches("zebra") == pytest.approx(1_000)  # not among the frequent: at most the floor
+    assert matches("退") == 1e6  # a one-character prefix may match anything
