@@ -129,6 +129,25 @@ _WORD_PIECE = rb"(?:[a-z0-9]|[\xc2-\xdf][\x80-\xbf])+"
 _JOINED_WORDS = re.compile(
     rb"(?<![a-z0-9\x80-\xbf])" + _WORD_PIECE + rb"+(?:[!-/:-@\[-`{-\x7f]+" + _WORD_PIECE + rb"+)+"
 )
+_IN_WORD_GAPS = re.compile(rb"[!-/:-@\[-`{-\x7f]+")
+_MAX_PIECES = 8
+
+
+def _joined_spans(raw: bytes) -> list[bytes]:
+    """Each run of pieces of a punctuated word, joined ("yo😊ه.ييي": "ه" + "ييي" too).
+
+    The exact path may bridge the punctuation or start a word after it, so every run of up
+    to eight consecutive pieces is a candidate whole word.
+    """
+    out = []
+    for word in _JOINED_WORDS.findall(raw):
+        pieces = _IN_WORD_GAPS.split(word)
+        for i in range(len(pieces)):
+            for j in range(i + 1, min(len(pieces), i + _MAX_PIECES) + 1):
+                out.append(b"".join(pieces[i:j]))
+    return out
+
+
 _JOINED = re.compile(
     rb"(?:[a-z0-9]|[\xc2-\xdf][\x80-\xbf])[!-/:-@\[-`{-\x7f]+(?:[a-z0-9]|[\xc2-\xdf])"
 )
@@ -545,7 +564,7 @@ class Prefilter:
                 return True
         if _JOINED.search(raw):
             # only the words with punctuation inside, joined
-            words = b" ".join(_JOINED_WORDS.findall(raw))
+            words = b" ".join(_joined_spans(raw))
             if self._keys_hit(self._views(words, table, _IN_WORD)):
                 return True
             if literal is not None and self._keys_hit(self._views(words, _SPLIT, _IN_WORD)):
