@@ -1,6 +1,7 @@
 """The store on SQLite and on the real PostgreSQL: dedupe, statuses, audit chain, outbox."""
 
 import asyncio
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import pytest
@@ -70,6 +71,27 @@ async def test_inbound_message_is_masked_and_records_stages_truthfully(
     assert b"612 345" not in message.body_raw_enc
     assert conversation is not None and conversation.unread_count == 1
     assert conversation.team_id == world.team_a
+
+
+@pytest.mark.parametrize(
+    ("sender_id", "sender_name", "raw"),
+    [
+        ("34612345678", None, "612345678"),  # a WhatsApp id is the phone number without "+"
+        ("u-77", "Ana +34 612 345 678", "612 345 678"),  # a profile name holding a phone
+        ("u-78", "ana.lopez@example.com", "ana.lopez@example.com"),
+    ],
+)
+async def test_sender_names_are_masked_like_bodies(
+    services: Services, world: DemoWorld, sender_id: str, sender_name: str | None, raw: str
+) -> None:
+    event = replace(inbound("hola", sender=sender_id), sender_name=sender_name)
+    await receive(services, world.account_a, event)
+    async with services.sessionmaker() as session:
+        label = await session.scalar(select(Message.sender_label))
+        name = await session.scalar(select(Contact.display_name))
+    assert label and name
+    assert raw not in label and raw not in name
+    assert label == name
 
 
 async def test_status_only_moves_forward(services: Services, world: DemoWorld) -> None:

@@ -202,7 +202,7 @@ async def _store_message(
             "account_id": account.id,
             "direction": direction.value,
             "sender_user_id": None,
-            "sender_label": "phone app" if event.echo else (event.sender_name or event.sender_id),
+            "sender_label": "phone app" if event.echo else _visible_name(services, event),
             "body_masked": draft.visible_text,
             "body_raw_enc": services.envelope.seal(
                 event.text.encode(),
@@ -333,6 +333,22 @@ _TOUCH_OUTBOUND = (
 )
 
 
+def _visible_name(services: Services, event: InboundEvent) -> str:
+    """What agents see as the sender: the profile name, else the platform id, both masked.
+
+    A WhatsApp id is the customer's phone number written without "+", which the masker
+    (rightly) does not take for a phone in running text; read it as the international number.
+    """
+    if event.sender_name:
+        return services.masker.mask(event.sender_name[:200], None).masked_text
+    sender_id = event.sender_id[:200]
+    if sender_id.isdigit():
+        as_phone = services.masker.mask(f"+{sender_id}", None).masked_text
+        if as_phone != f"+{sender_id}":
+            return as_phone
+    return services.masker.mask(sender_id, None).masked_text
+
+
 async def _contact_for(
     services: Services, session: AsyncSession, account: ChannelAccount, event: InboundEvent
 ) -> tuple[str, str | None]:
@@ -341,13 +357,12 @@ async def _contact_for(
     Profile names are often phone numbers or e-mail addresses: they are stored masked like
     message bodies (the platform id, needed to reply, is shown only to pii.reveal holders).
     """
-    name = (event.sender_name or event.sender_id)[:200]
     values = {
         "id": new_id(),
         "workspace_id": account.workspace_id,
         "account_id": account.id,
         "platform_user_id": event.sender_id,
-        "display_name": services.masker.mask(name, None).masked_text,
+        "display_name": _visible_name(services, event),
         "language": event.language_hint,
         "country": None,
         "created_at": utcnow(),
