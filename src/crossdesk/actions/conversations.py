@@ -132,7 +132,6 @@ async def mark_viewed(
         await mark_conversation_read(session, principal, conversation)  # the viewer's unread
         # Opening the conversation reads its notifications too.
         await mark_read(services, session, principal, conversation_id=conversation.id)
-        await mark_conversation_read(session, principal, conversation)  # the viewer's unread
         working_it = conversation.assignee_id in (None, principal.user_id)
         if working_it and conversation.unread_count:
             conversation.unread_count = 0
