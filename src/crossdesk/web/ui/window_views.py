@@ -88,4 +88,3 @@ async def _pane(
         conversation = await conv_actions.load_visible(session, principal, conversation_id)
         context = await conversation_context(session, principal, conversation)
     return render(request, "_conversation.html", context)
-
