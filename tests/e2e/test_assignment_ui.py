@@ -3,6 +3,7 @@ and the UI switched to Chinese from the profile page."""
 
 import pytest
 from playwright.async_api import Browser, Page, expect
+from playwright.async_api import TimeoutError as PlaywrightTimeoutError
 from tests.e2e.test_browser import _log_in, browser, live_server  # noqa: F401  # fixtures
 from tests.factories import PASSWORD, DemoWorld
 
@@ -66,8 +67,7 @@ async def test_auto_assignment_respects_capacity_and_frees_on_resolve(
     await mine.filter(has_text="Ana").click()
     await expect(agent.locator("#resolve")).to_be_visible()
     await agent.wait_for_load_state("networkidle")  # the pane and list refreshes settle
-    async with agent.expect_response(lambda r: r.url.endswith("/status")):
-        await agent.keyboard.press("e")  # the resolve shortcut
+    await _press_until_requested(agent, "e", "/status")  # the resolve shortcut
     await expect(agent.locator("#reopen")).to_be_visible()
     await expect(mine.filter(has_text="Bruno")).to_be_visible(timeout=15_000)
     await supervisor.reload()
@@ -78,6 +78,23 @@ async def test_auto_assignment_respects_capacity_and_frees_on_resolve(
     await agent.keyboard.press("?")
     await expect(agent.locator("#help")).to_be_visible()
     await expect(agent.locator("#help")).to_contain_text("分配给我")  # agent_a reads Chinese
+
+
+async def _press_until_requested(page: Page, key: str, url_suffix: str) -> None:
+    """Press a shortcut until it sends its request.
+
+    Under load a live refresh can swap the pane between the key press and the click it
+    triggers (the click then lands on a detached button); a person would press again.
+    """
+    for _ in range(3):
+        await page.evaluate("document.activeElement && document.activeElement.blur()")
+        try:
+            async with page.expect_response(lambda r: r.url.endswith(url_suffix), timeout=10_000):
+                await page.keyboard.press(key)
+            return
+        except PlaywrightTimeoutError:
+            continue
+    raise AssertionError(f"pressing {key!r} never requested {url_suffix}")
 
 
 async def test_profile_switches_the_ui_to_chinese(
