@@ -197,7 +197,7 @@ ZH = {
     "Format": "格式",
     "Quick replies": "快捷回复",
     "No quick reply matches. Add some in Settings → Quick replies.": "没有匹配的快捷回复。可在“快捷回复”页面添加。",
-    "Write them once in your language; type / in the composer to insert one. It is translated for each customer. Variables: {customer_name}, {agent_name}.": "用你的语言写一次；在回复框输入 / 即可插入，并会为每位客户自动翻译。变量：{customer_name}、{agent_name}。",
+    "Write them once in your language; type / in the composer to insert one. It is translated for each customer. Variables: {customer_name}, {agent_name}, and any custom attribute of the contact, such as {order_number}.": "用你的语言写一次；在回复框输入 / 即可插入，并会为每位客户自动翻译。变量：{customer_name}、{agent_name}，以及客户资料中的任意自定义属性，例如 {order_number}。",
     "Shortcut": "快捷码",
     "Team": "团队",
     "Everyone": "所有人",

@@ -7,7 +7,8 @@ from fastapi import FastAPI
 from sqlalchemy import func, select
 from tests.factories import PASSWORD, DemoWorld, inbound, receive
 
-from crossdesk.db.models import Message, Outbox, SandboxMessage
+from crossdesk.db.models import Contact, ContactProfile, Message, Outbox, SandboxMessage
+from crossdesk.db.session import commit
 from crossdesk.services import Services
 from crossdesk.workers.delivery import DeliveryWorker
 
@@ -70,7 +71,7 @@ async def test_quick_replies_fill_variables_and_respect_teams(
         data={
             "csrf_token": csrf,
             "shortcut": "/gracias",
-            "text": "Gracias {customer_name}, soy {agent_name}.",
+            "text": "Gracias {customer_name}, soy {agent_name}. Pedido {order_number} {unknown}.",
         },
     )
     assert saved.status_code == 200 and "/gracias" in saved.text
@@ -80,8 +81,20 @@ async def test_quick_replies_fill_variables_and_respect_teams(
     )
     assert bad.status_code == 422
     conversation_id = await _conversation_id(client)
+    async with sqlite_services.sessionmaker() as session:
+        contact = await session.scalar(select(Contact).where(Contact.platform_user_id == "c9"))
+        assert contact is not None
+        session.add(
+            ContactProfile(
+                contact_id=contact.id,
+                workspace_id=contact.workspace_id,
+                attributes={"order_number": "SO-2231"},
+            )
+        )
+        await commit(session)
     menu = await client.get(f"/ui/conversations/{conversation_id}/quick-replies?q=grac")
-    assert "Gracias Customer One, soy supervisor." in menu.text
+    # A variable without a value stays visible for the agent to fill by hand.
+    assert "Gracias Customer One, soy supervisor. Pedido SO-2231 {unknown}." in menu.text
 
     # Agents may not add workspace-wide replies; they may add their own team's.
     await client.post("/logout", headers={"X-CSRF-Token": csrf})

@@ -1,7 +1,8 @@
 """Quick replies: a library per workspace and per team, with variables."""
 
 import re
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 from sqlalchemy import or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -13,18 +14,34 @@ from crossdesk.risk import audit
 from crossdesk.risk.rbac import Principal
 
 SHORTCUT = re.compile(r"[\w-]{1,40}")
-VARIABLE = re.compile(r"\{(customer_name|agent_name)\}")
+VARIABLE = re.compile(r"\{([a-z][a-z0-9_]{0,39})\}")
 
 
 @dataclass(frozen=True, slots=True)
 class ReplyVariables:
     customer_name: str
     agent_name: str
+    # The contact's custom attributes (contact profile), e.g. {order_number}.
+    attributes: Mapping[str, object] = field(default_factory=dict)
 
 
 def fill(text: str, variables: ReplyVariables) -> str:
-    """Replace {customer_name} and {agent_name}; other braces stay as written."""
-    return VARIABLE.sub(lambda m: str(getattr(variables, m.group(1))), text)
+    """Replace {customer_name}, {agent_name} and {<attribute>} from the contact's profile.
+
+    A variable the contact has no value for stays as written, so the agent sees what is
+    missing in the composer instead of a silently shortened sentence.
+    """
+
+    def value(match: re.Match[str]) -> str:
+        name = match.group(1)
+        if name == "customer_name":
+            return variables.customer_name
+        if name == "agent_name":
+            return variables.agent_name
+        found = variables.attributes.get(name)
+        return match.group(0) if found is None or found == "" else str(found)
+
+    return VARIABLE.sub(value, text)
 
 
 async def visible_replies(

@@ -13,7 +13,7 @@ from crossdesk.actions.quick_replies import (
     save_quick_reply,
     visible_replies,
 )
-from crossdesk.db.models import Contact
+from crossdesk.db.models import Contact, ContactProfile
 from crossdesk.db.repositories import team_names
 from crossdesk.db.session import commit
 from crossdesk.domain import Permission
@@ -62,7 +62,13 @@ async def quick_replies(
     conversation = await conv_actions.load_visible(session, principal, conversation_id)
     contact = await session.get(Contact, conversation.contact_id)
     assert contact is not None
-    variables = ReplyVariables(contact.display_name, principal.display_name)
+    attributes: dict[str, object] = {}
+    # A merged person's profile lives on the surviving contact; this contact's own wins.
+    for profile_id in dict.fromkeys(filter(None, [contact.person_id, contact.id])):
+        profile = await session.get(ContactProfile, profile_id)
+        if profile is not None:
+            attributes.update(profile.attributes)
+    variables = ReplyVariables(contact.display_name, principal.display_name, attributes)
     replies = [
         (reply.shortcut, fill(reply.text, variables))
         for reply in await visible_replies(session, principal, q.lstrip("/"))
