@@ -24,7 +24,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from crossdesk.actions.receive_message import (
     PreparedMessage,
-    _contact_for,
+    contact_for,
     prepare_events,
     store_events,
 )
@@ -211,7 +211,7 @@ async def store_mail(
 async def _new_conversation(
     services: Services, session: AsyncSession, account: ChannelAccount, event: InboundEvent
 ) -> str:
-    contact_id, _ = await _contact_for(services, session, account, event)
+    contact_id, _ = await contact_for(services, session, account, event)
     conversation = Conversation(
         id=new_id(),
         workspace_id=account.workspace_id,

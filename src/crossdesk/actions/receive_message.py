@@ -187,7 +187,7 @@ async def _store_message(
 ) -> bool:
     """Core statements only, built once: this runs for every inbound message."""
     event, draft = item.event, item.draft
-    contact_id, contact_language = await _contact_for(services, session, account, event)
+    contact_id, contact_language = await contact_for(services, session, account, event)
     conversation = await _conversation_for(session, account, contact_id, item.conversation_id)
     direction = draft.direction
     message_id = new_id()
@@ -349,7 +349,7 @@ def _visible_name(services: Services, event: InboundEvent) -> str:
     return services.masker.mask(sender_id, None).masked_text
 
 
-async def _contact_for(
+async def contact_for(
     services: Services, session: AsyncSession, account: ChannelAccount, event: InboundEvent
 ) -> tuple[str, str | None]:
     """The contact's id and known language, creating the contact on first contact.
