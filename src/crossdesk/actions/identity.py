@@ -11,11 +11,19 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crossdesk.db.base import utcnow
-from crossdesk.db.models import ApiToken, Team, TeamMember, User, WebSession, Workspace
+from crossdesk.db.models import (
+    ApiToken,
+    CustomRole,
+    Team,
+    TeamMember,
+    User,
+    WebSession,
+    Workspace,
+)
 from crossdesk.domain import Role, new_id
 from crossdesk.errors import Conflict, InvalidInput, NotFound, Unauthenticated
 from crossdesk.risk import audit
-from crossdesk.risk.rbac import Principal
+from crossdesk.risk.rbac import Principal, effective_permissions
 
 # argon2id with the library's RFC 9106 low-memory defaults.
 _hasher = PasswordHasher()
@@ -108,10 +116,14 @@ async def set_user_disabled(
 
 async def set_user_role(session: AsyncSession, user: User, role: Role, actor: audit.Actor) -> None:
     """Change a person's role; it takes effect on their next request."""
-    previous = user.role
-    if previous == role.value:
+    previous, previous_custom = user.role, user.custom_role_id
+    if previous == role.value and previous_custom is None:
         return
     user.role = role.value
+    user.custom_role_id = None  # a fixed role replaces any custom role
+    data: dict[str, str | None] = {"from": previous, "to": role.value}
+    if previous_custom is not None:
+        data["from_custom_role_id"] = previous_custom
     await audit.record(
         session,
         user.workspace_id,
@@ -119,7 +131,7 @@ async def set_user_role(session: AsyncSession, user: User, role: Role, actor: au
         actor,
         target_type="user",
         target_id=user.id,
-        data={"from": previous, "to": role.value},
+        data=data,
     )
 
 
@@ -241,6 +253,17 @@ async def principal_for(session: AsyncSession, user: User) -> Principal:
     team_ids = (
         await session.scalars(select(TeamMember.team_id).where(TeamMember.user_id == user.id))
     ).all()
+    custom_permissions = None
+    if user.custom_role_id is not None:
+        custom_role = await session.scalar(
+            select(CustomRole).where(
+                CustomRole.id == user.custom_role_id,
+                CustomRole.workspace_id == user.workspace_id,
+                CustomRole.base_role == user.role,
+            )
+        )
+        # No, archived or mismatched role: the base role's permissions apply.
+        custom_permissions = effective_permissions(custom_role)
     return Principal(
         user_id=user.id,
         workspace_id=user.workspace_id,
@@ -248,6 +271,7 @@ async def principal_for(session: AsyncSession, user: User) -> Principal:
         team_ids=frozenset(team_ids),
         language=user.language,
         display_name=user.display_name,
+        custom_permissions=custom_permissions,
     )
 
 

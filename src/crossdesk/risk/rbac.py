@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import ColumnElement, false, or_, true
 
-from crossdesk.db.models import Conversation
+from crossdesk.db.models import Conversation, CustomRole
 from crossdesk.domain import Permission, Role
 
 P = Permission
@@ -51,6 +51,41 @@ ROLE_PERMISSIONS: dict[Role, frozenset[Permission]] = {
 }
 
 
+# Custom roles (actions/custom_roles.py): which fixed roles may be a base, the permissions
+# that decide conversation scoping (always those of the base role), and the ones only an
+# admin-based custom role may hold (they manage people, so they could escalate).
+CUSTOM_ROLE_BASES: frozenset[Role] = frozenset(
+    {Role.AGENT, Role.SUPERVISOR, Role.AUDITOR, Role.ADMIN}
+)
+SCOPE_PERMISSIONS: frozenset[Permission] = frozenset(
+    {P.CONVERSATION_READ_OWN, P.CONVERSATION_READ_TEAM, P.CONVERSATION_READ_ALL}
+)
+ADMIN_ONLY_PERMISSIONS: frozenset[Permission] = frozenset({P.USER_MANAGE})
+
+
+def custom_role_permissions(
+    base: Role, permissions: frozenset[Permission]
+) -> frozenset[Permission]:
+    """The effective permissions of a custom role: its own, with the scope permissions
+    forced to the base role's (defence in depth; validation already refuses others)."""
+    scope = ROLE_PERMISSIONS[base] & SCOPE_PERMISSIONS
+    return (permissions - SCOPE_PERMISSIONS) | scope
+
+
+def role_permissions(role: CustomRole) -> frozenset[Permission]:
+    """A custom role's stored list as permissions (an unknown value, e.g. a permission
+    removed since, is dropped rather than failing every request of the role's holders)."""
+    known = {p.value for p in Permission}
+    return frozenset(Permission(v) for v in role.permissions if v in known)
+
+
+def effective_permissions(role: CustomRole | None) -> frozenset[Permission] | None:
+    """What a holder of ``role`` may do, or None for the base role's (none, or archived)."""
+    if role is None or role.archived_at is not None:
+        return None
+    return custom_role_permissions(Role(role.base_role), role_permissions(role))
+
+
 @dataclass(frozen=True, slots=True)
 class Principal:
     """The caller of an action: who, in which workspace, with which permissions and teams."""
@@ -61,9 +96,14 @@ class Principal:
     team_ids: frozenset[str]
     language: str
     display_name: str
+    # Set when the user holds an active custom role; ``role`` stays its base role, so the
+    # scoping code (and every ``principal.role`` check) keeps following the base role.
+    custom_permissions: frozenset[Permission] | None = None
 
     @property
     def permissions(self) -> frozenset[Permission]:
+        if self.custom_permissions is not None:
+            return self.custom_permissions
         return ROLE_PERMISSIONS[self.role]
 
     def can(self, permission: Permission) -> bool:

@@ -30,6 +30,7 @@ from crossdesk.web.api.v1 import labels as labels_api
 from crossdesk.web.api.v1 import notifications as notifications_api
 from crossdesk.web.api.v1 import reports as reports_api
 from crossdesk.web.api.v1 import risk_rules as risk_rules_api
+from crossdesk.web.api.v1 import roles as roles_api
 from crossdesk.web.api.v1 import saved_views as saved_views_api
 from crossdesk.web.api.v1 import search as search_api
 from crossdesk.web.api.v1 import sessions as sessions_api
@@ -168,6 +169,7 @@ def create_app(
     app.include_router(risk_rules_api.router, prefix="/api/v1")
     app.include_router(reports_api.router, prefix="/api/v1")
     app.include_router(admin.router, prefix="/api/v1")
+    app.include_router(roles_api.router, prefix="/api/v1")
     app.include_router(sessions_api.router, prefix="/api/v1")
     app.include_router(account_limits_api.router, prefix="/api/v1")
     app.include_router(sse.router, prefix="/api/v1")

@@ -14,6 +14,7 @@ from crossdesk.db.models.channel_state import (
 )
 from crossdesk.db.models.contact_profiles import ContactProfile
 from crossdesk.db.models.conversations import Contact, Conversation
+from crossdesk.db.models.custom_roles import CustomRole
 from crossdesk.db.models.identity import ApiToken, Team, TeamMember, User, WebSession, Workspace
 from crossdesk.db.models.labels import ContactLabel, ConversationLabel, Label
 from crossdesk.db.models.messages import Attachment, IdempotencyRecord, Message, Outbox
@@ -58,6 +59,7 @@ __all__ = [
     "Conversation",
     "ConversationLabel",
     "ConversationRead",
+    "CustomRole",
     "EmailCursor",
     "EmailThread",
     "IdempotencyRecord",

@@ -29,6 +29,8 @@ class User(IdMixin, WorkspaceMixin, CreatedMixin, Base):
     language: Mapped[str] = mapped_column(String(16), default="en")
     disabled: Mapped[bool] = mapped_column(Boolean, default=False)
     last_seen_at: Mapped[datetime | None] = mapped_column(default=None)
+    # A custom role (same workspace) refining the permissions of ``role``, its base role.
+    custom_role_id: Mapped[str | None] = mapped_column(String(32), default=None)
 
 
 class Team(IdMixin, WorkspaceMixin, CreatedMixin, Base):

@@ -8,12 +8,13 @@ from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from crossdesk.actions import conversations as conv_actions
 from crossdesk.actions.archive import archive_conversation, refuse_deletion, unarchive_conversation
+from crossdesk.actions.custom_roles import assign_role
 from crossdesk.actions.identity import set_user_role
 from crossdesk.actions.offboarding import check_may_manage, offboard_user, reenable_user
 from crossdesk.db.models import User
@@ -40,7 +41,16 @@ class OffboardIn(_Input):
 
 
 class RoleIn(_Input):
-    role: Role
+    """Either a fixed ``role`` or a ``custom_role_id`` (whose base role becomes the role)."""
+
+    role: Role | None = None
+    custom_role_id: Annotated[str | None, Field(max_length=32)] = None
+
+    @model_validator(mode="after")
+    def _one_of(self) -> "RoleIn":
+        if (self.role is None) == (self.custom_role_id is None):
+            raise ValueError("give exactly one of role or custom_role_id")
+        return self
 
 
 class UserOut(BaseModel):
@@ -48,6 +58,7 @@ class UserOut(BaseModel):
     email: str
     display_name: str
     role: str
+    custom_role_id: str | None = None
     disabled: bool
     last_seen_at: datetime | None
 
@@ -58,6 +69,7 @@ class UserOut(BaseModel):
             email=user.email,
             display_name=user.display_name,
             role=user.role,
+            custom_role_id=user.custom_role_id,
             disabled=user.disabled,
             last_seen_at=user.last_seen_at,
         )
@@ -134,6 +146,12 @@ async def change_role(
 ) -> UserOut:
     user = await _user(session, principal, user_id)
     check_may_manage(principal, user)
+    if body.custom_role_id is not None:
+        await assign_role(
+            session, principal, user, body.custom_role_id, actor_of(request, principal)
+        )
+        return UserOut.of(user)
+    assert body.role is not None  # RoleIn requires exactly one of the two
     if body.role is Role.OWNER and principal.role is not Role.OWNER:
         raise PermissionDenied("only an owner may make someone an owner")
     await set_user_role(session, user, body.role, actor_of(request, principal))
