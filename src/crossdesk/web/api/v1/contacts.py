@@ -1,11 +1,13 @@
 """Contact profiles: read, edit, label, merge and unmerge."""
 
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Request
+from fastapi.responses import StreamingResponse
 from pydantic import BaseModel, Field
 
+from crossdesk.actions.contact_export import export_contacts
 from crossdesk.actions.contacts import (
     ContactChanges,
     PersonProfile,
@@ -17,6 +19,7 @@ from crossdesk.actions.contacts import (
     update_contact,
 )
 from crossdesk.actions.labels import label_contact
+from crossdesk.actions.reports import csv_lines
 from crossdesk.db.inbox_extras import labels_by_contact
 from crossdesk.domain import Permission
 from crossdesk.risk.rbac import Principal
@@ -32,6 +35,7 @@ from crossdesk.web.deps import Reader, ServicesDep, SessionDep, actor_of, requir
 router = APIRouter(prefix="/contacts", tags=["contacts"])
 Editor = Annotated[Principal, Depends(require(Permission.CONTACT_EDIT))]
 Merger = Annotated[Principal, Depends(require(Permission.CONTACT_MERGE))]
+Exporter = Annotated[Principal, Depends(require(Permission.EXPORT))]
 
 
 class IdentityOut(BaseModel):
@@ -152,6 +156,24 @@ async def list_contacts(
         )
         for c, a in found
     ]
+
+
+@router.get("/export.csv")
+async def export_contacts_csv(
+    request: Request, principal: Exporter, services: ServicesDep
+) -> StreamingResponse:
+    """Every contact with a conversation in the caller's scope, as agents see them (masked);
+    audited with the number of contacts (risk rule ``export-many-contacts``)."""
+    rows = await export_contacts(services, principal, actor_of(request, principal))
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+    return StreamingResponse(
+        csv_lines(rows),
+        media_type="text/csv; charset=utf-8",
+        headers={
+            "Content-Disposition": f'attachment; filename="crossdesk-contacts-{stamp}.csv"',
+            "Cache-Control": "no-store",
+        },
+    )
 
 
 @router.get("/{contact_id}", response_model=ProfileOut)
