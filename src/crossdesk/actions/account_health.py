@@ -30,6 +30,7 @@ from crossdesk.channels.line.api import DEFAULT_API_BASE as LINE_API_BASE
 from crossdesk.channels.meta.graph import api_url
 from crossdesk.channels.registry import get_adapter
 from crossdesk.channels.telegram_bot.api import DEFAULT_API_BASE as TELEGRAM_API_BASE
+from crossdesk.channels.telegram_user.probe import probe_session as probe_telegram_user
 from crossdesk.channels.whatsapp_bridge import api as bridge_api
 from crossdesk.db.models import AuditEvent, ChannelAccount, Team
 from crossdesk.db.session import transaction
@@ -412,6 +413,9 @@ async def _probe(client: httpx.AsyncClient, account: AccountContext) -> HealthRe
         return HealthResult(health, detail)
     if kind is ChannelKind.WHATSAPP_WEB:
         return await _probe_bridge(client, account)
+    if kind is ChannelKind.TELEGRAM_USER:  # MTProto through Telethon, not the HTTP client
+        health, detail = await probe_telegram_user(account)
+        return HealthResult(health, detail)
     if kind is ChannelKind.SANDBOX:
         return HealthResult("connected", "sandbox platform (in process)")
     return HealthResult("error", f"no connection test for {kind.value} yet")

@@ -32,6 +32,7 @@ def _load_builtin() -> None:
     from crossdesk.channels.meta.adapter import InstagramAdapter, MessengerAdapter
     from crossdesk.channels.sandbox.adapter import SandboxAdapter
     from crossdesk.channels.telegram_bot.adapter import TelegramBotAdapter
+    from crossdesk.channels.telegram_user.adapter import TelegramUserAdapter
     from crossdesk.channels.whatsapp.adapter import WhatsAppCloudAdapter
     from crossdesk.channels.whatsapp_bridge.adapter import WhatsAppBridgeAdapter
 
@@ -41,6 +42,7 @@ def _load_builtin() -> None:
         MessengerAdapter(),
         InstagramAdapter(),
         TelegramBotAdapter(),
+        TelegramUserAdapter(),
         LineAdapter(),
         EmailAdapter(),
         WhatsAppBridgeAdapter(),

@@ -17,6 +17,7 @@ from crossdesk.cli import launcher as launcher_cli
 from crossdesk.cli import mask as mask_cli
 from crossdesk.cli import report as report_cli
 from crossdesk.cli import risk as risk_cli
+from crossdesk.cli import telegram_user as telegram_user_cli
 from crossdesk.cli import vault as vault_cli
 from crossdesk.cli.translate import translate_app
 from crossdesk.config import Settings, load_settings
@@ -35,6 +36,7 @@ app.add_typer(db_app, name="db")
 app.add_typer(user_app, name="user")
 app.add_typer(workspace_app, name="workspace")
 app.add_typer(account_app, name="account")
+account_app.command("telegram-login")(telegram_user_cli.login_command)
 app.add_typer(audit_cli.app, name="audit")
 app.add_typer(channels_cli.app, name="channels")
 app.add_typer(guard_cli.app, name="guard")

@@ -70,6 +70,7 @@ from crossdesk.workers.delivery import DeliveryWorker, default_client_factory
 from crossdesk.workers.email import EmailWorker
 from crossdesk.workers.health import HealthWorker
 from crossdesk.workers.risk_rules import RiskRulesWorker
+from crossdesk.workers.telegram_user import TelegramUserWorker
 from crossdesk.workers.translation import TranslationWorker
 
 logger = logging.getLogger(__name__)
@@ -103,6 +104,7 @@ def create_app(
             tasks.append(asyncio.create_task(app.state.delivery.run_forever()))
             tasks.append(asyncio.create_task(HealthWorker(app.state.services).run_forever()))
             tasks.append(asyncio.create_task(EmailWorker(app.state.services).run_forever()))
+            tasks.append(asyncio.create_task(TelegramUserWorker(app.state.services).run_forever()))
             tasks.append(asyncio.create_task(RiskRulesWorker(app.state.services).run_forever()))
             tasks.append(asyncio.create_task(app.state.attachments.run_forever()))
             tasks.append(asyncio.create_task(app.state.translation_worker.run_forever()))
