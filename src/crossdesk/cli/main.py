@@ -320,7 +320,9 @@ def serve(
 
 @app.command()
 def worker(data_dir: DataDir = None) -> None:
-    """Run the delivery worker alone (production: several of these beside `serve --no-workers`)."""
+    """Run the outbox-style workers without the web server: delivery, alert notifications,
+    risk rules and auto-assignment (production: several of these beside `serve --no-workers`;
+    the probes, e-mail, Telegram-user, attachment and translation workers run in `serve`)."""
     from crossdesk.services import build_services
     from crossdesk.workers.alert_notifications import AlertNotificationWorker
     from crossdesk.workers.assignment import AssignmentWorker
