@@ -244,6 +244,58 @@ async def test_message_typed_in_the_phone_app_is_an_outbound_echo(
         assert len(contacts) == 1  # the echo belongs to Alice's conversation, not to us
 
 
+async def test_read_receipt_marks_outbound_messages_up_to_max_id_as_read(
+    services: Services, world: DemoWorld, fake: FakeMTProto
+) -> None:
+    account = await _logged_in(services, world, fake)
+    worker = TelegramUserWorker(services)
+    access_hash = fake.contacts[ALICE][0]
+    inbound = InboundEvent("901", f"{ALICE}:{access_hash}", "Do you ship to Spain?", utcnow())
+    assert await worker.store(account.id, inbound)
+    replies = []
+    for text in ("Yes, we do.", "It takes five days."):
+        async with services.sessionmaker() as session:
+            supervisor = await principal_for(session, world.users["supervisor"])
+            conversation = await session.scalar(
+                select(Conversation).where(Conversation.account_id == account.id)
+            )
+            assert conversation is not None
+            sent = await send_reply(
+                services,
+                session,
+                supervisor,
+                conversation,
+                text,
+                idempotency_key=None,
+                actor=audit.Actor(supervisor.user_id),
+                allow_untranslated=True,
+            )
+        await DeliveryWorker(services).run_once()
+        replies.append(sent.message.id)
+    first, second = [await _message(services, message_id) for message_id in replies]
+    assert first.status == second.status == MessageStatus.SENT.value
+    assert first.platform_message_id is not None and second.platform_message_id is not None
+    # The fake does not repeat our sends to the worker's session (Telegram would, as
+    # updateNewMessage): connecting after them keeps the worker's pts in step with the fake's.
+    await worker.reconcile()
+    try:
+        await _wait_connected(worker, account.id)
+        # Alice opened the chat after the first reply only: Telegram's watermark is its id.
+        await fake.push_read(PHONE, ALICE, int(first.platform_message_id))
+        await _wait_for_status(services, replies[0], MessageStatus.READ)
+        assert (await _message(services, replies[1])).status == MessageStatus.SENT.value
+        # A later read covers both; an old watermark delivered again changes nothing.
+        await fake.push_read(PHONE, ALICE, int(second.platform_message_id))
+        await _wait_for_status(services, replies[1], MessageStatus.READ)
+        assert await worker.mark_read(account.id, ALICE, int(second.platform_message_id)) == 0
+        # A watermark of another user never touches Alice's messages.
+        assert await worker.mark_read(account.id, ALICE + 1, 10**9) == 0
+    finally:
+        await worker.stop()
+    received = [m for m in await _messages(services, account.id) if m.direction == "inbound"]
+    assert [m.status for m in received] == [MessageStatus.RECEIVED.value]
+
+
 async def test_flood_wait_is_honoured_and_resends_are_not_doubled(
     services: Services, world: DemoWorld, fake: FakeMTProto
 ) -> None:
@@ -408,6 +460,29 @@ async def _messages(services: Services, account_id: str) -> list[Message]:
         return list(
             (await session.scalars(select(Message).where(Message.account_id == account_id))).all()
         )
+
+
+async def _wait_connected(worker: TelegramUserWorker, account_id: str) -> None:
+    for _ in range(200):  # the worker connects with the saved session, no password
+        if account_id in worker.clients:
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError("the worker did not connect")
+
+
+async def _message(services: Services, message_id: str) -> Message:
+    async with services.read_sessionmaker() as session:
+        message = await session.get(Message, message_id)
+    assert message is not None
+    return message
+
+
+async def _wait_for_status(services: Services, message_id: str, status: MessageStatus) -> None:
+    for _ in range(200):
+        if (await _message(services, message_id)).status == status.value:
+            return
+        await asyncio.sleep(0.05)
+    raise AssertionError(f"message never became {status.value}")
 
 
 async def _wait_for_messages(services: Services, account_id: str, count: int) -> None:

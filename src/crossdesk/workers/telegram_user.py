@@ -5,6 +5,11 @@ backoff if it gives up). Private messages (incoming, and those sent from the pho
 echoes) go through the normal receive path: ``prepare_events`` then ``store_events`` in one
 transaction; the unique (account, platform message id) constraint drops Telegram's
 redeliveries. No database session is held while Telegram answers (ADR 0002).
+
+Read receipts: Telegram reports that the contact read our messages as
+``updateReadHistoryOutbox`` (peer, max_id): every outbound message of that private chat with
+an id up to ``max_id`` has been read. The worker turns that watermark into one ``StatusEvent``
+per matching message and stores them through the normal status path (forward only).
 """
 
 import asyncio
@@ -14,14 +19,16 @@ from typing import Any
 
 from sqlalchemy import select, update
 from telethon import events
+from telethon.tl import types
 
 from crossdesk.actions.accounts import account_context
 from crossdesk.actions.receive_message import prepare_events, store_events
 from crossdesk.channels.telegram_user.client import make_client, message_event
 from crossdesk.channels.telegram_user.settings import TelegramUserSettings, telegram_user_settings
-from crossdesk.db.models import ChannelAccount
+from crossdesk.db.base import utcnow
+from crossdesk.db.models import ChannelAccount, Contact, Conversation, Message
 from crossdesk.db.session import transaction
-from crossdesk.domain import ChannelKind, InboundEvent
+from crossdesk.domain import ChannelKind, Direction, InboundEvent, MessageStatus, StatusEvent
 from crossdesk.errors import InvalidInput
 from crossdesk.services import Services
 
@@ -121,7 +128,15 @@ class TelegramUserWorker:
             except Exception:
                 logger.exception("storing a Telegram message of account %s failed", account_id)
 
+        async def on_read(update: Any) -> None:
+            try:
+                if isinstance(update.peer, types.PeerUser):
+                    await self.mark_read(account_id, update.peer.user_id, update.max_id)
+            except Exception:
+                logger.exception("storing a Telegram read receipt of account %s failed", account_id)
+
         telegram.add_event_handler(on_message, events.NewMessage())
+        telegram.add_event_handler(on_read, events.Raw(types.UpdateReadHistoryOutbox))
         try:
             await telegram.connect()
             if not await telegram.is_user_authorized():  # the session was ended on the phone
@@ -151,6 +166,44 @@ class TelegramUserWorker:
         async with transaction(self._services.sessionmaker) as session:
             result = await store_events(self._services, session, account, prepared)
         return result.stored == 1
+
+    async def mark_read(self, account_id: str, user_id: int, max_id: int) -> int:
+        """The contact ``user_id`` read our messages up to ``max_id``; returns how many moved."""
+        async with self._services.read_sessionmaker() as session:
+            account = await session.get(ChannelAccount, account_id)
+            if account is None:
+                return 0
+            session.expunge(account)
+            rows = (
+                await session.execute(
+                    select(Message.platform_message_id, Message.status)
+                    .join(Conversation, Conversation.id == Message.conversation_id)
+                    .join(Contact, Contact.id == Conversation.contact_id)
+                    .where(
+                        Message.account_id == account_id,
+                        Message.direction == Direction.OUTBOUND.value,
+                        Message.status != MessageStatus.READ.value,
+                        Message.platform_message_id.is_not(None),
+                        Contact.account_id == account_id,
+                        Contact.platform_user_id.startswith(f"{user_id}:", autoescape=True),
+                    )
+                )
+            ).all()
+        now = utcnow()
+        statuses: list[InboundEvent | StatusEvent] = [
+            StatusEvent(platform_id, MessageStatus.READ, now)
+            for platform_id, status in rows
+            if platform_id is not None
+            and platform_id.isdigit()  # "random:..." receipts carry no message id
+            and int(platform_id) <= max_id
+            and MessageStatus(status).can_become(MessageStatus.READ)
+        ]
+        if not statuses:
+            return 0
+        prepared = await prepare_events(self._services, account, statuses)
+        async with transaction(self._services.sessionmaker) as session:
+            result = await store_events(self._services, session, account, prepared)
+        return result.statuses
 
     async def _set_health(self, account_id: str, health: str) -> None:
         async with transaction(self._services.sessionmaker) as session:

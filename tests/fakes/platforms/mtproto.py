@@ -12,7 +12,8 @@ password gets SESSION_PASSWORD_NEEDED, then account.getPassword / auth.checkPass
 client's SRP proof), users.getUsers, updates.getState / getDifference, messages.sendMessage
 (recorded; FLOOD_WAIT_N on demand; RANDOM_ID_DUPLICATE for a reused random_id), pings, and
 pushes of private messages (incoming, or typed in the phone app) as ``updates`` with
-``updateNewMessage``. Auth keys live in memory: a fake's sessions end with it.
+``updateNewMessage``, and read receipts (the contact opened the chat) as
+``updateReadHistoryOutbox``. Auth keys live in memory: a fake's sessions end with it.
 """
 
 from __future__ import annotations
@@ -481,6 +482,19 @@ class FakeMTProto:
             account, to_user, text, self._next_message_id, self.pts, out=True
         )
 
+    async def push_read(self, phone: str, reader: int, max_id: int) -> None:
+        """The contact ``reader`` read the account's messages up to ``max_id``."""
+        account = self.accounts[phone.lstrip("+")]
+        self.pts += 1
+        update = types.Updates(
+            updates=[types.UpdateReadHistoryOutbox(types.PeerUser(reader), max_id, self.pts, 1)],
+            users=[self._user(reader)],
+            chats=[],
+            date=_now(),
+            seq=0,
+        )
+        await self._push(account, update)
+
     async def push_again(
         self,
         account: Account,
@@ -507,13 +521,17 @@ class FakeMTProto:
             date=_now(),
             seq=0,
         )
+        await self._push(account, update)
+        return message_id
+
+    async def _push(self, account: Account, update: types.Updates) -> None:
+        """Send an update to every connection logged in as ``account``."""
         for conn in list(self._conns):
             if conn.auth_key is not None and self._authorized.get(conn.auth_key.key_id) == (
                 account.user_id
             ):
                 self._send(conn, bytes(update), related=False)
                 await conn.writer.drain()
-        return message_id
 
 
 class _RpcError(Exception):
