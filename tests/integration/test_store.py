@@ -11,6 +11,7 @@ from tests.factories import DemoWorld, inbound, receive
 from crossdesk.actions.identity import principal_for
 from crossdesk.actions.receive_message import receive_events
 from crossdesk.actions.send_reply import send_reply
+from crossdesk.channels.meta.events import WatermarkStatus
 from crossdesk.db.models import AuditEvent, Contact, Conversation, Message, Outbox, Workspace
 from crossdesk.db.session import commit
 from crossdesk.domain import MessageStatus, StatusEvent
@@ -92,6 +93,62 @@ async def test_sender_names_are_masked_like_bodies(
     assert label and name
     assert raw not in label and raw not in name
     assert label == name
+
+
+async def test_messenger_read_watermark_marks_earlier_replies_read(
+    services: Services, world: DemoWorld
+) -> None:
+    """Messenger reports reads without message ids: everything sent to that contact up to
+    the watermark becomes read (forward only); later replies and other contacts stay."""
+    await receive(services, world.account_a, inbound("hola", sender="psid-1"))
+    await receive(services, world.account_a, inbound("hi", sender="psid-2"))
+    t0 = datetime(2026, 11, 29, 10, 0, tzinfo=UTC)
+    async with services.sessionmaker() as session:
+        conversations = {
+            c.contact_id: c for c in (await session.scalars(select(Conversation))).all()
+        }
+        contacts = {
+            c.platform_user_id: c.id for c in (await session.scalars(select(Contact))).all()
+        }
+
+        def reply(contact: str, minute: int, status: str) -> Message:
+            conversation = conversations[contacts[contact]]
+            row = Message(
+                workspace_id=conversation.workspace_id,
+                conversation_id=conversation.id,
+                account_id=world.account_a.id,
+                direction="outbound",
+                sender_label="agent",
+                body_masked=f"reply {minute}",
+                status=status,
+                sent_at=t0.replace(minute=minute),
+            )
+            session.add(row)
+            return row
+
+        early, late, other, already = (
+            reply("psid-1", 1, "delivered"),
+            reply("psid-1", 9, "sent"),
+            reply("psid-2", 1, "sent"),
+            reply("psid-1", 0, "read"),
+        )
+        await commit(session)
+        ids = [early.id, late.id, other.id, already.id]
+
+    watermark = WatermarkStatus(
+        platform_message_id="", status=MessageStatus.READ, at=t0.replace(minute=5),
+        contact_id="psid-1",
+    )  # fmt: skip
+    async with services.sessionmaker() as session:
+        result = await receive_events(services, session, world.account_a, [watermark])
+        await commit(session)
+    assert result.statuses == 1
+    async with services.sessionmaker() as session:
+        statuses = {
+            m.id: m.status
+            for m in (await session.scalars(select(Message).where(Message.id.in_(ids)))).all()
+        }
+    assert [statuses[i] for i in ids] == ["read", "sent", "sent", "read"]
 
 
 async def test_status_only_moves_forward(services: Services, world: DemoWorld) -> None:

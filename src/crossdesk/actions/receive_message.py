@@ -7,6 +7,7 @@ writes everything in the caller's transaction.
 
 import logging
 from dataclasses import dataclass
+from datetime import timedelta
 
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -14,6 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from crossdesk.actions.notifications import message_notification, notify
 from crossdesk.actions.presence import wake_assignment_on_commit
 from crossdesk.actions.publish import publish_on_commit
+from crossdesk.channels.meta.events import WatermarkStatus
 from crossdesk.db.base import utcnow
 from crossdesk.db.models import Attachment as AttachmentRow
 from crossdesk.db.models import (
@@ -432,9 +434,56 @@ async def _conversation_for(
     return _ConversationRef(conversation.id, account.workspace_id, account.team_id, None)
 
 
+# Meta stamps a watermark with its own clock; our sent_at is taken when the send API answers,
+# a moment after Meta's timestamp of that message.
+WATERMARK_SLACK = timedelta(seconds=2)
+
+
+async def _apply_watermark(
+    services: Services, session: AsyncSession, account: ChannelAccount, event: WatermarkStatus
+) -> int:
+    """Messenger/Instagram report reads as "everything sent to this contact up to ``at``"."""
+    rows = await session.execute(
+        select(Message.id, Message.status, Message.conversation_id)
+        .select_from(Conversation)
+        .join(Contact, Contact.id == Conversation.contact_id)
+        .join(Message, Message.conversation_id == Conversation.id)
+        .where(
+            Contact.account_id == account.id,
+            Contact.platform_user_id == event.contact_id,
+            Message.account_id == account.id,
+            Message.direction == Direction.OUTBOUND.value,
+            Message.sent_at.is_not(None),
+            Message.sent_at <= event.at + WATERMARK_SLACK,
+        )
+    )
+    moved = 0
+    for message_id, status, conversation_id in rows.all():
+        if not MessageStatus(status).can_become(event.status):
+            continue  # forward only
+        await session.execute(
+            update(Message)
+            .where(Message.id == message_id)
+            .values(status=event.status.value, status_at=event.at)
+        )
+        conversation = await session.get(Conversation, conversation_id)
+        assert conversation is not None
+        publish_on_commit(
+            services,
+            session,
+            "message.status",
+            conversation,
+            {"message_id": message_id, "status": event.status.value},
+        )
+        moved += 1
+    return moved
+
+
 async def _apply_status(
     services: Services, session: AsyncSession, account: ChannelAccount, event: StatusEvent
 ) -> int:
+    if isinstance(event, WatermarkStatus):
+        return await _apply_watermark(services, session, account, event)
     message = await session.scalar(
         select(Message).where(
             Message.account_id == account.id,
