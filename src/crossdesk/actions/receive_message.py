@@ -459,23 +459,7 @@ async def _apply_watermark(
     )
     moved = 0
     for message_id, status, conversation_id in rows.all():
-        if not MessageStatus(status).can_become(event.status):
-            continue  # forward only
-        await session.execute(
-            update(Message)
-            .where(Message.id == message_id)
-            .values(status=event.status.value, status_at=event.at)
-        )
-        conversation = await session.get(Conversation, conversation_id)
-        assert conversation is not None
-        publish_on_commit(
-            services,
-            session,
-            "message.status",
-            conversation,
-            {"message_id": message_id, "status": event.status.value},
-        )
-        moved += 1
+        moved += await _move_status(services, session, message_id, status, conversation_id, event)
     return moved
 
 
@@ -493,21 +477,35 @@ async def _apply_status(
     if message is None:
         logger.debug("status for an unknown message on account %s", account.id)
         return 0
-    if not MessageStatus(message.status).can_become(event.status):
+    return await _move_status(
+        services, session, message.id, message.status, message.conversation_id, event
+    )
+
+
+async def _move_status(
+    services: Services,
+    session: AsyncSession,
+    message_id: str,
+    current: str,
+    conversation_id: str,
+    event: StatusEvent,
+) -> int:
+    """Apply one status report to one message, forward only; 1 if it moved."""
+    if not MessageStatus(current).can_become(event.status):
         return 0  # a late "sent" never overwrites "read"
     await session.execute(
         update(Message)
-        .where(Message.id == message.id)
+        .where(Message.id == message_id)
         .values(status=event.status.value, status_at=event.at, error=event.error_detail)
     )
-    conversation = await session.get(Conversation, message.conversation_id)
+    conversation = await session.get(Conversation, conversation_id)
     assert conversation is not None
     publish_on_commit(
         services,
         session,
         "message.status",
         conversation,
-        {"message_id": message.id, "status": event.status.value},
+        {"message_id": message_id, "status": event.status.value},
     )
     return 1
 
