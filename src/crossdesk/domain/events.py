@@ -21,6 +21,9 @@ class Attachment:
     filename: str | None = None
     size: int | None = None
     caption: str | None = None
+    # Outbound only: absolute path of the stored bytes the adapter uploads (or attaches);
+    # platforms that fetch by URL get ``url`` instead.
+    local_path: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
