@@ -6,11 +6,14 @@ with the e-mail worker and answers through the delivery worker and SMTP.
 
 import asyncio
 import itertools
+import os
 import re
 import ssl
 from collections.abc import Iterator
 from dataclasses import dataclass
+from email import policy
 from email.message import EmailMessage
+from email.parser import BytesParser
 from email.utils import make_msgid
 from pathlib import Path
 
@@ -26,7 +29,9 @@ from tests.fakes.mail.tls import make_certificates
 from crossdesk.actions.accounts import account_context, create_account
 from crossdesk.actions.identity import principal_for
 from crossdesk.actions.send_reply import send_reply
+from crossdesk.channels.base import AccountContext
 from crossdesk.channels.email.adapter import EmailAdapter
+from crossdesk.channels.email.files import MAX_TOTAL_BYTES
 from crossdesk.channels.email.imap import ImapError, ImapSession
 from crossdesk.channels.email.probe import probe_mailbox
 from crossdesk.channels.email.settings import email_settings
@@ -39,6 +44,7 @@ from crossdesk.db.models import (
     Message,
 )
 from crossdesk.db.session import transaction
+from crossdesk.domain import Attachment as AttachmentMeta
 from crossdesk.domain import ChannelKind, MessageStatus, OutboundMessage
 from crossdesk.errors import PermanentSendError, RetryableSendError
 from crossdesk.risk import audit
@@ -519,3 +525,141 @@ async def test_mail_sent_from_the_address_by_another_client_is_an_echo(
             await session.scalars(select(Contact).where(Contact.account_id == account.id))
         ).all()
     assert [c.platform_user_id for c in contacts] == [CUSTOMER]
+
+
+async def _context(services: Services, account_id: str) -> AccountContext:
+    async with services.read_sessionmaker() as session:
+        row = await session.get(ChannelAccount, account_id)
+        assert row is not None
+        return await account_context(services, session, row)
+
+
+def _stored(directory: Path, name: str, data: bytes) -> str:
+    """A file as the composer upload leaves it in the attachment store: an opaque name."""
+    path = directory / name
+    path.write_bytes(data)
+    return str(path)
+
+
+async def test_reply_with_attachments_is_multipart_mixed(
+    services: Services, world: DemoWorld, mailbox: Mailbox, smtp: MailSink, tmp_path: Path
+) -> None:
+    smtp.user = mailbox.user
+    account = await _account(services, world, mailbox, smtp.port)  # type: ignore[attr-defined]
+    context = await _context(services, account.id)
+    pdf = b"%PDF-1.7\n" + os.urandom(300_000)  # binary: any re-encoding would show
+    png = b"\x89PNG\r\n\x1a\n" + os.urandom(2_000)
+    sheet = os.urandom(5_000)
+    chinese = "发票-订单1042（最终版）.pdf"
+    reply = OutboundMessage(
+        message_id="m-files",
+        recipient_id=CUSTOMER,
+        text="Please find the invoice attached. 发票见附件。",
+        idempotency_key="k-files",
+        attachments=(
+            AttachmentMeta(
+                kind="document",
+                content_type="application/pdf",
+                filename=chinese,
+                local_path=_stored(tmp_path, "01J9ZK.pdf", pdf),
+            ),
+            AttachmentMeta(
+                kind="image", content_type="image/png", local_path=_stored(tmp_path, "a.png", png)
+            ),
+            # No declared type: guessed from the name; a path in the name is dropped.
+            AttachmentMeta(
+                kind="document",
+                filename="../报价单 2026.xlsx",
+                local_path=_stored(tmp_path, "b.bin", sheet),
+            ),
+        ),
+        metadata={
+            "email_subject": "Re: Order 1042",
+            "email_in_reply_to": "<root@customer.example>",
+            "email_references": "<first@customer.example> <root@customer.example>",
+        },
+    )
+    receipt = await EmailAdapter().send(None, context, reply)  # type: ignore[arg-type]
+
+    assert len(smtp.received) == 1
+    raw = smtp.received[0].raw
+    out = BytesParser(policy=policy.default).parsebytes(raw)
+    assert isinstance(out, EmailMessage)
+    assert out.get_content_type() == "multipart/mixed"
+    assert out["Message-ID"] == receipt.platform_message_id == "<k-files.crossdesk@example.com>"
+    assert out["In-Reply-To"] == "<root@customer.example>"
+    assert out["References"] == "<first@customer.example> <root@customer.example>"
+    body = out.get_body(preferencelist=("plain",))
+    assert body is not None and body.get_content().strip() == reply.text
+    files = list(out.iter_attachments())
+    described = [
+        (f.get_filename(), f.get_content_type(), f.get_content_disposition()) for f in files
+    ]
+    assert described == [
+        (chinese, "application/pdf", "attachment"),
+        ("a.png", "image/png", "attachment"),
+        ("报价单 2026.xlsx", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+         "attachment"),
+    ]  # fmt: skip
+    assert [f.get_content() for f in files] == [pdf, png, sheet]
+    # RFC 2231 on the wire: ASCII only, the name percent-encoded in UTF-8 (a long one in
+    # numbered continuations, filename*0*=, filename*1*=).
+    assert re.search(rb"filename\*(0\*)?=utf-8''%E5%8F%91%E7%A5%A8", raw)
+    assert chinese.encode() not in raw  # never raw UTF-8 in a MIME header
+
+
+async def test_attachment_refusals_are_permanent_and_send_nothing(
+    services: Services, world: DemoWorld, mailbox: Mailbox, tmp_path: Path
+) -> None:
+    controller, sink = start_smtp(mailbox.user, PASSWORD, data_size_limit=200_000)
+    try:
+        account = await _account(services, world, mailbox, controller.port)
+        context = await _context(services, account.id)
+
+        def reply(*attachments: AttachmentMeta) -> OutboundMessage:
+            return OutboundMessage(
+                message_id="m1",
+                recipient_id=CUSTOMER,
+                text="",
+                idempotency_key="k1",
+                attachments=attachments,
+            )
+
+        def document(path: Path | str) -> AttachmentMeta:
+            return AttachmentMeta(kind="document", filename="报价.pdf", local_path=str(path))
+
+        adapter = EmailAdapter()
+        with pytest.raises(PermanentSendError) as missing:
+            await adapter.send(None, context, reply(document(tmp_path / "gone.pdf")))  # type: ignore[arg-type]
+        assert missing.value.fields["reason"] == "attachment_missing"
+        assert "报价.pdf" in str(missing.value)
+        with pytest.raises(PermanentSendError) as no_path:
+            await adapter.send(
+                None, context, reply(AttachmentMeta(kind="document", url="https://x.example/f"))
+            )  # type: ignore[arg-type]
+        assert no_path.value.fields["reason"] == "attachment_missing"
+
+        # Over the total limit (a sparse file: nothing is read).
+        big = tmp_path / "big.bin"
+        with big.open("wb") as handle:
+            handle.truncate(MAX_TOTAL_BYTES + 1)
+        with pytest.raises(PermanentSendError) as too_big:
+            await adapter.send(None, context, reply(document(big)))  # type: ignore[arg-type]
+        assert too_big.value.fields["reason"] == "attachment_too_large"
+        assert "20 MB" in str(too_big.value)
+        # Within our limit but over the SIZE the server advertises (base64 included).
+        medium = _stored(tmp_path, "medium.pdf", b"%PDF-1.7\n" + os.urandom(160_000))
+        with pytest.raises(PermanentSendError) as over_size:
+            await adapter.send(None, context, reply(document(medium)))  # type: ignore[arg-type]
+        assert over_size.value.fields["reason"] == "attachment_too_large"
+        assert "at most 0.2 MB" in str(over_size.value)
+        assert sink.received == []
+
+        # A file-only reply (no text) under the limits goes out.
+        small = _stored(tmp_path, "small.pdf", PDF)
+        await adapter.send(None, context, reply(document(small)))  # type: ignore[arg-type]
+        assert len(sink.received) == 1
+        [part] = sink.received[0].message.iter_attachments()
+        assert part.get_content() == PDF and part.get_filename() == "报价.pdf"
+    finally:
+        controller.stop()

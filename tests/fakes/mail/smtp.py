@@ -1,7 +1,8 @@
 """A real SMTP server (aiosmtpd) that accepts mail after AUTH and keeps it for the tests.
 
 Supports AUTH PLAIN/LOGIN against a fixed user, optional STARTTLS (``require_starttls``),
-refusing chosen recipients with 550, and deferring with 451 a number of times.
+refusing chosen recipients with 550, deferring with 451 a number of times, and a message size
+limit.
 """
 
 import ssl
@@ -65,8 +66,13 @@ class MailSink:
 
 
 def start_smtp(
-    user: str, password: str, *, tls_context: ssl.SSLContext | None = None
+    user: str,
+    password: str,
+    *,
+    tls_context: ssl.SSLContext | None = None,
+    data_size_limit: int = 33554432,
 ) -> tuple[Controller, MailSink]:
+    """``data_size_limit`` is advertised as ``SIZE`` (RFC 1870) and enforced with 552."""
     sink = MailSink(user, password)
     controller = Controller(
         sink,
@@ -76,6 +82,7 @@ def start_smtp(
         auth_require_tls=tls_context is not None,
         tls_context=tls_context,
         require_starttls=tls_context is not None,
+        data_size_limit=data_size_limit,
     )
     controller.start()
     return controller, sink

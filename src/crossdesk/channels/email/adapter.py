@@ -5,11 +5,15 @@ E-mail has no webhooks: mail is read from IMAP by the e-mail worker
 never reached. ``send`` ignores the HTTP client: SMTP has its own connection (the account's
 HTTP proxy does not apply to it; see docs/channels.md).
 
+Attachments are the stored files named by ``Attachment.local_path``, sent as parts of a
+``multipart/mixed`` mail (files.py reads and checks them, smtp.py composes).
+
 ``OutboundMessage.metadata`` keys (filled from the thread index by the delivery worker):
 ``email_message_id``, ``email_subject``, ``email_in_reply_to``, ``email_references``
 (space separated).
 """
 
+import asyncio
 from typing import ClassVar
 
 import httpx
@@ -22,6 +26,7 @@ from crossdesk.channels.base import (
     WebhookRequest,
 )
 from crossdesk.channels.email import smtp
+from crossdesk.channels.email.files import read_files
 from crossdesk.channels.email.settings import EmailSettings, email_settings
 from crossdesk.domain import ChannelKind, MessageStatus, OutboundMessage, Receipt
 from crossdesk.errors import InvalidInput, PermanentSendError, SignatureInvalid
@@ -55,11 +60,7 @@ class EmailAdapter:
     ) -> Receipt:
         """Send one reply; the Receipt's id is the mail's Message-ID."""
         settings = _settings(account)
-        if message.attachments:
-            raise PermanentSendError(
-                "sending attachments by e-mail is not supported yet", reason="unsupported"
-            )
-        if not message.text.strip():
+        if not message.text.strip() and not message.attachments:
             raise PermanentSendError("empty message", reason="invalid_message")
         if len(message.text) > MAX_TEXT:
             raise PermanentSendError("the reply is too long for one mail", reason="text_too_long")
@@ -68,6 +69,7 @@ class EmailAdapter:
             message.idempotency_key, settings.domain
         )
         in_reply_to = meta.get("email_in_reply_to") or message.reply_to_platform_id
+        files = await asyncio.to_thread(read_files, message.attachments)
         mail = smtp.compose(
             settings,
             to=message.recipient_id,
@@ -76,6 +78,7 @@ class EmailAdapter:
             subject=meta.get("email_subject") or smtp.reply_subject(""),
             in_reply_to=in_reply_to,
             references=meta.get("email_references", "").split(),
+            files=files,
         )
         await smtp.send(settings, mail)
         return Receipt(platform_message_id=message_id, status=MessageStatus.SENT)
