@@ -5,6 +5,7 @@ encrypted RPCs, so the connector's Telethon client runs unmodified over TCP.
 """
 
 import asyncio
+import os
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -12,8 +13,9 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import select
+from telethon.tl import types
 from tests.factories import DemoWorld, build_world
-from tests.fakes.platforms.mtproto import FakeMTProto
+from tests.fakes.platforms.mtproto import MIB, FakeMTProto
 from typer.testing import CliRunner
 
 from crossdesk.actions.account_health import probe
@@ -28,6 +30,7 @@ from crossdesk.channels.telegram_user.settings import telegram_user_settings, te
 from crossdesk.cli.main import app as cli
 from crossdesk.db.base import utcnow
 from crossdesk.db.models import (
+    Attachment,
     AuditEvent,
     ChannelAccount,
     Contact,
@@ -37,10 +40,12 @@ from crossdesk.db.models import (
     Secret,
 )
 from crossdesk.db.session import transaction
+from crossdesk.domain import Attachment as AttachmentMeta
 from crossdesk.domain import ChannelKind, InboundEvent, MessageStatus, OutboundMessage
-from crossdesk.errors import InvalidInput, RetryableSendError
+from crossdesk.errors import InvalidInput, PermanentSendError, RetryableSendError
 from crossdesk.risk import audit
 from crossdesk.services import Services
+from crossdesk.workers.attachments import attachments_root
 from crossdesk.workers.delivery import DeliveryWorker
 from crossdesk.workers.telegram_user import TelegramUserWorker
 
@@ -453,6 +458,286 @@ def test_peer_reference_parser_refuses_garbage_clearly(text: str) -> None:
         assert "user_id:access_hash" in str(exc)
     else:
         assert isinstance(user_id, int) and isinstance(access_hash, int)
+
+
+# -- media ------------------------------------------------------------------------------------
+
+JPEG = b"\xff\xd8\xff\xe0" + os.urandom(300_000)  # three 128 KiB parts, the last one short
+PDF = b"%PDF-1.7\n" + os.urandom(256 * 1024 - 9)  # exactly two parts
+VOICE = b"OggS" + os.urandom(5_000)
+
+
+async def test_inbound_photo_and_documents_are_downloaded_over_the_account_connection(
+    services: Services, world: DemoWorld, fake: FakeMTProto
+) -> None:
+    async with asyncio.timeout(30):
+        account = await _logged_in(services, world, fake)
+        worker = TelegramUserWorker(services)
+        await worker.reconcile()
+        try:
+            await _wait_connected(worker, account.id)
+            photo_id = await fake.push_media(PHONE, ALICE, fake.photo_media(JPEG), "The box")
+            pdf_id = await fake.push_media(
+                PHONE, ALICE, fake.document_media(PDF, "application/pdf", "invoice.pdf")
+            )
+            voice = fake.document_media(
+                VOICE,
+                "audio/ogg",
+                None,
+                attributes=[types.DocumentAttributeAudio(duration=3, voice=True)],
+            )
+            voice_id = await fake.push_media(PHONE, ALICE, voice)
+            await _wait_handled(worker, 3)
+            calls = len(fake.get_file_calls)
+            # Delivered again (a reconnect's difference may): stored and downloaded once.
+            fake.pts += 1
+            await fake.push_again(
+                fake.accounts[PHONE.lstrip("+")],
+                ALICE,
+                "The box",
+                photo_id,
+                fake.pts,
+                media=fake.photo_media(JPEG),
+            )
+            await _wait_handled(worker, 4)
+        finally:
+            await worker.stop()
+    assert len(fake.get_file_calls) == calls
+    # Every part was a legal request: 4 KiB steps, inside one MiB, the limit dividing 1 MiB.
+    for offset, limit in fake.get_file_calls:
+        assert offset % 4096 == 0 and limit % 4096 == 0 and MIB % limit == 0
+        assert offset // MIB == (offset + limit - 1) // MIB
+    by_id = {m.platform_message_id: m for m in await _messages(services, account.id)}
+    assert set(by_id) == {str(photo_id), str(pdf_id), str(voice_id)}
+    assert all(m.direction == "inbound" for m in by_id.values())
+    files = await _attachments(services)
+    photo, pdf, note = (files[by_id[str(i)].id] for i in (photo_id, pdf_id, voice_id))
+    assert (photo.kind, photo.content_type, photo.size) == ("image", "image/jpeg", len(JPEG))
+    assert photo.platform_file_id is not None and photo.platform_file_id.startswith("photo:")
+    assert (pdf.kind, pdf.content_type, pdf.filename) == (
+        "document",
+        "application/pdf",
+        "invoice.pdf",
+    )
+    assert (note.kind, note.content_type, note.size) == ("audio", "audio/ogg", len(VOICE))
+    root = attachments_root(services)
+    for row, data in ((photo, JPEG), (pdf, PDF), (note, VOICE)):
+        assert row.storage_path is not None and row.storage_path.startswith(world.workspace_id)
+        assert (root / row.storage_path).read_bytes() == data
+    assert len(list(root.rglob("*.*"))) == 3  # the redelivery left no stray file
+    # The largest photo size was fetched, not the thumbnail.
+    assert "attachments" not in (by_id[str(photo_id)].stage_notes or {})
+
+
+async def test_oversize_or_false_media_keeps_metadata_and_says_why(
+    services: Services, world: DemoWorld, fake: FakeMTProto
+) -> None:
+    async with asyncio.timeout(30):
+        account = await _logged_in(services, world, fake)
+        worker = TelegramUserWorker(services, max_attachment_bytes=64 * 1024)
+        await worker.reconcile()
+        try:
+            await _wait_connected(worker, account.id)
+            big = await fake.push_media(
+                PHONE, ALICE, fake.document_media(PDF, "application/pdf", "big.pdf"), "Big"
+            )
+            # Declared small, really bigger: the download is cut at the limit.
+            liar = await fake.push_media(
+                PHONE,
+                ALICE,
+                fake.document_media(PDF, "application/pdf", "liar.pdf", declared_size=1000),
+            )
+            # Claims to be an image, is not one.
+            fake_png = await fake.push_media(
+                PHONE, ALICE, fake.document_media(os.urandom(2000), "image/png", "x.png")
+            )
+            await _wait_handled(worker, 3)
+        finally:
+            await worker.stop()
+    assert fake.get_file_calls and all(offset < 128 * 1024 for offset, _ in fake.get_file_calls)
+    by_id = {m.platform_message_id: m for m in await _messages(services, account.id)}
+    files = await _attachments(services)
+    notes = {}
+    for message_id in (big, liar, fake_png):
+        message = by_id[str(message_id)]
+        row = files[message.id]
+        assert row.storage_path is None and row.platform_file_id is not None
+        notes[message_id] = message.stage_notes["attachments"]
+    assert notes[big] == f"refused: the file has {len(PDF)} bytes; the limit is {64 * 1024}"
+    assert notes[liar] == f"refused: the file exceeds {64 * 1024} bytes"
+    assert notes[fake_png].startswith("refused: the file claims to be image/png")
+    assert by_id[str(big)].direction == "inbound"
+    assert not list(attachments_root(services).rglob("*.*"))
+
+
+async def test_reply_with_a_file_is_uploaded_and_sent_once(
+    services: Services, world: DemoWorld, fake: FakeMTProto, tmp_path: Path
+) -> None:
+    async with asyncio.timeout(30):
+        account = await _logged_in(services, world, fake)
+        async with services.read_sessionmaker() as session:
+            context = await account_context(services, session, account)
+        recipient = f"{ALICE}:{fake.contacts[ALICE][0]}"
+        photo = tmp_path / "box.jpg"
+        photo.write_bytes(JPEG)
+        pdf = tmp_path / "stored-0001.pdf"
+        pdf.write_bytes(PDF)
+        adapter = TelegramUserAdapter()
+
+        def outbound(key: str, path: Path, kind: str, name: str, text: str) -> OutboundMessage:
+            meta = AttachmentMeta(kind=kind, filename=name, local_path=str(path))
+            return OutboundMessage(key, recipient, text, key, attachments=(meta,))
+
+        first = outbound("f1", photo, "image", "box.jpg", "Your parcel")
+        receipt = await adapter.send(None, context, first)  # type: ignore[arg-type]
+        again = await adapter.send(None, context, first)  # type: ignore[arg-type]
+        doc = await adapter.send(  # type: ignore[arg-type]
+            None, context, outbound("f2", pdf, "document", "invoice.pdf", "")
+        )
+        with pytest.raises(PermanentSendError, match="too long"):
+            await adapter.send(  # type: ignore[arg-type]
+                None, context, outbound("f3", pdf, "document", "a.pdf", "x" * 1025)
+            )
+        with pytest.raises(PermanentSendError, match="missing"):
+            await adapter.send(  # type: ignore[arg-type]
+                None, context, outbound("f4", tmp_path / "gone.pdf", "document", "g.pdf", "")
+            )
+    assert receipt.platform_message_id.isdigit() and doc.platform_message_id.isdigit()
+    assert again.platform_message_id == f"random:{random_id('f1')}"  # not sent twice
+    assert len(fake.sent) == 2
+    sent_photo, sent_doc = fake.sent
+    assert (sent_photo.media_kind, sent_photo.text, sent_photo.media) == (
+        "photo",
+        "Your parcel",
+        JPEG,
+    )
+    assert sent_photo.random_id == random_id("f1")
+    assert (sent_doc.media_kind, sent_doc.mime_type, sent_doc.filename) == (
+        "document",
+        "application/pdf",
+        "invoice.pdf",
+    )
+    assert sent_doc.media == PDF and sent_doc.text == ""
+    assert fake.requests.count("SaveFilePartRequest") == 3 + 2 + 3  # the resend re-uploads
+
+
+async def test_our_reply_coming_back_is_not_stored_again_either_order(
+    services: Services, world: DemoWorld, fake: FakeMTProto
+) -> None:
+    async with asyncio.timeout(40):
+        account = await _logged_in(services, world, fake)
+        worker = TelegramUserWorker(services)
+        await worker.reconcile()
+        try:
+            await _wait_connected(worker, account.id)
+            await fake.push_message(PHONE, ALICE, "Where is my parcel?")
+            await _wait_handled(worker, 1)
+
+            # 1. The delivery worker commits the id first; the echo comes later.
+            first = await _reply(services, world, account, "On its way.")
+            await DeliveryWorker(services).run_once()
+            sent = fake.sent[-1]
+            await fake.push_again(
+                fake.accounts[PHONE.lstrip("+")],
+                ALICE,
+                sent.text,
+                sent.message_id,
+                fake.pts,
+                out=True,
+            )
+            await _wait_handled(worker, 2)
+
+            # 2. The echo arrives while the send is still being answered (no id yet).
+            fake.echo_sends = True
+            fake.hold_sends = asyncio.Event()
+            second = await _reply(services, world, account, "Tracking: 123.")
+            delivery = asyncio.create_task(DeliveryWorker(services).run_once())
+            await _wait_handled(worker, 3)
+            assert worker.own_sends_skipped == 1
+            pending = await _message(services, second)
+            assert pending.platform_message_id is None
+            assert pending.status == MessageStatus.SENDING.value
+            # 3. Meanwhile the owner types something on the phone: that one is an echo.
+            phone_id = await fake.push_echo(PHONE, ALICE, "Tracking: 123. Call me!")
+            await _wait_handled(worker, 4)
+            fake.hold_sends.set()
+            await delivery
+        finally:
+            await worker.stop()
+    assert worker.own_sends_skipped == 1  # case 1 was dropped by its id, before the check
+    messages = await _messages(services, account.id)
+    assert len(messages) == 4
+    ours = [await _message(services, m) for m in (first, second)]
+    assert [m.platform_message_id for m in ours] == [str(s.message_id) for s in fake.sent]
+    assert all(m.status == MessageStatus.SENT.value and not m.echo for m in ours)
+    echoes = [m for m in messages if m.echo]
+    assert [m.platform_message_id for m in echoes] == [str(phone_id)]
+    assert echoes[0].sender_label == "phone app" and echoes[0].direction == "outbound"
+
+
+async def test_echo_of_a_reply_whose_resend_was_refused_as_duplicate_gives_it_the_real_id(
+    services: Services, world: DemoWorld, fake: FakeMTProto
+) -> None:
+    """The first attempt's answer was lost, the resend got RANDOM_ID_DUPLICATE (receipt
+    "random:..."): the echo of the first attempt is ours, and carries the id we lacked."""
+    async with asyncio.timeout(30):
+        account = await _logged_in(services, world, fake)
+        worker = TelegramUserWorker(services)
+        contact = f"{ALICE}:{fake.contacts[ALICE][0]}"
+        assert await worker.store(account.id, InboundEvent("900", contact, "Hi", utcnow()))
+        reply = await _reply(services, world, account, "Hello Alice")
+        await DeliveryWorker(services).run_once()
+        real_id = (await _message(services, reply)).platform_message_id
+        assert real_id is not None and real_id.isdigit()
+        async with transaction(services.sessionmaker) as session:
+            row = await session.get(Message, reply)
+            assert row is not None
+            row.platform_message_id = f"random:{random_id('lost')}"
+        echo = InboundEvent(real_id, contact, "Hello Alice", utcnow(), echo=True, kind="echo")
+        assert not await worker.store(account.id, echo)
+        assert (await _message(services, reply)).platform_message_id == real_id
+        # Same text, but nothing of ours is waiting for an id: typed on the phone.
+        again = InboundEvent("9999", contact, "Hello Alice", utcnow(), echo=True, kind="echo")
+        assert await worker.store(account.id, again)
+    assert worker.own_sends_skipped == 1
+    stored = {m.platform_message_id: m for m in await _messages(services, account.id)}
+    assert stored["9999"].echo and stored["9999"].sender_label == "phone app"
+    assert not stored[real_id].echo
+
+
+async def _reply(services: Services, world: DemoWorld, account: ChannelAccount, text: str) -> str:
+    async with services.sessionmaker() as session:
+        supervisor = await principal_for(session, world.users["supervisor"])
+        conversation = await session.scalar(
+            select(Conversation).where(Conversation.account_id == account.id)
+        )
+        assert conversation is not None
+        sent = await send_reply(
+            services,
+            session,
+            supervisor,
+            conversation,
+            text,
+            idempotency_key=None,
+            actor=audit.Actor(supervisor.user_id),
+            allow_untranslated=True,
+        )
+    return sent.message.id
+
+
+async def _attachments(services: Services) -> dict[str, Attachment]:
+    """Attachment rows by message id."""
+    async with services.read_sessionmaker() as session:
+        rows = (await session.scalars(select(Attachment))).all()
+    return {row.message_id: row for row in rows}
+
+
+async def _wait_handled(worker: TelegramUserWorker, count: int) -> None:
+    for _ in range(400):
+        if worker.handled >= count:
+            return
+        await asyncio.sleep(0.025)
+    raise AssertionError(f"the worker handled {worker.handled} updates, not {count}")
 
 
 async def _messages(services: Services, account_id: str) -> list[Message]:

@@ -360,3 +360,52 @@ class AttachmentWorker:
             with contextlib.suppress(FileNotFoundError):
                 temporary.unlink()
         return Stored(relative, content_type, len(data))
+
+
+class LimitedBuffer:
+    """A write-only in-memory file that refuses to grow past ``max_bytes``: for clients that
+    download into a file object (Telethon's ``download_media``), so a file that is bigger
+    than declared is cut at the limit like a streamed HTTP download."""
+
+    def __init__(self, max_bytes: int) -> None:
+        self.max_bytes = max_bytes
+        self._chunks: list[bytes] = []
+        self._size = 0
+
+    def write(self, data: bytes) -> int:
+        self._size += len(data)
+        if self._size > self.max_bytes:
+            raise AttachmentRefused(f"the file exceeds {self.max_bytes} bytes")
+        self._chunks.append(bytes(data))
+        return len(data)
+
+    def tell(self) -> int:
+        return self._size
+
+    def flush(self) -> None:
+        return None
+
+    def getvalue(self) -> bytes:
+        return b"".join(self._chunks)
+
+
+def write_checked(
+    services: Services, workspace_id: str, name: str, content_type: str, data: bytes
+) -> Stored:
+    """Write bytes already checked as ``content_type`` (see ``checked_type``) into the
+    attachment store; blocking, like ``AttachmentWorker._write``."""
+    extension = EXTENSIONS.get(content_type) or mimetypes.guess_extension(content_type) or ""
+    relative = f"{workspace_id}/{name}{extension}"
+    target = attachments_root(services) / relative
+    target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    temporary = target.with_suffix(target.suffix + ".part")
+    try:
+        with temporary.open("wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        temporary.replace(target)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            temporary.unlink()
+    return Stored(relative, content_type, len(data))

@@ -10,40 +10,97 @@ Read receipts: Telegram reports that the contact read our messages as
 ``updateReadHistoryOutbox`` (peer, max_id): every outbound message of that private chat with
 an id up to ``max_id`` has been read. The worker turns that watermark into one ``StatusEvent``
 per matching message and stores them through the normal status path (forward only).
+
+Media (photos, and documents: files, voice notes, audio, video, stickers) is downloaded over
+this same connection (Telethon ``download_media``: ``upload.getFile`` in parts) before the
+message is stored, with the attachment worker's rules: the declared size is checked first,
+the download is cut at the limit, the type is taken from the bytes where they identify it and
+must be on the allow-list. The file and the message are committed together; a refused or
+failed file keeps its metadata (no stored file) and the message says why in its stage notes
+(``attachments``). Downloads run in the update handler: one account's messages stay in order.
+
+Our own replies come back: Telegram shows a message sent through the outbox to the account's
+other sessions (this listening connection) as an outgoing ``updateNewMessage``, exactly like a
+message typed in the phone app. It is not stored again: if its id is already on our outbound
+message it is a redelivery; if it arrives before the delivery worker committed that id (the
+send is still being answered), it matches a reply of the same chat, with the same text, that
+is queued or sending without a Telegram id (or carries only the ``random:`` id of a resend
+Telegram refused as duplicate; that reply then gets the real id). The update carries no
+``random_id`` (only the sender's own answer does), so chat + text + in-flight is the match.
+Only what matches none of our replies is a "phone app" echo.
 """
 
 import asyncio
 import contextlib
 import logging
+from collections.abc import Awaitable, Callable
+from datetime import timedelta
+from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select, update
-from telethon import events
+from sqlalchemy import or_, select, update
+from sqlalchemy.exc import IntegrityError
+from telethon import errors, events
 from telethon.tl import types
 
 from crossdesk.actions.accounts import account_context
-from crossdesk.actions.receive_message import prepare_events, store_events
+from crossdesk.actions.receive_message import PreparedMessage, prepare_events, store_events
 from crossdesk.channels.telegram_user.client import make_client, message_event
 from crossdesk.channels.telegram_user.settings import TelegramUserSettings, telegram_user_settings
 from crossdesk.db.base import utcnow
-from crossdesk.db.models import ChannelAccount, Contact, Conversation, Message
+from crossdesk.db.models import Attachment, ChannelAccount, Contact, Conversation, Message
 from crossdesk.db.session import transaction
-from crossdesk.domain import ChannelKind, Direction, InboundEvent, MessageStatus, StatusEvent
+from crossdesk.domain import (
+    ChannelKind,
+    Direction,
+    InboundEvent,
+    MessageStatus,
+    StatusEvent,
+    new_id,
+)
 from crossdesk.errors import InvalidInput
 from crossdesk.services import Services
+from crossdesk.vault.crypto import associated_data
+from crossdesk.workers.attachments import (
+    DEFAULT_MAX_BYTES,
+    AttachmentRefused,
+    LimitedBuffer,
+    Stored,
+    attachments_root,
+    checked_type,
+    write_checked,
+)
 
 logger = logging.getLogger(__name__)
 
 RESCAN_SECONDS = 60.0
 MAX_BACKOFF = 300.0
 AUTH_BACKOFF = 900.0
+DOWNLOAD_TIMEOUT = 300.0
+# How far back a queued/sending reply may be the origin of an outgoing update (FLOOD_WAIT
+# and anti-ban holds can keep a reply queued for hours).
+OWN_SEND_WINDOW = timedelta(hours=24)
+IN_FLIGHT = (
+    MessageStatus.QUEUED.value,
+    MessageStatus.SENDING.value,
+    MessageStatus.SENT.value,
+    MessageStatus.UNKNOWN.value,
+)
+
+# Downloads the message's media into the given file object (the worker's own connection).
+Download = Callable[[LimitedBuffer], Awaitable[Any]]
 
 
 class TelegramUserWorker:
-    def __init__(self, services: Services) -> None:
+    def __init__(
+        self, services: Services, *, max_attachment_bytes: int = DEFAULT_MAX_BYTES
+    ) -> None:
         self._services = services
         self._watchers: dict[str, asyncio.Task[None]] = {}
         self.clients: dict[str, Any] = {}  # account id -> connected client (for tests/health)
+        self.max_attachment_bytes = max_attachment_bytes
+        self.handled = 0  # updates handled (stored or not): tests wait on it
+        self.own_sends_skipped = 0  # outgoing updates recognised as our own replies
 
     async def run_forever(self) -> None:
         try:
@@ -121,12 +178,19 @@ class TelegramUserWorker:
         telegram = make_client(settings)
 
         async def on_message(update: Any) -> None:
+            message = update.message
             try:
-                event = message_event(update.message, await update.get_chat())
+                event = message_event(message, await update.get_chat())
                 if event is not None:
-                    await self.store(account_id, event)
+
+                    async def download(target: LimitedBuffer) -> Any:
+                        return await telegram.download_media(message, file=target)
+
+                    await self.store(account_id, event, download=download)
             except Exception:
                 logger.exception("storing a Telegram message of account %s failed", account_id)
+            finally:
+                self.handled += 1
 
         async def on_read(update: Any) -> None:
             try:
@@ -153,19 +217,140 @@ class TelegramUserWorker:
             self.clients.pop(account_id, None)
             await telegram.disconnect()
 
-    async def store(self, account_id: str, event: InboundEvent) -> bool:
-        """Store one message through the normal receive path; False if already stored."""
+    async def store(
+        self, account_id: str, event: InboundEvent, *, download: Download | None = None
+    ) -> bool:
+        """Store one message through the normal receive path, with its file when it has one
+        (``download`` fetches it); False if already stored or one of our own replies."""
         async with self._services.read_sessionmaker() as session:
             account = await session.get(ChannelAccount, account_id)
             if account is None:
                 return False
             session.expunge(account)
+        if event.echo and await self._own_reply(account, event):
+            self.own_sends_skipped += 1
+            return False
         prepared = await prepare_events(self._services, account, [event])
         if not prepared:
             return False
-        async with transaction(self._services.sessionmaker) as session:
-            result = await store_events(self._services, session, account, prepared)
+        stored: Stored | None = None
+        item = prepared[0]
+        if event.attachments and isinstance(item, PreparedMessage):
+            stored, failure = await self._fetch(account, event, download)
+            if failure is not None:
+                item.draft.notes["attachments"] = failure
+        try:
+            async with transaction(self._services.sessionmaker) as session:
+                result = await store_events(self._services, session, account, prepared)
+                if result.stored == 1 and stored is not None:
+                    await _attach(session, account, event, stored)
+        except BaseException:
+            _discard(self._services, stored)
+            raise
+        if result.stored != 1:
+            _discard(self._services, stored)  # a concurrent redelivery won
         return result.stored == 1
+
+    async def _fetch(
+        self, account: ChannelAccount, event: InboundEvent, download: Download | None
+    ) -> tuple[Stored | None, str | None]:
+        """The message's file checked and written to the store, or why it is not."""
+        attachment = event.attachments[0]
+        if attachment.size is not None and attachment.size > self.max_attachment_bytes:
+            return None, (
+                f"refused: the file has {attachment.size} bytes; "
+                f"the limit is {self.max_attachment_bytes}"
+            )
+        if download is None:
+            return None, "not downloaded: no connection to fetch it through"
+        target = LimitedBuffer(self.max_attachment_bytes)
+        try:
+            await asyncio.wait_for(download(target), DOWNLOAD_TIMEOUT)
+            data = target.getvalue()
+            if not data:
+                return None, "not downloaded: Telegram returned no file"
+            content_type = checked_type(attachment.content_type, None, data[:16])
+        except AttachmentRefused as exc:
+            return None, f"refused: {exc}"
+        except (errors.RPCError, OSError, TimeoutError, ConnectionError) as exc:
+            logger.info("Telegram file of account %s not downloaded: %s", account.id, exc)
+            return None, f"not downloaded: {type(exc).__name__}"
+        stored = await asyncio.to_thread(
+            write_checked, self._services, account.workspace_id, new_id(), content_type, data
+        )
+        return stored, None
+
+    async def _own_reply(self, account: ChannelAccount, event: InboundEvent) -> bool:
+        """Whether an outgoing update is one of our replies (see the module doc)."""
+        platform_id = event.platform_message_id
+        async with self._services.read_sessionmaker() as session:
+            known = await session.scalar(
+                select(Message.id).where(
+                    Message.account_id == account.id, Message.platform_message_id == platform_id
+                )
+            )
+            if known is not None:
+                return False  # stored already (ours or an earlier echo): the usual dedupe
+            rows = (
+                await session.execute(
+                    select(
+                        Message.id,
+                        Message.workspace_id,
+                        Message.outgoing_enc,
+                        Message.body_raw_enc,
+                        Message.platform_message_id,
+                    )
+                    .join(Conversation, Conversation.id == Message.conversation_id)
+                    .join(Contact, Contact.id == Conversation.contact_id)
+                    .where(
+                        Message.account_id == account.id,
+                        Message.direction == Direction.OUTBOUND.value,
+                        Message.echo.is_(False),
+                        Message.status.in_(IN_FLIGHT),
+                        or_(
+                            Message.platform_message_id.is_(None),
+                            Message.platform_message_id.startswith("random:", autoescape=True),
+                        ),
+                        Message.created_at >= utcnow() - OWN_SEND_WINDOW,
+                        Contact.account_id == account.id,
+                        Contact.platform_user_id == event.sender_id,
+                    )
+                    .order_by(Message.created_at)
+                    .limit(50)
+                )
+            ).all()
+        wanted = event.text.strip()
+        for message_id, workspace_id, outgoing, raw, current in rows:
+            if self._sent_text(message_id, workspace_id, outgoing, raw).strip() != wanted:
+                continue
+            if current is not None:  # a refused resend's "random:" id: record the real one
+                await self._claim(message_id, current, platform_id)
+            return True
+        return False
+
+    def _sent_text(
+        self, message_id: str, workspace_id: str, outgoing: bytes | None, raw: bytes | None
+    ) -> str:
+        """What the customer got: the translation when there is one, else the agent's words
+        (the same choice the delivery worker makes)."""
+        envelope = self._services.envelope
+        record = f"message {message_id}"
+        if outgoing is not None:
+            aad = associated_data(workspace_id, message_id, "message.outgoing")
+            return envelope.open(outgoing, aad, record=record).decode()
+        if raw is None:
+            return ""
+        aad = associated_data(workspace_id, message_id, "message.body")
+        return envelope.open(raw, aad, record=record).decode()
+
+    async def _claim(self, message_id: str, current: str, platform_id: str) -> None:
+        with contextlib.suppress(IntegrityError):
+            async with transaction(self._services.sessionmaker) as session:
+                await session.execute(
+                    update(Message)
+                    .where(Message.id == message_id, Message.platform_message_id == current)
+                    .values(platform_message_id=platform_id)
+                )
 
     async def mark_read(self, account_id: str, user_id: int, max_id: int) -> int:
         """The contact ``user_id`` read our messages up to ``max_id``; returns how many moved."""
@@ -210,3 +395,26 @@ class TelegramUserWorker:
             await session.execute(
                 update(ChannelAccount).where(ChannelAccount.id == account_id).values(health=health)
             )
+
+
+async def _attach(
+    session: Any, account: ChannelAccount, event: InboundEvent, stored: Stored
+) -> None:
+    """Point the message's attachment row at the stored file (same transaction)."""
+    message_id = await session.scalar(
+        select(Message.id).where(
+            Message.account_id == account.id,
+            Message.platform_message_id == event.platform_message_id,
+        )
+    )
+    row = await session.scalar(select(Attachment).where(Attachment.message_id == message_id))
+    if row is not None:
+        row.storage_path = stored.relative_path
+        row.content_type = stored.content_type
+        row.size = stored.size
+
+
+def _discard(services: Services, stored: Stored | None) -> None:
+    if stored is not None:
+        with contextlib.suppress(FileNotFoundError):
+            (attachments_root(services) / Path(stored.relative_path)).unlink()

@@ -14,12 +14,25 @@ client's SRP proof), users.getUsers, updates.getState / getDifference, messages.
 pushes of private messages (incoming, or typed in the phone app) as ``updates`` with
 ``updateNewMessage``, and read receipts (the contact opened the chat) as
 ``updateReadHistoryOutbox``. Auth keys live in memory: a fake's sessions end with it.
+
+Files (core.telegram.org/api/files): pushed photos (``messageMediaPhoto`` with several
+``photoSize``s, each its own file) and documents are served by ``upload.getFile`` with the
+server's offset/limit rules (limit a multiple of 4 KiB dividing 1 MiB, offset a multiple of
+4 KiB, a part never crossing a 1 MiB boundary; a short or empty part means the end), as
+``upload.file`` with its ``storage.File*`` type. Uploads: ``upload.saveFilePart`` /
+``saveBigFilePart`` collect the parts, ``messages.sendMedia`` checks they are all there (and
+the MD5 of small files) and answers ``updates`` with ``updateMessageID`` + ``updateNewMessage``.
+
+Our own sends reach the account's other connections as outgoing ``updateNewMessage`` when
+``echo_sends`` is set (Telegram does this); ``hold_sends`` keeps the sender's answer back
+until released, so a test can order "echo arrives" before "send answered".
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import os
 import struct
 import time
@@ -53,6 +66,8 @@ DH_G = 3
 PQ_P, PQ_Q = 1229739323, 1402015859  # the example pair of the MTProto docs; small to factor
 RPC_RESULT = 0xF35C6D01
 OWN_USER_ID = 777000111
+MIB = 1024 * 1024
+BOOL_TRUE = 0x997275B5  # boolTrue
 
 
 def _b(integer: int) -> bytes:
@@ -94,6 +109,21 @@ class Sent:
     peer_user_id: int
     text: str
     random_id: int
+    message_id: int = 0
+    media: bytes | None = None  # the uploaded file's bytes (messages.sendMedia)
+    media_kind: str | None = None  # "photo" or "document"
+    mime_type: str | None = None
+    filename: str | None = None
+
+
+@dataclass
+class StoredFile:
+    """One downloadable file: a photo size or a document."""
+
+    data: bytes
+    file_type: Any  # storage.File* constructor
+    access_hash: int
+    file_reference: bytes
 
 
 @dataclass
@@ -116,6 +146,9 @@ class FakeMTProto:
     sent: list[Sent] = field(default_factory=list)
     requests: list[str] = field(default_factory=list)
     flood_wait: list[int] = field(default_factory=list)  # next sends answer FLOOD_WAIT_N
+    echo_sends: bool = False  # push our sends to the account's other connections
+    hold_sends: asyncio.Event | None = None  # answer sends only once this is set
+    get_file_calls: list[tuple[int, int]] = field(default_factory=list)  # (offset, limit)
     port: int = 0
     pts: int = 1
     _server: asyncio.AbstractServer | None = None
@@ -127,6 +160,8 @@ class FakeMTProto:
     _awaiting_password: dict[int, str] = field(default_factory=dict)  # key id -> phone
     _srp: dict[int, tuple[str, int, int]] = field(default_factory=dict)  # srp_id -> (phone, b, B)
     _next_message_id: int = 100
+    _files: dict[tuple[str, int, str], StoredFile] = field(default_factory=dict)
+    _parts: dict[int, dict[int, bytes]] = field(default_factory=dict)  # upload id -> parts
 
     def __post_init__(self) -> None:
         self.fingerprint = register_test_key()
@@ -310,10 +345,20 @@ class FakeMTProto:
         ):
             obj = obj.query
         self.requests.append(type(obj).__name__)
+        echo: types.Updates | None = None
         try:
-            result = self._answer(conn, obj)
+            if isinstance(obj, functions.messages.SendMediaRequest):
+                result, echo = self._send_media(conn, obj)
+            else:
+                result = self._answer(conn, obj)
+                if isinstance(obj, functions.messages.SendMessageRequest):
+                    echo = self._echo_of(conn, self.sent[-1])
         except _RpcError as exc:
             result = bytes(types.RpcError(exc.code, exc.message))
+        if echo is not None and self.echo_sends:
+            await self._push(self._account_of(conn), echo, skip=conn)
+        if echo is not None and self.hold_sends is not None:
+            await self.hold_sends.wait()
         self._send(conn, struct.pack("<Iq", RPC_RESULT, msg_id) + result)
 
     def _user(self, user_id: int, *, me: bool = False) -> types.User:
@@ -395,9 +440,11 @@ class FakeMTProto:
                 raise _RpcError(400, "PEER_ID_INVALID")
             if any(sent.random_id == request.random_id for sent in self.sent):
                 raise _RpcError(500, "RANDOM_ID_DUPLICATE")  # Telegram's resend protection
-            self.sent.append(Sent(peer.user_id, request.message, request.random_id))
             self.pts += 1
             self._next_message_id += 1
+            self.sent.append(
+                Sent(peer.user_id, request.message, request.random_id, self._next_message_id)
+            )
             return bytes(
                 types.UpdateShortSentMessage(
                     id=self._next_message_id,
@@ -407,7 +454,226 @@ class FakeMTProto:
                     out=True,
                 )
             )
+        if isinstance(request, functions.upload.GetFileRequest):
+            self._me(conn)
+            return self._get_file(request)
+        if isinstance(request, functions.upload.SaveFilePartRequest):
+            self._me(conn)
+            return self._save_part(request.file_id, request.file_part, request.bytes, None)
+        if isinstance(request, functions.upload.SaveBigFilePartRequest):
+            self._me(conn)
+            return self._save_part(
+                request.file_id, request.file_part, request.bytes, request.file_total_parts
+            )
         raise _RpcError(400, f"METHOD_NOT_SUPPORTED_BY_FAKE_{type(request).__name__.upper()}")
+
+    # -- files (core.telegram.org/api/files) ----------------------------------------------------
+
+    def _get_file(self, request: Any) -> bytes:
+        location = request.location
+        if isinstance(location, types.InputPhotoFileLocation):
+            key = ("photo", location.id, location.thumb_size)
+        elif isinstance(location, types.InputDocumentFileLocation):
+            key = ("document", location.id, location.thumb_size)
+        else:
+            raise _RpcError(400, "LOCATION_INVALID")
+        stored = self._files.get(key)
+        if stored is None or stored.access_hash != location.access_hash:
+            raise _RpcError(400, "LOCATION_INVALID")
+        if stored.file_reference != location.file_reference:
+            raise _RpcError(400, "FILE_REFERENCE_EXPIRED")
+        offset, limit = request.offset, request.limit
+        self.get_file_calls.append((offset, limit))
+        if request.precise:  # "disable some checks": still at most 1 MiB, 1 KiB steps
+            if limit <= 0 or limit > MIB or limit % 1024:
+                raise _RpcError(400, "LIMIT_INVALID")
+            if offset < 0 or offset % 1024:
+                raise _RpcError(400, "OFFSET_INVALID")
+        else:
+            if limit <= 0 or limit % 4096 or MIB % limit:
+                raise _RpcError(400, "LIMIT_INVALID")
+            if offset < 0 or offset % 4096:
+                raise _RpcError(400, "OFFSET_INVALID")
+            if offset // MIB != (offset + limit - 1) // MIB:
+                raise _RpcError(400, "LIMIT_INVALID")  # a part may not cross a 1 MiB boundary
+        # Past the end the part is short or empty: that is how the client knows it is done.
+        return bytes(
+            types.upload.File(
+                type=stored.file_type, mtime=_unix(), bytes=stored.data[offset : offset + limit]
+            )
+        )
+
+    def _save_part(self, file_id: int, part: int, data: bytes, total: int | None) -> bytes:
+        if part < 0 or (total is not None and part >= total):
+            raise _RpcError(400, "FILE_PART_INVALID")
+        if not data or len(data) > 512 * 1024:
+            raise _RpcError(400, "FILE_PART_SIZE_INVALID")
+        self._parts.setdefault(file_id, {})[part] = data
+        return struct.pack("<I", BOOL_TRUE)
+
+    def _uploaded(self, input_file: Any) -> bytes:
+        parts = self._parts.pop(input_file.id, {})
+        if sorted(parts) != list(range(input_file.parts)):
+            raise _RpcError(400, "FILE_PARTS_INVALID")
+        data = b"".join(parts[i] for i in range(input_file.parts))
+        md5 = getattr(input_file, "md5_checksum", None)  # small files only (inputFile)
+        if md5 and md5 != hashlib.md5(data).hexdigest():
+            raise _RpcError(400, "MD5_CHECKSUM_INVALID")
+        return data
+
+    def _send_media(self, conn: _Conn, request: Any) -> tuple[bytes, types.Updates]:
+        me = self._me(conn)
+        if self.flood_wait:
+            raise _RpcError(420, f"FLOOD_WAIT_{self.flood_wait.pop(0)}")
+        peer = request.peer
+        if not isinstance(peer, types.InputPeerUser) or peer.user_id not in self.contacts:
+            raise _RpcError(400, "PEER_ID_INVALID")
+        if peer.access_hash != self.contacts[peer.user_id][0]:
+            raise _RpcError(400, "PEER_ID_INVALID")
+        if len(request.message) > 1024:
+            raise _RpcError(400, "MEDIA_CAPTION_TOO_LONG")
+        if any(sent.random_id == request.random_id for sent in self.sent):
+            raise _RpcError(500, "RANDOM_ID_DUPLICATE")
+        media = request.media
+        if isinstance(media, types.InputMediaUploadedPhoto):
+            data = self._uploaded(media.file)
+            stored_media: Any = self.photo_media(data)
+            kind, mime, filename = "photo", "image/jpeg", None
+        elif isinstance(media, types.InputMediaUploadedDocument):
+            data = self._uploaded(media.file)
+            filename = next(
+                (
+                    a.file_name
+                    for a in media.attributes
+                    if isinstance(a, types.DocumentAttributeFilename)
+                ),
+                None,
+            )
+            stored_media = self.document_media(data, media.mime_type, filename)
+            kind, mime = "document", media.mime_type
+        else:
+            raise _RpcError(400, "MEDIA_INVALID")
+        self.pts += 1
+        self._next_message_id += 1
+        message_id = self._next_message_id
+        self.sent.append(
+            Sent(
+                peer.user_id,
+                request.message,
+                request.random_id,
+                message_id,
+                media=data,
+                media_kind=kind,
+                mime_type=mime,
+                filename=filename,
+            )
+        )
+        message = types.Message(
+            id=message_id,
+            peer_id=types.PeerUser(peer.user_id),
+            from_id=types.PeerUser(me),
+            date=_now(),
+            message=request.message,
+            out=True,
+            media=stored_media,
+        )
+        users = [self._user(peer.user_id), self._user(me, me=True)]
+        answer = types.Updates(
+            updates=[
+                types.UpdateMessageID(message_id, request.random_id),
+                types.UpdateNewMessage(message, self.pts, 1),
+            ],
+            users=users,
+            chats=[],
+            date=_now(),
+            seq=0,
+        )
+        echo = types.Updates(
+            updates=[types.UpdateNewMessage(message, self.pts, 1)],
+            users=users,
+            chats=[],
+            date=_now(),
+            seq=0,
+        )
+        return bytes(answer), echo
+
+    def _echo_of(self, conn: _Conn, sent: Sent) -> types.Updates:
+        """A text send as the account's other sessions see it (same id and pts)."""
+        me = self._me(conn)
+        message = types.Message(
+            id=sent.message_id,
+            peer_id=types.PeerUser(sent.peer_user_id),
+            from_id=types.PeerUser(me),
+            date=_now(),
+            message=sent.text,
+            out=True,
+        )
+        return types.Updates(
+            updates=[types.UpdateNewMessage(message, self.pts, 1)],
+            users=[self._user(sent.peer_user_id), self._user(me, me=True)],
+            chats=[],
+            date=_now(),
+            seq=0,
+        )
+
+    def _account_of(self, conn: _Conn) -> Account:
+        me = self._me(conn)
+        return next(a for a in self.accounts.values() if a.user_id == me)
+
+    def photo_media(self, data: bytes) -> types.MessageMediaPhoto:
+        """A photo as Telegram stores it: a small thumbnail, a stripped preview and the full
+        size, each a file of its own (the client asks for the size it wants by its type)."""
+        photo_id = int.from_bytes(os.urandom(7), "big")
+        access_hash = int.from_bytes(os.urandom(7), "big")
+        reference = os.urandom(8)
+        thumb = data[: min(len(data), 2048)]
+        for size_type, content in (("s", thumb), ("y", data)):
+            self._files[("photo", photo_id, size_type)] = StoredFile(
+                content, types.storage.FileJpeg(), access_hash, reference
+            )
+        photo = types.Photo(
+            id=photo_id,
+            access_hash=access_hash,
+            file_reference=reference,
+            date=_now(),
+            sizes=[
+                types.PhotoSize("s", 90, 67, len(thumb)),
+                types.PhotoStrippedSize("i", b"\x01\x28\x1e" + bytes(16)),
+                types.PhotoSize("y", 1280, 960, len(data)),
+            ],
+            dc_id=2,
+        )
+        return types.MessageMediaPhoto(photo=photo)
+
+    def document_media(
+        self,
+        data: bytes,
+        mime_type: str,
+        filename: str | None,
+        *,
+        attributes: list[Any] | None = None,
+        declared_size: int | None = None,
+    ) -> types.MessageMediaDocument:
+        document_id = int.from_bytes(os.urandom(7), "big")
+        access_hash = int.from_bytes(os.urandom(7), "big")
+        reference = os.urandom(8)
+        self._files[("document", document_id, "")] = StoredFile(
+            data, _storage_type(mime_type), access_hash, reference
+        )
+        attrs = list(attributes or [])
+        if filename is not None:
+            attrs.append(types.DocumentAttributeFilename(filename))
+        document = types.Document(
+            id=document_id,
+            access_hash=access_hash,
+            file_reference=reference,
+            date=_now(),
+            mime_type=mime_type,
+            size=declared_size if declared_size is not None else len(data),
+            dc_id=2,
+            attributes=attrs,
+        )
+        return types.MessageMediaDocument(document=document)
 
     def _authorize(self, conn: _Conn, account: Account) -> bytes:
         assert conn.auth_key is not None
@@ -482,6 +748,24 @@ class FakeMTProto:
             account, to_user, text, self._next_message_id, self.pts, out=True
         )
 
+    async def push_media(
+        self,
+        to_phone: str,
+        from_user: int,
+        media: Any,
+        caption: str = "",
+        *,
+        out: bool = False,
+    ) -> int:
+        """A message with a photo or document (build ``media`` with ``photo_media`` or
+        ``document_media``) from a contact, or typed in the phone app with ``out``."""
+        account = self.accounts[to_phone.lstrip("+")]
+        self.pts += 1
+        self._next_message_id += 1
+        return await self.push_again(
+            account, from_user, caption, self._next_message_id, self.pts, out=out, media=media
+        )
+
     async def push_read(self, phone: str, reader: int, max_id: int) -> None:
         """The contact ``reader`` read the account's messages up to ``max_id``."""
         account = self.accounts[phone.lstrip("+")]
@@ -504,6 +788,7 @@ class FakeMTProto:
         pts: int,
         *,
         out: bool = False,
+        media: Any = None,
     ) -> int:
         """Send an update (again: Telegram may resend after a reconnect)."""
         message = types.Message(
@@ -513,6 +798,7 @@ class FakeMTProto:
             date=_now(),
             message=text,
             out=out,
+            media=media,
         )
         update = types.Updates(
             updates=[types.UpdateNewMessage(message, pts, 1)],
@@ -524,9 +810,13 @@ class FakeMTProto:
         await self._push(account, update)
         return message_id
 
-    async def _push(self, account: Account, update: types.Updates) -> None:
-        """Send an update to every connection logged in as ``account``."""
+    async def _push(
+        self, account: Account, update: types.Updates, *, skip: _Conn | None = None
+    ) -> None:
+        """Send an update to every connection logged in as ``account`` (but ``skip``)."""
         for conn in list(self._conns):
+            if conn is skip:
+                continue
             if conn.auth_key is not None and self._authorized.get(conn.auth_key.key_id) == (
                 account.user_id
             ):
@@ -557,6 +847,24 @@ def _srp_hash(*parts: bytes) -> bytes:
 
 def _vector(items: list[Any]) -> bytes:
     return struct.pack("<Ii", 0x1CB5C415, len(items)) + b"".join(bytes(i) for i in items)
+
+
+def _unix() -> int:
+    return int(time.time())
+
+
+def _storage_type(mime_type: str) -> Any:
+    """The storage.File* type Telegram reports for a file of this type."""
+    return {
+        "image/jpeg": types.storage.FileJpeg(),
+        "image/png": types.storage.FilePng(),
+        "image/gif": types.storage.FileGif(),
+        "image/webp": types.storage.FileWebp(),
+        "application/pdf": types.storage.FilePdf(),
+        "audio/mpeg": types.storage.FileMp3(),
+        "video/mp4": types.storage.FileMp4(),
+        "video/quicktime": types.storage.FileMov(),
+    }.get(mime_type, types.storage.FileUnknown())
 
 
 def _now() -> Any:

@@ -9,13 +9,23 @@ account's proxy).
 Telegram deduplicates ``messages.sendMessage`` by ``random_id``: ours is derived from the
 outbox row's idempotency key, so a resend after a crash is refused with RANDOM_ID_DUPLICATE
 instead of reaching the customer twice.
+
+A reply with a file (``Attachment.local_path``, the stored bytes) is uploaded in parts
+(``upload.saveFilePart``) and sent with ``messages.sendMedia``, the text as its caption: a
+JPEG or PNG as a photo, anything else as a document with its file name. We call sendMedia
+ourselves rather than Telethon's ``send_file`` so the same derived ``random_id`` protects it.
+One file per reply (Telegram captions are at most 1024 characters).
 """
 
+import asyncio
 import hashlib
+import os
+from collections.abc import Mapping
+from pathlib import Path
 from typing import Any, ClassVar
 
 import httpx
-from telethon import errors
+from telethon import errors, utils
 from telethon.tl import functions, types
 
 from crossdesk.channels.base import (
@@ -27,11 +37,15 @@ from crossdesk.channels.base import (
 )
 from crossdesk.channels.telegram_user.client import make_client, parse_peer_reference
 from crossdesk.channels.telegram_user.settings import telegram_user_settings
-from crossdesk.domain import ChannelKind, MessageStatus, OutboundMessage, Receipt
+from crossdesk.domain import Attachment, ChannelKind, MessageStatus, OutboundMessage, Receipt
 from crossdesk.errors import InvalidInput, PermanentSendError, RetryableSendError, SignatureInvalid
+from crossdesk.workers.attachments import DEFAULT_MAX_BYTES, sniff
 
 MAX_TEXT = 4096
+MAX_CAPTION = 1024
+MAX_UPLOAD_BYTES = DEFAULT_MAX_BYTES  # what we accept inbound is what we send
 CONNECT_TIMEOUT = 20.0
+PHOTO_TYPES = frozenset({"image/jpeg", "image/png"})  # what Telegram takes as a photo
 
 
 def random_id(idempotency_key: str) -> int:
@@ -42,8 +56,12 @@ def random_id(idempotency_key: str) -> int:
 class TelegramUserAdapter:
     kind: ClassVar[ChannelKind] = ChannelKind.TELEGRAM_USER
     capabilities: ClassVar[Capabilities] = Capabilities(
-        echoes=True, deduplicates_sends=True, max_text_length=MAX_TEXT
+        attachments=True, echoes=True, deduplicates_sends=True, max_text_length=MAX_TEXT
     )
+    # Telegram takes files up to 2 GB; we keep to the size we accept inbound.
+    outbound_media: ClassVar[Mapping[str, int]] = {
+        kind: MAX_UPLOAD_BYTES for kind in ("image", "video", "audio", "document")
+    }
 
     def handshake(self, account: AccountContext, request: WebhookRequest) -> HandshakeReply | None:
         return None
@@ -66,27 +84,35 @@ class TelegramUserAdapter:
                 "the account is not logged in: run `crossdesk account telegram-login`",
                 reason="auth",
             )
-        if message.attachments:
-            raise PermanentSendError("attachments are not supported yet", reason="unsupported")
-        if not message.text.strip():
+        upload = _upload_file(message)
+        if upload is None and not message.text.strip():
             raise PermanentSendError("empty message", reason="invalid_message")
-        if len(message.text) > MAX_TEXT:
+        if len(message.text) > (MAX_TEXT if upload is None else MAX_CAPTION):
             raise PermanentSendError("the reply is too long for Telegram", reason="text_too_long")
         try:
             user_id, access_hash = parse_peer_reference(message.recipient_id)
         except ValueError as exc:
             raise PermanentSendError(str(exc), reason="invalid_recipient") from None
+        peer = types.InputPeerUser(user_id, access_hash)
         telegram = make_client(settings)
         try:
             await _connect(telegram)
-            result = await telegram(
-                functions.messages.SendMessageRequest(
-                    peer=types.InputPeerUser(user_id, access_hash),
+            if upload is None:
+                request: Any = functions.messages.SendMessageRequest(
+                    peer=peer,
                     message=message.text,
                     random_id=random_id(message.idempotency_key),
                     reply_to=_reply_to(message.reply_to_platform_id),
                 )
-            )
+            else:
+                request = functions.messages.SendMediaRequest(
+                    peer=peer,
+                    media=await _uploaded_media(telegram, *upload),
+                    message=message.text,
+                    random_id=random_id(message.idempotency_key),
+                    reply_to=_reply_to(message.reply_to_platform_id),
+                )
+            result = await telegram(request)
         except errors.FloodWaitError as exc:
             raise RetryableSendError(
                 f"Telegram asks to wait {exc.seconds} s", retry_after=float(exc.seconds)
@@ -110,9 +136,55 @@ class TelegramUserAdapter:
         return Receipt(platform_message_id=_sent_id(result), status=MessageStatus.SENT)
 
 
-async def _connect(telegram: Any) -> None:
-    import asyncio
+def _upload_file(message: OutboundMessage) -> tuple[Attachment, Path, str] | None:
+    """The reply's file (its path and the type its bytes prove), checked before connecting."""
+    if not message.attachments:
+        return None
+    if len(message.attachments) > 1:
+        raise PermanentSendError(
+            "Telegram user accounts send one file per reply", reason="unsupported"
+        )
+    attachment = message.attachments[0]
+    if not attachment.local_path:
+        raise PermanentSendError("the attachment has no stored file", reason="attachment_missing")
+    path = Path(attachment.local_path)
+    try:
+        size = os.stat(path).st_size
+        with path.open("rb") as handle:
+            head = handle.read(16)
+    except OSError:
+        raise PermanentSendError(
+            "the attachment's stored file is missing", reason="attachment_missing"
+        ) from None
+    if size == 0:
+        raise PermanentSendError("the attachment is empty", reason="attachment_missing")
+    if size > MAX_UPLOAD_BYTES:
+        raise PermanentSendError(
+            f"the file has {size} bytes; the limit is {MAX_UPLOAD_BYTES}", reason="too_big"
+        )
+    content_type = sniff(head) or attachment.content_type or "application/octet-stream"
+    return attachment, path, content_type
 
+
+async def _uploaded_media(
+    telegram: Any, attachment: Attachment, path: Path, content_type: str
+) -> Any:
+    """Upload the file in parts; a photo when Telegram takes it as one, else a document."""
+    name = attachment.filename or path.name
+    uploaded = await telegram.upload_file(str(path), file_name=name)
+    if content_type in PHOTO_TYPES and attachment.kind == "image":
+        return types.InputMediaUploadedPhoto(file=uploaded)
+    attributes, mime_type = utils.get_attributes(
+        str(path), mime_type=content_type, force_document=True
+    )
+    attributes = [a for a in attributes if not isinstance(a, types.DocumentAttributeFilename)]
+    attributes.append(types.DocumentAttributeFilename(name))
+    return types.InputMediaUploadedDocument(
+        file=uploaded, mime_type=mime_type, attributes=attributes, force_file=True
+    )
+
+
+async def _connect(telegram: Any) -> None:
     await asyncio.wait_for(telegram.connect(), CONNECT_TIMEOUT)
     if not await telegram.is_user_authorized():
         raise errors.AuthKeyUnregisteredError(request=None)
