@@ -4,7 +4,9 @@ Speaks WAHA's documented REST API: ``X-Api-Key`` on every ``/api`` request (401 
 ``POST /api/sessions`` (``name``, ``start``, ``config.webhooks[]``; 422 if it exists),
 ``GET/PUT /api/sessions/{name}`` (404 if missing), ``POST .../start|stop|logout``,
 ``GET /api/{session}/auth/qr?format=image`` (PNG while SCAN_QR_CODE, else 422) and
-``POST /api/sendText`` (422 unless WORKING; replies with the message, ``id`` serialized).
+``POST /api/sendText`` (422 unless WORKING; replies with the message, ``id`` serialized),
+``POST /api/sendImage`` / ``/api/sendFile`` (``file``: ``mimetype``, ``filename``, ``data``
+base64 (or ``url``), optional ``caption``; 400 on a malformed file, sendImage only for images).
 A started session waits in SCAN_QR_CODE until the test "scans" it (``link``).
 
 It also builds the webhooks WAHA would send (envelope ``id``/``timestamp``/``event``/
@@ -12,6 +14,8 @@ It also builds the webhooks WAHA would send (envelope ``id``/``timestamp``/``eve
 test can deliver them to crossdesk exactly as WAHA would.
 """
 
+import base64
+import binascii
 import hashlib
 import hmac
 import json
@@ -59,6 +63,8 @@ class FakeWaha:
         self.app.add_api_route("/api/sessions/{name}/{action}", self._action, methods=["POST"])
         self.app.add_api_route("/api/{name}/auth/qr", self._qr, methods=["GET"])
         self.app.add_api_route("/api/sendText", self._send_text, methods=["POST"])
+        self.app.add_api_route("/api/sendImage", self._send_image, methods=["POST"])
+        self.app.add_api_route("/api/sendFile", self._send_file, methods=["POST"])
         self.app.add_api_route("/api/files/{name}/{filename}", self._file, methods=["GET"])
 
     def reset(self) -> None:
@@ -260,4 +266,54 @@ class FakeWaha:
         assert session.me is not None
         message = self.message(chat, str(body["text"]), from_me=True, me=session.me["id"])
         self.sent.append(body)
+        return JSONResponse(message, 201)
+
+    async def _send_image(self, request: Request) -> JSONResponse:
+        return await self._send_media(request, images_only=True)
+
+    async def _send_file(self, request: Request) -> JSONResponse:
+        return await self._send_media(request, images_only=False)
+
+    async def _send_media(self, request: Request, *, images_only: bool) -> JSONResponse:
+        body = await self._record(request)
+        if not self._authorized(request):
+            return waha_error(401, "Unauthorized")
+        if not isinstance(body, dict):
+            return waha_error(400, "body must be an object")
+        session = self.sessions.get(str(body.get("session", "default")))
+        if session is None:
+            return waha_error(404, "Session not found")
+        chat = body.get("chatId")
+        file = body.get("file")
+        if not isinstance(chat, str) or "@" not in chat or not isinstance(file, dict):
+            return waha_error(400, "chatId and file are required")
+        mimetype = file.get("mimetype")
+        if not isinstance(mimetype, str) or "/" not in mimetype:
+            return waha_error(400, "file.mimetype must be a MIME type")
+        if images_only and not mimetype.startswith("image/"):
+            return waha_error(400, "sendImage takes image files only")
+        if "caption" in body and not isinstance(body["caption"], str):
+            return waha_error(400, "caption must be a string")
+        if isinstance(file.get("data"), str):
+            try:
+                data = base64.b64decode(file["data"], validate=True)
+            except (binascii.Error, ValueError):
+                return waha_error(400, "file.data must be base64")
+        elif not isinstance(file.get("url"), str):
+            return waha_error(400, "file needs data or url")
+        else:
+            data = b""
+        if session.status != "WORKING":
+            return waha_error(
+                422,
+                f"Session status is not as expected. Status: {session.status}, expected: WORKING",
+            )
+        assert session.me is not None
+        endpoint = "sendImage" if images_only else "sendFile"
+        self.sent.append({"endpoint": endpoint, **body, "file_bytes": data})
+        message = self.message(
+            chat, str(body.get("caption") or ""), from_me=True, me=session.me["id"]
+        )
+        message["hasMedia"] = True
+        message["media"] = {"url": None, "mimetype": mimetype, "filename": file.get("filename")}
         return JSONResponse(message, 201)

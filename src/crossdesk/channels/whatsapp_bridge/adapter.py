@@ -1,9 +1,13 @@
 """WhatsApp app accounts (ordinary WhatsApp and WhatsApp Business app numbers) linked by QR
-code to a WAHA bridge that the company runs; crossdesk stays the inbox.
+code to a WhatsApp-Web bridge that the company runs; crossdesk stays the inbox.
 
-Secrets: ``api_key`` (WAHA's ``X-Api-Key``), ``webhook_hmac_key`` (signs WAHA's webhooks).
-Config: ``api_base_url`` (the bridge). ``external_id``: the WAHA session name (one session per
-account). Contacts are WhatsApp chat ids (``<number>@c.us``), used as ``chatId`` to reply.
+Two bridge flavours (settings.py, config ``flavour``): WAHA (default) and Evolution API v2.
+
+Secrets: ``api_key`` (WAHA's ``X-Api-Key`` / Evolution's ``apikey``), ``webhook_hmac_key``
+(WAHA: signs its webhooks; Evolution: the secret header its webhook carries).
+Config: ``api_base_url`` (the bridge), ``flavour``. ``external_id``: the WAHA session or
+Evolution instance name (one per account). Contacts are WhatsApp chat ids (``<number>@c.us``
+on WAHA, ``<number>@s.whatsapp.net`` on Evolution), used as the recipient of replies.
 """
 
 from typing import ClassVar
@@ -18,9 +22,12 @@ from crossdesk.channels.base import (
     WebhookRequest,
 )
 from crossdesk.channels.decoding import decode_body
-from crossdesk.channels.whatsapp_bridge import api
+from crossdesk.channels.whatsapp_bridge import api, evolution_events
 from crossdesk.channels.whatsapp_bridge.events import envelope_events
+from crossdesk.channels.whatsapp_bridge.evolution_payloads import EvolutionEnvelope
+from crossdesk.channels.whatsapp_bridge.outbound import read_one
 from crossdesk.channels.whatsapp_bridge.payloads import Envelope
+from crossdesk.channels.whatsapp_bridge.settings import is_evolution
 from crossdesk.channels.whatsapp_bridge.signature import verify_signature
 from crossdesk.domain import ChannelKind, MessageStatus, OutboundMessage, Receipt
 from crossdesk.errors import InvalidInput, PermanentSendError
@@ -38,10 +45,17 @@ class WhatsAppBridgeAdapter:
         return None
 
     def verify(self, account: AccountContext, request: WebhookRequest) -> None:
-        """``X-Webhook-Hmac`` (HMAC-SHA512) with the account's webhook key."""
+        """WAHA: ``X-Webhook-Hmac`` (HMAC-SHA512); Evolution: the secret header."""
         verify_signature(account, request)
 
     def parse(self, account: AccountContext, request: WebhookRequest) -> list[ParsedEvent]:
+        if is_evolution(account):
+            evolution = decode_body(EvolutionEnvelope, request.body, "evolution")
+            if account.external_id and evolution.instance != account.external_id:
+                raise InvalidInput(
+                    f"evolution webhook is for instance {evolution.instance!r}, not this account's"
+                )
+            return evolution_events.envelope_events(evolution)
         envelope = decode_body(Envelope, request.body, "waha")
         # (No session name to compare when checking a body by hand: ``channels check``.)
         if account.external_id and envelope.session != account.external_id:
@@ -54,9 +68,17 @@ class WhatsAppBridgeAdapter:
         self, client: httpx.AsyncClient, account: AccountContext, message: OutboundMessage
     ) -> Receipt:
         if message.attachments:
-            raise PermanentSendError(
-                "sending files through the bridge is not supported yet", reason="unsupported"
+            # One file, the text as its caption (outbound.py reads and checks it).
+            file = await read_one(message.attachments, message.text)
+            platform_id = await api.send_file(
+                client,
+                account,
+                message.recipient_id,
+                file,
+                message.text,
+                message.reply_to_platform_id,
             )
+            return Receipt(platform_message_id=platform_id, status=MessageStatus.SENT)
         if not message.text.strip():
             raise PermanentSendError("empty message", reason="invalid_message")
         if len(message.text) > MAX_TEXT:

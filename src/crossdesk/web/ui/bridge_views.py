@@ -1,5 +1,9 @@
-"""The WhatsApp bridge (WAHA) part of the accounts page: link by QR code, watch the session
-state, log out; and the bridge's session-status webhook.
+"""The WhatsApp bridge (WAHA or Evolution API) part of the accounts page: link by QR code,
+watch the session state, log out; and the bridges' session-status webhooks.
+
+WAHA sends ``session.status`` to ``.../session``. Evolution API has one webhook URL per
+instance (``.../evolution``): connection and QR events are recorded here, message and ack
+events go on to the ordinary webhook pipeline (verify, parse, store once).
 
 The fragment polls every few seconds while the account is not linked, so the QR code
 refreshes (WAHA renews it) and the page shows "linked" as soon as the phone has scanned it.
@@ -22,10 +26,15 @@ from crossdesk.actions.bridge_sessions import (
 from crossdesk.channels.base import WebhookRequest
 from crossdesk.channels.decoding import decode_body
 from crossdesk.channels.registry import get_adapter
+from crossdesk.channels.whatsapp_bridge.evolution_events import session_status
+from crossdesk.channels.whatsapp_bridge.evolution_payloads import EvolutionEnvelope
 from crossdesk.channels.whatsapp_bridge.payloads import Envelope, SessionStatusPayload
+from crossdesk.channels.whatsapp_bridge.settings import LABELS, is_evolution, parse_flavour
+from crossdesk.db.models import ChannelAccount
 from crossdesk.domain import ChannelKind, Permission
 from crossdesk.errors import InvalidInput, NotFound
 from crossdesk.risk.rbac import Principal
+from crossdesk.web import webhooks
 from crossdesk.web.account_cache import AccountCache
 from crossdesk.web.deps import ServicesDep, actor_of, public_route, require
 from crossdesk.web.ui.accounts_views import webhook_url
@@ -41,8 +50,25 @@ Viewer = Annotated[
 KIND = ChannelKind.WHATSAPP_WEB.value
 
 
-def _fragment(request: Request, state: BridgeState, principal: Principal) -> HTMLResponse:
-    context = {"bridge": state, "can_manage": principal.can(Permission.ACCOUNT_MANAGE)}
+async def _flavour_label(services: ServicesDep, account_id: str) -> str:
+    """Which bridge software the account uses, for the fragment (access already checked)."""
+    async with services.read_sessionmaker() as session:
+        account = await session.get(ChannelAccount, account_id)
+        value = account.config.get("flavour") if account is not None else None
+    try:
+        return LABELS[parse_flavour(str(value) if value is not None else None)]
+    except InvalidInput:
+        return str(value)[:40]
+
+
+async def _fragment(
+    request: Request, services: ServicesDep, state: BridgeState, principal: Principal
+) -> HTMLResponse:
+    context = {
+        "bridge": state,
+        "can_manage": principal.can(Permission.ACCOUNT_MANAGE),
+        "bridge_software": await _flavour_label(services, state.account_id),
+    }
     return render(request, "_bridge.html", context)
 
 
@@ -50,7 +76,8 @@ def _fragment(request: Request, state: BridgeState, principal: Principal) -> HTM
 async def bridge_state(
     account_id: str, request: Request, principal: Viewer, services: ServicesDep
 ) -> HTMLResponse:
-    return _fragment(request, await refresh(services, principal, account_id), principal)
+    state = await refresh(services, principal, account_id)
+    return await _fragment(request, services, state, principal)
 
 
 @router.post("/{account_id}/bridge/link")
@@ -65,7 +92,7 @@ async def bridge_link(
         webhook_url(services, KIND, account_id) + "/session",
         actor_of(request, principal),
     )
-    return _fragment(request, state, principal)
+    return await _fragment(request, services, state, principal)
 
 
 @router.post("/{account_id}/bridge/logout")
@@ -73,7 +100,7 @@ async def bridge_logout(
     account_id: str, request: Request, principal: Manager, services: ServicesDep
 ) -> HTMLResponse:
     state = await unlink(services, principal, account_id, actor_of(request, principal))
-    return _fragment(request, state, principal)
+    return await _fragment(request, services, state, principal)
 
 
 @router.get("/{account_id}/bridge/qr.png")
@@ -109,4 +136,31 @@ async def session_status_hook(
         raise InvalidInput("waha session.status payload has no status") from None
     me = envelope.me.id if envelope.me is not None else None
     await record_status(services, target.account.workspace_id, account_id, payload.status, me)
+    return {"statuses": 1}
+
+
+@hooks.post("/whatsapp_web/{account_id}/evolution")
+async def evolution_hook(
+    account_id: str, request: Request, services: ServicesDep
+) -> dict[str, int]:
+    """Evolution API's webhook: every event of the instance, with our secret header."""
+    targets: AccountCache = request.app.state.webhook_targets
+    target = await targets.get(KIND, account_id)
+    webhook = WebhookRequest(
+        method="POST",
+        headers={k.lower(): v for k, v in request.headers.items()},
+        query={},
+        body=await request.body(),
+    )
+    get_adapter(ChannelKind.WHATSAPP_WEB).verify(target.context, webhook)
+    if not is_evolution(target.context):
+        raise NotFound("this account's bridge is not Evolution API")
+    envelope = decode_body(EvolutionEnvelope, webhook.body, "evolution")
+    if envelope.instance != target.context.external_id:
+        raise InvalidInput("evolution webhook is for another instance")
+    found = session_status(envelope)
+    if found is None:  # messages and acks: the ordinary pipeline (verified again there)
+        return await webhooks.receive(KIND, account_id, request, services)
+    status, me = found
+    await record_status(services, target.account.workspace_id, account_id, status, me)
     return {"statuses": 1}
