@@ -5,11 +5,13 @@ Covered: adding the account on the accounts page, linking (session created with 
 webhooks, QR shown until the phone scans, then "linked"), inbound messages stored once,
 forged or missing HMAC refused with nothing stored, malformed bodies refused, phone-app
 echoes, replies through the outbox with acks moving the status forward only, and the
-logged-out / failed states detected (session.status webhook and the connection test)."""
+logged-out / failed states detected (session.status webhook and the connection test), and
+files sent with sendImage / sendFile."""
 
 import json
 import re
 from collections.abc import Iterator
+from pathlib import Path
 from urllib.parse import urlsplit
 
 import httpx
@@ -22,6 +24,8 @@ from typer.testing import CliRunner
 
 from crossdesk.actions.identity import principal_for
 from crossdesk.actions.send_reply import send_reply
+from crossdesk.channels.base import AccountContext
+from crossdesk.channels.whatsapp_bridge.adapter import WhatsAppBridgeAdapter
 from crossdesk.channels.whatsapp_bridge.signature import sign
 from crossdesk.cli.channels import app as cli_app
 from crossdesk.db.base import utcnow
@@ -33,6 +37,9 @@ from crossdesk.db.models import (
     Message,
     Outbox,
 )
+from crossdesk.domain import Attachment as OutgoingAttachment
+from crossdesk.domain import ChannelKind, OutboundMessage
+from crossdesk.errors import PermanentSendError, RetryableSendError
 from crossdesk.risk import audit
 from crossdesk.services import Services
 from crossdesk.workers.attachments import AttachmentWorker
@@ -360,3 +367,78 @@ def test_channels_check_cli_verifies_and_parses_waha_bodies() -> None:
         input=broken,
     )
     assert unparseable.exit_code == 4
+
+
+async def test_files_are_sent_with_send_image_and_send_file(
+    waha: tuple[FakeWaha, str], tmp_path: Path
+) -> None:
+    """An outbound attachment (``local_path``, as the composer upload fills it) goes out as
+    ``sendImage`` (photos) or ``sendFile`` (anything else), base64 in ``file.data``."""
+    fake, base = waha
+    photo = tmp_path / "blue-shirt.jpg"
+    photo.write_bytes(JPEG)
+    invoice = tmp_path / "invoice-2291.pdf"
+    invoice.write_bytes(b"%PDF-1.4\n" + b"0" * 100)
+    context = AccountContext(
+        id="acc-waha",
+        workspace_id="ws",
+        kind=ChannelKind.WHATSAPP_WEB,
+        external_id=SESSION,
+        config={"api_base_url": base},
+        secrets={"api_key": fake.api_key, "webhook_hmac_key": "k"},
+    )
+    adapter = WhatsAppBridgeAdapter()
+
+    def outbound(text: str, *files: OutgoingAttachment) -> OutboundMessage:
+        return OutboundMessage("m1", CUSTOMER, text, "idem-1", attachments=files)
+
+    image = OutgoingAttachment("image", "image/jpeg", local_path=str(photo))
+    document = OutgoingAttachment(
+        "document", "application/pdf", filename="Rechnung.pdf", local_path=str(invoice)
+    )
+    async with httpx.AsyncClient(timeout=10) as http:
+        created = await http.post(
+            f"{base}/api/sessions",
+            json={"name": SESSION, "start": True},
+            headers={"X-Api-Key": fake.api_key},
+        )
+        assert created.status_code == 201
+        # Not linked: 422, retried later.
+        with pytest.raises(RetryableSendError):
+            await adapter.send(http, context, outbound("The blue one", image))
+        fake.link(SESSION)
+
+        receipt = await adapter.send(http, context, outbound("The blue one", image))
+        assert receipt.platform_message_id.startswith(f"true_{CUSTOMER}_")
+        sent = fake.sent[-1]
+        assert (sent["endpoint"], sent["session"], sent["chatId"], sent["caption"]) == (
+            "sendImage",
+            SESSION,
+            CUSTOMER,
+            "The blue one",
+        )
+        assert {k: v for k, v in sent["file"].items() if k != "data"} == {
+            "mimetype": "image/jpeg",
+            "filename": "blue-shirt.jpg",
+        }
+        assert sent["file_bytes"] == JPEG
+
+        await adapter.send(http, context, outbound("", document))
+        sent = fake.sent[-1]
+        assert sent["endpoint"] == "sendFile" and "caption" not in sent
+        assert sent["file"]["filename"] == "Rechnung.pdf"
+        assert sent["file"]["mimetype"] == "application/pdf"
+        assert sent["file_bytes"] == invoice.read_bytes()
+
+        count = len(fake.sent)
+        with pytest.raises(PermanentSendError) as split:
+            await adapter.send(http, context, outbound("two", image, document))
+        assert split.value.fields["reason"] == "split_required"
+        gone = OutgoingAttachment("image", "image/jpeg", local_path=str(tmp_path / "gone.jpg"))
+        with pytest.raises(PermanentSendError) as missing:
+            await adapter.send(http, context, outbound("", gone))
+        assert missing.value.fields["reason"] == "attachment_missing"
+        with pytest.raises(PermanentSendError) as long_caption:
+            await adapter.send(http, context, outbound("x" * 1025, image))
+        assert long_caption.value.fields["reason"] == "text_too_long"
+        assert len(fake.sent) == count
