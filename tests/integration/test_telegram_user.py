@@ -9,12 +9,14 @@ import os
 from collections.abc import AsyncIterator
 from pathlib import Path
 
+import httpx
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import select
-from telethon.tl import types
-from tests.factories import DemoWorld, build_world
+from telethon import errors
+from telethon.tl import functions, types
+from tests.factories import DemoWorld, bearer, build_world
 from tests.fakes.platforms.mtproto import MIB, FakeMTProto
 from typer.testing import CliRunner
 
@@ -24,7 +26,11 @@ from crossdesk.actions.identity import principal_for
 from crossdesk.actions.send_reply import send_reply
 from crossdesk.actions.telegram_login import save_session
 from crossdesk.channels.telegram_user.adapter import TelegramUserAdapter, random_id
-from crossdesk.channels.telegram_user.client import parse_peer_reference, peer_reference
+from crossdesk.channels.telegram_user.client import (
+    make_client,
+    parse_peer_reference,
+    peer_reference,
+)
 from crossdesk.channels.telegram_user.login import LoginRefused, login
 from crossdesk.channels.telegram_user.settings import telegram_user_settings, telethon_proxy
 from crossdesk.cli.main import app as cli
@@ -529,6 +535,34 @@ async def test_inbound_photo_and_documents_are_downloaded_over_the_account_conne
     assert "attachments" not in (by_id[str(photo_id)].stage_notes or {})
 
 
+async def test_received_photo_is_shown_in_the_conversation_like_other_attachments(
+    client: httpx.AsyncClient, sqlite_services: Services, app_world: DemoWorld, fake: FakeMTProto
+) -> None:
+    services, world = sqlite_services, app_world
+    async with asyncio.timeout(30):
+        account = await _logged_in(services, world, fake)
+        worker = TelegramUserWorker(services)
+        await worker.reconcile()
+        try:
+            await _wait_connected(worker, account.id)
+            await fake.push_media(PHONE, ALICE, fake.photo_media(JPEG), "The box")
+            await _wait_handled(worker, 1)
+        finally:
+            await worker.stop()
+    [message] = await _messages(services, account.id)
+    row = (await _attachments(services))[message.id]
+    supervisor = bearer(world.tokens["supervisor"])  # team A works the account
+    served = await client.get(f"/ui/attachments/{row.id}", headers=supervisor)
+    assert served.status_code == 200 and served.content == JPEG
+    assert served.headers["content-type"] == "image/jpeg"
+    other_team = bearer(world.tokens["agent_b"])
+    assert (await client.get(f"/ui/attachments/{row.id}", headers=other_team)).status_code == 404
+    fragment = await client.get(
+        f"/ui/conversations/{message.conversation_id}/attachments", headers=supervisor
+    )
+    assert f'src="/ui/attachments/{row.id}"' in fragment.text
+
+
 async def test_oversize_or_false_media_keeps_metadata_and_says_why(
     services: Services, world: DemoWorld, fake: FakeMTProto
 ) -> None:
@@ -551,14 +585,18 @@ async def test_oversize_or_false_media_keeps_metadata_and_says_why(
             fake_png = await fake.push_media(
                 PHONE, ALICE, fake.document_media(os.urandom(2000), "image/png", "x.png")
             )
-            await _wait_handled(worker, 3)
+            # Gone from Telegram's storage: the download fails, the message stays.
+            lost_media = fake.photo_media(JPEG[:5000])
+            fake.forget_file(lost_media)
+            lost = await fake.push_media(PHONE, ALICE, lost_media, "See photo")
+            await _wait_handled(worker, 4)
         finally:
             await worker.stop()
     assert fake.get_file_calls and all(offset < 128 * 1024 for offset, _ in fake.get_file_calls)
     by_id = {m.platform_message_id: m for m in await _messages(services, account.id)}
     files = await _attachments(services)
     notes = {}
-    for message_id in (big, liar, fake_png):
+    for message_id in (big, liar, fake_png, lost):
         message = by_id[str(message_id)]
         row = files[message.id]
         assert row.storage_path is None and row.platform_file_id is not None
@@ -566,6 +604,7 @@ async def test_oversize_or_false_media_keeps_metadata_and_says_why(
     assert notes[big] == f"refused: the file has {len(PDF)} bytes; the limit is {64 * 1024}"
     assert notes[liar] == f"refused: the file exceeds {64 * 1024} bytes"
     assert notes[fake_png].startswith("refused: the file claims to be image/png")
+    assert notes[lost] == "not downloaded: LocationInvalidError"
     assert by_id[str(big)].direction == "inbound"
     assert not list(attachments_root(services).rglob("*.*"))
 
@@ -703,6 +742,45 @@ async def test_echo_of_a_reply_whose_resend_was_refused_as_duplicate_gives_it_th
     stored = {m.platform_message_id: m for m in await _messages(services, account.id)}
     assert stored["9999"].echo and stored["9999"].sender_label == "phone app"
     assert not stored[real_id].echo
+
+
+async def test_fake_get_file_follows_the_documented_part_rules(
+    services: Services, world: DemoWorld, fake: FakeMTProto
+) -> None:
+    """The fake answers upload.getFile as core.telegram.org/api/files says, so a client bug
+    (or a fake bug) shows up as an error or a short part, never as an endless download."""
+    account = await _logged_in(services, world, fake)
+    async with services.read_sessionmaker() as session:
+        settings = telegram_user_settings(await account_context(services, session, account))
+    media = fake.document_media(PDF, "application/pdf", "a.pdf")
+    document = media.document
+    location = types.InputDocumentFileLocation(
+        document.id, document.access_hash, document.file_reference, ""
+    )
+    telegram = make_client(settings)
+    async with asyncio.timeout(30):
+        await telegram.connect()
+        try:
+
+            async def part(offset: int, limit: int) -> bytes:
+                result = await telegram(functions.upload.GetFileRequest(location, offset, limit))
+                assert isinstance(result.type, types.storage.FilePdf)
+                return bytes(result.bytes)
+
+            assert await part(0, 128 * 1024) == PDF[: 128 * 1024]
+            assert await part(128 * 1024, 128 * 1024) == PDF[128 * 1024 :]
+            assert await part(256 * 1024, 128 * 1024) == b""  # past the end: empty, done
+            assert await part(192 * 1024, 128 * 1024) == PDF[192 * 1024 :]  # short: done
+            for offset, limit in ((0, 1000), (0, 3 * 4096), (0, 2 * MIB), (MIB - 4096, 8192)):
+                with pytest.raises(errors.LimitInvalidError):
+                    await part(offset, limit)
+            with pytest.raises(errors.OffsetInvalidError):
+                await part(100, 4096)
+            stale = types.InputDocumentFileLocation(document.id, document.access_hash, b"old", "")
+            with pytest.raises(errors.FileReferenceExpiredError):
+                await telegram(functions.upload.GetFileRequest(stale, 0, 4096))
+        finally:
+            await telegram.disconnect()
 
 
 async def _reply(services: Services, world: DemoWorld, account: ChannelAccount, text: str) -> str:

@@ -620,6 +620,13 @@ class FakeMTProto:
         me = self._me(conn)
         return next(a for a in self.accounts.values() if a.user_id == me)
 
+    def forget_file(self, media: Any) -> None:
+        """The file behind ``media`` is gone from Telegram's storage (LOCATION_INVALID)."""
+        holder = getattr(media, "photo", None) or media.document
+        kind = "photo" if isinstance(holder, types.Photo) else "document"
+        for key in [k for k in self._files if k[:2] == (kind, holder.id)]:
+            del self._files[key]
+
     def photo_media(self, data: bytes) -> types.MessageMediaPhoto:
         """A photo as Telegram stores it: a small thumbnail, a stripped preview and the full
         size, each a file of its own (the client asks for the size it wants by its type)."""
