@@ -41,6 +41,7 @@ SessionFactory = Callable[[EmailSettings], ImapSession]
 
 IDLE_SECONDS = 20 * 60.0  # below the 29 minutes after which servers may end an IDLE
 RESCAN_SECONDS = 60.0  # how often the list of e-mail accounts is re-read
+RETRY_SECONDS = 5.0  # first wait after a broken connection, doubled up to MAX_BACKOFF
 MAX_BACKOFF = 300.0
 AUTH_BACKOFF = 900.0
 
@@ -51,10 +52,12 @@ class EmailWorker:
         services: Services,
         *,
         idle_seconds: float = IDLE_SECONDS,
+        retry_seconds: float = RETRY_SECONDS,
         session_factory: SessionFactory = ImapSession,
     ) -> None:
         self._services = services
         self._idle = idle_seconds
+        self._retry = retry_seconds
         self._session_factory = session_factory
         self._watchers: dict[str, asyncio.Task[None]] = {}
 
@@ -105,7 +108,7 @@ class EmailWorker:
 
     async def watch(self, account_id: str) -> None:
         """Keep one mailbox read until cancelled."""
-        backoff = 5.0
+        backoff = self._retry
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"imap-{account_id}") as pool:
             while True:
                 try:
@@ -132,7 +135,7 @@ class EmailWorker:
                     await asyncio.sleep(backoff)
                     backoff = min(MAX_BACKOFF, backoff * 2)
                 else:
-                    backoff = 5.0
+                    backoff = self._retry
 
     async def _session_loop(
         self, pool: ThreadPoolExecutor, account: ChannelAccount, settings: EmailSettings
@@ -141,6 +144,12 @@ class EmailWorker:
         try:
             if account.health != "connected":
                 await self._set_health(account.id, "connected")
+            if not session.supports_idle:
+                logger.info(
+                    "IMAP server of account %s offers no IDLE: polling every %gs",
+                    account.id,
+                    settings.poll_seconds,
+                )
             while True:
                 await self._sync(pool, session, account, settings)
                 if session.supports_idle:

@@ -4,6 +4,11 @@ Everything lives in a temporary directory: config, users (passwd-file, plain pas
 maildirs, logs, sockets. Run as root (CI), dovecot drops to its own ``dovecot``/``dovenull``
 users as packaged; run as an ordinary user, every process stays that user. Optional TLS
 (``ssl=yes``) with a self-signed certificate for STARTTLS and IMAPS tests.
+
+``capabilities`` replaces the CAPABILITY list (dovecot's ``imap_capability``): a server
+without IDLE, for the polling mode. ``rawlog`` records every logged-in session's traffic
+(``rawlog_dir``, one ``*.in``/``*.out`` pair per connection) so a test can count what the
+client really sent.
 """
 
 import imaplib
@@ -20,6 +25,13 @@ from pathlib import Path
 DOVECOT = shutil.which("dovecot") or "/usr/sbin/dovecot"
 
 
+@dataclass(frozen=True)
+class Command:
+    session: str  # one rawlog per connection
+    at: float  # unix time
+    text: str  # the command without its tag ("UID SEARCH UID 1:*"), or a line like DONE
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -33,6 +45,8 @@ class Dovecot:
     users: dict[str, str] = field(default_factory=dict)
     cert_file: Path | None = None
     key_file: Path | None = None
+    capabilities: str | None = None
+    rawlog: bool = False
     _pid_file: Path | None = None
 
     def _config(self) -> str:
@@ -48,7 +62,12 @@ class Dovecot:
             if self.cert_file
             else "ssl = no\n"
         )
-        return f"""
+        extra = ""
+        if self.capabilities is not None:
+            extra += f"imap_capability = {self.capabilities}\n"
+        if self.rawlog:
+            extra += f"protocol imap {{\n  rawlog_dir = {root}/rawlog/%u\n}}\n"
+        return f"""{extra}
 base_dir = {root}/run
 state_dir = {root}/state
 log_path = {root}/dovecot.log
@@ -95,6 +114,12 @@ userdb {{
         if os.geteuid() == 0:
             shutil.chown(self.root / "mail", "dovecot", "dovecot")
         self._write_users()
+        if self.rawlog:  # dovecot writes a user's rawlog only into an existing directory
+            for user in self.users:
+                directory = self.root / "rawlog" / user
+                directory.mkdir(parents=True, exist_ok=True)
+                if os.geteuid() == 0:
+                    shutil.chown(directory, "dovecot", "dovecot")
         config = self.root / "dovecot.conf"
         config.write_text(self._config())
         subprocess.run([DOVECOT, "-c", str(config)], check=True, timeout=30)
@@ -158,15 +183,34 @@ userdb {{
         finally:
             conn.logout()
 
+    def commands(self, user: str) -> list["Command"]:
+        """Every command the user's logged-in sessions sent so far (``rawlog=True``), with
+        the time dovecot read it; LOGIN happens before the rawlog starts and is absent."""
+        found: list[Command] = []
+        for path in sorted((self.root / "rawlog" / user).glob("*.in")):
+            for raw in path.read_bytes().split(b"\r\n"):
+                # "<unix time> <tag> <command>"; continuation lines (DONE, literals) kept
+                at, _, rest = raw.decode("utf-8", "replace").partition(" ")
+                tag, _, command = rest.partition(" ")
+                if at.replace(".", "", 1).isdigit():
+                    found.append(Command(path.stem, float(at), command or tag))
+        return found
+
     def reset_uidvalidity(self, user: str) -> None:
         """Recreate the mailbox storage: the server then reports a new UIDVALIDITY."""
         shutil.rmtree(self.root / "mail" / user, ignore_errors=True)
         time.sleep(1.1)  # UIDVALIDITY is time-based: make sure it changes
 
 
-def new_dovecot(users: dict[str, str], *, tls: tuple[Path, Path] | None = None) -> Dovecot:
+def new_dovecot(
+    users: dict[str, str],
+    *,
+    tls: tuple[Path, Path] | None = None,
+    capabilities: str | None = None,
+    rawlog: bool = False,
+) -> Dovecot:
     root = Path(tempfile.mkdtemp(prefix="crossdesk-dovecot-"))
-    server = Dovecot(root, users=dict(users))
+    server = Dovecot(root, users=dict(users), capabilities=capabilities, rawlog=rawlog)
     if tls is not None:
         server.cert_file, server.key_file = tls
     return server.start()

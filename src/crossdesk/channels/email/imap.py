@@ -15,7 +15,9 @@ import contextlib
 import imaplib
 import re
 import socket
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Concatenate, ParamSpec, TypeVar
 
 from crossdesk.channels.email.settings import EmailSettings
 
@@ -32,6 +34,29 @@ class ImapError(Exception):
         self.auth = auth
 
 
+P = ParamSpec("P")
+R = TypeVar("R")
+
+
+def _session_errors(
+    method: "Callable[Concatenate[ImapSession, P], R]",
+) -> "Callable[Concatenate[ImapSession, P], R]":
+    """A live session that breaks (BYE, reset, timeout) raises ImapError, which the worker
+    answers by reconnecting; dovecot, for one, ends a session with BYE when the mailbox
+    is recreated under it. The server's text is not passed on."""
+
+    def wrapper(self: "ImapSession", /, *args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return method(self, *args, **kwargs)
+        except imaplib.IMAP4.abort as exc:
+            raise ImapError("the IMAP server ended the session") from exc
+        except (imaplib.IMAP4.error, OSError) as exc:
+            raise ImapError(f"the IMAP session broke off: {type(exc).__name__}") from exc
+
+    wrapper.__doc__ = method.__doc__
+    return wrapper
+
+
 @dataclass(frozen=True, slots=True)
 class FetchedMail:
     uid: int
@@ -45,8 +70,10 @@ class ImapSession:
         self._settings = settings
         self._conn = self._connect()
         self.uidvalidity = 0
+        self.capabilities: frozenset[str] = frozenset()
         try:
             self._login()
+            self.capabilities = self._capabilities()
             self._select()
         except BaseException:
             self.close()
@@ -78,6 +105,18 @@ class ImapSession:
                 "the IMAP server refused the user name or password", auth=True
             ) from None
 
+    def _capabilities(self) -> frozenset[str]:
+        """The list after login: it may differ from the greeting's (RFC 3501 §6.2.3; a
+        proxy in front of the real server, or a server that offers IDLE only logged in)."""
+        status, data = self._conn.capability()
+        if status != "OK":
+            raise ImapError("CAPABILITY failed")
+        words: set[str] = set()
+        for line in data:
+            if isinstance(line, bytes):
+                words.update(line.decode("ascii", "replace").upper().split())
+        return frozenset(words)
+
     def _select(self) -> None:
         status, _ = self._conn.select(_quote(self._settings.mailbox), readonly=True)
         if status != "OK":
@@ -91,12 +130,15 @@ class ImapSession:
 
     @property
     def supports_idle(self) -> bool:
-        return "IDLE" in self._conn.capabilities
+        """IDLE (RFC 2177) offered after login; otherwise the worker polls."""
+        return "IDLE" in self.capabilities
 
+    @_session_errors
     def uids_after(self, last_uid: int) -> list[int]:
         """UIDs greater than ``last_uid``, ascending. ``n:*`` always matches the newest mail
         even when it is below n (RFC 3501 §6.4.8), hence the filter."""
         self._take_announcements()  # this SEARCH covers everything announced so far
+        self._check_uidvalidity()
         status, data = self._conn.uid("SEARCH", f"UID {last_uid + 1}:*")
         if status != "OK":
             raise ImapError("UID SEARCH failed")
@@ -106,6 +148,7 @@ class ImapSession:
                 found.update(int(token) for token in line.split() if token.isdigit())
         return sorted(uid for uid in found if uid > last_uid)
 
+    @_session_errors
     def fetch(self, uid: int) -> FetchedMail | None:
         """The whole message, or None if it was expunged meanwhile."""
         status, data = self._conn.uid("FETCH", str(uid), "(UID BODY.PEEK[])")
@@ -119,6 +162,7 @@ class ImapSession:
                     return FetchedMail(uid, raw)
         return None
 
+    @_session_errors
     def idle(self, timeout: float) -> bool:
         """Wait in IDLE until the server reports new mail or ``timeout`` passes.
 
@@ -159,6 +203,14 @@ class ImapSession:
             if line.startswith(tag):
                 break
         return announced
+
+    def _check_uidvalidity(self) -> None:
+        """A server may announce a new UIDVALIDITY in a live session (the mailbox was
+        recreated): UIDs from here on mean other mail, so the session must start over."""
+        _, values = self._conn.response("UIDVALIDITY")
+        for value in values:
+            if isinstance(value, bytes) and value.isdigit() and int(value) != self.uidvalidity:
+                raise ImapError("the mailbox's UIDVALIDITY changed during the session")
 
     def _take_announcements(self) -> bool:
         """Whether the server announced new mail since the last call (and forget it)."""
