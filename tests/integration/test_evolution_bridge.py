@@ -43,6 +43,7 @@ from crossdesk.errors import PermanentSendError, RetryableSendError
 from crossdesk.risk import audit
 from crossdesk.services import Services
 from crossdesk.web.app import create_app
+from crossdesk.workers.attachments import AttachmentWorker
 from crossdesk.workers.delivery import DeliveryWorker
 
 INSTANCE = "shop-evo-1"
@@ -567,3 +568,28 @@ async def test_wrong_api_key_and_unknown_instance(
         )
     assert missing.status_code == 404
     assert missing.json()["response"]["message"] == [f'The "{INSTANCE}" instance does not exist']
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="the attachment worker (workers/attachments.py, not the bridge's file) stores the "
+    "answer as the file; it must call whatsapp_bridge.media.decode_download first",
+)
+async def test_the_attachment_worker_stores_evolution_media(
+    services: Services,
+    world: DemoWorld,
+    client: httpx.AsyncClient,
+    evolution: tuple[FakeEvolution, str],
+) -> None:
+    fake, _ = evolution
+    await _add_and_link(client, services, world, evolution)
+    fake.link(INSTANCE)
+    photo = fake.media_message(INSTANCE, CUSTOMER, "image", JPEG, "image/jpeg")
+    assert (await _deliver(client, fake, "MESSAGES_UPSERT", photo)).json()["stored"] == 1
+    worker = AttachmentWorker(services)
+    assert await worker.run_once() == 1
+    async with services.read_sessionmaker() as session:
+        stored = await session.scalar(select(Attachment))
+    assert stored is not None and stored.storage_path is not None, worker.given_up
+    assert stored.content_type == "image/jpeg"
+    assert (services.settings.data_dir / "attachments" / stored.storage_path).read_bytes() == JPEG
