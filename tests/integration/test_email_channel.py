@@ -663,3 +663,50 @@ async def test_attachment_refusals_are_permanent_and_send_nothing(
         assert part.get_content() == PDF and part.get_filename() == "报价.pdf"
     finally:
         controller.stop()
+
+
+async def test_inbound_attachments_are_size_limited_typed_and_named(
+    services: Services, world: DemoWorld, mailbox: Mailbox
+) -> None:
+    account = await _account(services, world, mailbox)
+    message = EmailMessage()
+    message["From"] = f"Ana <{CUSTOMER}>"
+    message["To"] = SHOP
+    message["Subject"] = "Files"
+    message["Message-ID"] = make_msgid(domain="customer.example")
+    message.set_content("Three files")
+    small = b"%PDF-1.4\n" + b"s" * 400
+    large = b"%PDF-1.4\n" + b"L" * 3000
+    message.add_attachment(small, maintype="application", subtype="pdf", filename="发票.pdf")
+    message.add_attachment(large, maintype="application", subtype="pdf", filename="big.pdf")
+    message.add_attachment(
+        b"MZ\x90\x00" + b"\x00" * 60,
+        maintype="application",
+        subtype="x-msdownload",
+        filename="setup.exe",
+    )
+    mailbox.deliver(message.as_bytes())
+    # A limit of 1,000 bytes per file (the default is the attachment worker's 25 MB).
+    assert await EmailWorker(services, max_attachment_bytes=1000).sync_account(account.id) == 1
+
+    [stored_message] = await _messages(services, account.id)
+    async with services.read_sessionmaker() as session:
+        rows = (
+            await session.scalars(
+                select(Attachment)
+                .where(Attachment.message_id == stored_message.id)
+                .order_by(Attachment.platform_file_id)
+            )
+        ).all()
+    by_name = {row.filename: row for row in rows}
+    assert set(by_name) == {"发票.pdf", "big.pdf", "setup.exe"}  # metadata of every part
+    kept = by_name["发票.pdf"]
+    assert kept.storage_path is not None and kept.size == len(small)
+    assert (services.settings.data_dir / "attachments" / kept.storage_path).read_bytes() == small
+    assert by_name["big.pdf"].storage_path is None  # over the limit
+    assert by_name["big.pdf"].size == len(large)
+    assert by_name["setup.exe"].storage_path is None  # type not allowed
+    stored_files = list((services.settings.data_dir / "attachments").rglob("*"))
+    assert [p for p in stored_files if p.is_file()] == [
+        services.settings.data_dir / "attachments" / kept.storage_path
+    ]

@@ -33,6 +33,7 @@ from crossdesk.db.session import transaction
 from crossdesk.domain import ChannelKind
 from crossdesk.errors import InvalidInput
 from crossdesk.services import Services
+from crossdesk.workers.attachments import DEFAULT_MAX_BYTES
 
 logger = logging.getLogger(__name__)
 
@@ -53,11 +54,13 @@ class EmailWorker:
         *,
         idle_seconds: float = IDLE_SECONDS,
         retry_seconds: float = RETRY_SECONDS,
+        max_attachment_bytes: int = DEFAULT_MAX_BYTES,
         session_factory: SessionFactory = ImapSession,
     ) -> None:
         self._services = services
         self._idle = idle_seconds
         self._retry = retry_seconds
+        self._max_attachment = max_attachment_bytes
         self._session_factory = session_factory
         self._watchers: dict[str, asyncio.Task[None]] = {}
 
@@ -196,7 +199,13 @@ class EmailWorker:
                 await advance_cursor(self._services, account, position)
                 continue
             mail = await asyncio.to_thread(parse_mail, fetched.raw)
-            if await store_mail(self._services, account, mail, position):
+            if await store_mail(
+                self._services,
+                account,
+                mail,
+                position,
+                max_attachment_bytes=self._max_attachment,
+            ):
                 new += 1
         return new
 
