@@ -24,7 +24,7 @@ from tests.fakes.platforms.server import RunningServer
 
 from crossdesk.actions.identity import principal_for
 from crossdesk.actions.send_reply import send_reply
-from crossdesk.channels.base import AccountContext
+from crossdesk.channels.base import AccountContext, WebhookRequest
 from crossdesk.channels.whatsapp_bridge import media
 from crossdesk.channels.whatsapp_bridge.adapter import WhatsAppBridgeAdapter
 from crossdesk.db.base import utcnow
@@ -38,8 +38,13 @@ from crossdesk.db.models import (
     Outbox,
 )
 from crossdesk.domain import Attachment as OutgoingAttachment
-from crossdesk.domain import ChannelKind, OutboundMessage
-from crossdesk.errors import PermanentSendError, RetryableSendError
+from crossdesk.domain import ChannelKind, InboundEvent, OutboundMessage, StatusEvent
+from crossdesk.errors import (
+    InvalidInput,
+    PermanentSendError,
+    RetryableSendError,
+    SignatureInvalid,
+)
 from crossdesk.risk import audit
 from crossdesk.services import Services
 from crossdesk.web.app import create_app
@@ -593,3 +598,67 @@ async def test_the_attachment_worker_stores_evolution_media(
     assert stored is not None and stored.storage_path is not None, worker.given_up
     assert stored.content_type == "image/jpeg"
     assert (services.settings.data_dir / "attachments" / stored.storage_path).read_bytes() == JPEG
+
+
+def test_parse_tolerates_the_shapes_evolution_releases_send() -> None:
+    """Baileys Longs for sizes and times, ``id`` instead of ``keyId`` (earlier 2.x), status
+    updates without a status (edits), replies (``contextInfo.stanzaId``) and ``@lid`` chats
+    with the phone JID beside them: parsed, never a 400 that would lose the message."""
+    adapter = WhatsAppBridgeAdapter()
+    context = _context("http://evolution.invalid")
+
+    def parse(event: str, data: object) -> list[object]:
+        body = json.dumps({"event": event, "instance": INSTANCE, "data": data}).encode()
+        request = WebhookRequest("POST", {SECRET_HEADER: "s3cret"}, {}, body)
+        adapter.verify(context, request)
+        return list(adapter.parse(context, request))
+
+    (photo,) = parse(
+        "messages.upsert",
+        {
+            "key": {
+                "remoteJid": "123456789012345@lid",
+                "remoteJidAlt": CUSTOMER,
+                "fromMe": False,
+                "id": "3EB0AA",
+            },
+            "pushName": "Maria",
+            "message": {
+                "imageMessage": {
+                    "mimetype": "image/jpeg",
+                    "caption": "this one",
+                    "fileLength": {"low": 48213, "high": 0, "unsigned": True},
+                    "contextInfo": {"stanzaId": "BAE5PREVIOUS"},
+                }
+            },
+            "messageType": "imageMessage",
+            "messageTimestamp": {"low": 1764400000, "high": 0, "unsigned": True},
+        },
+    )
+    assert isinstance(photo, InboundEvent)
+    assert (photo.sender_id, photo.text, photo.sender_name) == (CUSTOMER, "this one", "Maria")
+    assert photo.reply_to_platform_id == "BAE5PREVIOUS"
+    assert photo.sent_at.timestamp() == 1764400000
+    (attachment,) = photo.attachments
+    assert (attachment.kind, attachment.size, attachment.platform_file_id) == (
+        "image",
+        48213,
+        "3EB0AA",
+    )
+
+    (read,) = parse("messages.update", {"id": "BAE5X", "fromMe": True, "status": "PLAYED"})
+    assert isinstance(read, StatusEvent) and read.platform_message_id == "BAE5X"
+    assert parse("messages.update", {"keyId": "BAE5X", "fromMe": True}) == []
+    assert parse("messages.update", {"keyId": "BAE5X", "fromMe": True, "status": "PENDING"}) == []
+    reaction = {
+        "key": {"remoteJid": CUSTOMER, "fromMe": False, "id": "3EB0BB"},
+        "message": {"reactionMessage": {"text": "👍"}},
+        "messageType": "reactionMessage",
+        "messageTimestamp": 1764400000,
+    }
+    assert parse("messages.upsert", reaction) == []
+    assert parse("connection.update", {"instance": INSTANCE, "state": "open"}) == []
+    with pytest.raises(InvalidInput):
+        parse("messages.update", {"fromMe": True, "status": "READ"})
+    with pytest.raises(SignatureInvalid):
+        adapter.verify(context, WebhookRequest("POST", {SECRET_HEADER: "s3creT"}, {}, b"{}"))

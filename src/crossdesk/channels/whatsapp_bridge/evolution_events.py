@@ -130,12 +130,15 @@ def _upsert(data: UpsertData) -> list[ParsedEvent]:
 
 
 def _update(data: UpdateData) -> list[ParsedEvent]:
-    status = _STATUSES.get(data.status.upper())
+    message_id = data.keyId or data.id
+    if not message_id:
+        raise InvalidInput("evolution messages.update data has no keyId")
+    status = _STATUSES.get((data.status or "").upper())
     if status is None or data.fromMe is False:
-        return []  # PENDING, DELETED, or a status of the customer's own message
+        return []  # PENDING, DELETED, edits, or a status of the customer's own message
     return [
         StatusEvent(
-            platform_message_id=data.keyId,
+            platform_message_id=message_id,
             status=status,
             at=datetime.now(UTC),
             error_detail="WhatsApp reported an error" if status is MessageStatus.FAILED else None,

@@ -15,9 +15,31 @@ References: https://doc.evolution-api.com/v2/ (Webhooks; Instance, Message and C
 controllers), EvolutionAPI/evolution-api ``src/api/integrations/event/webhook``.
 """
 
-from typing import Any
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, BeforeValidator, ConfigDict
+
+
+def _long(value: Any) -> int | None:
+    """Baileys' 64-bit numbers arrive as a number, a numeric string or a protobuf Long
+    (``{"low", "high", "unsigned"}``); anything else is treated as absent, not an error
+    (a 400 would make Evolution drop the whole message)."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float):
+        return int(value)
+    if isinstance(value, str) and value.strip().isdigit():
+        return int(value)
+    if isinstance(value, dict):
+        low, high = value.get("low"), value.get("high", 0)
+        if isinstance(low, int) and isinstance(high, int):
+            return (high << 32) + (low & 0xFFFFFFFF)
+    return None
+
+
+Long = Annotated[int | None, BeforeValidator(_long)]
 
 
 class EvolutionModel(BaseModel):
@@ -54,7 +76,7 @@ class MediaContent(EvolutionModel):
     mimetype: str | None = None
     caption: str | None = None
     fileName: str | None = None
-    fileLength: int | None = None
+    fileLength: Long = None
     contextInfo: ContextInfo | None = None
 
 
@@ -81,17 +103,21 @@ class UpsertData(EvolutionModel):
     pushName: str | None = None
     message: MessageContent | None = None
     messageType: str | None = None
-    messageTimestamp: int | None = None
+    messageTimestamp: Long = None
     contextInfo: ContextInfo | None = None
 
 
 class UpdateData(EvolutionModel):
-    """``messages.update``: a delivery status of a message (ours when ``fromMe``)."""
+    """``messages.update``: a delivery status of a message (ours when ``fromMe``).
 
-    keyId: str
+    v2 names the WhatsApp message id ``keyId`` (``messageId`` is Evolution's own row id);
+    earlier 2.x releases spread the key, so the id is ``id``."""
+
+    keyId: str | None = None
+    id: str | None = None
     remoteJid: str | None = None
     fromMe: bool | None = None
-    status: str
+    status: str | None = None  # absent for edits and deletions
 
 
 class ConnectionData(EvolutionModel):
