@@ -545,11 +545,16 @@ async def test_received_photo_is_shown_in_the_conversation_like_other_attachment
         await worker.reconcile()
         try:
             await _wait_connected(worker, account.id)
+            # Telegram asks to wait a second mid-download: the worker waits and goes on.
+            fake.get_file_errors.append((420, "FLOOD_WAIT_1"))
             await fake.push_media(PHONE, ALICE, fake.photo_media(JPEG), "The box")
             await _wait_handled(worker, 1)
         finally:
             await worker.stop()
+    assert not fake.get_file_errors
+    assert len(fake.get_file_calls) == 1 + 3  # the refused part, then the photo's three parts
     [message] = await _messages(services, account.id)
+    assert "attachments" not in message.stage_notes
     row = (await _attachments(services))[message.id]
     supervisor = bearer(world.tokens["supervisor"])  # team A works the account
     served = await client.get(f"/ui/attachments/{row.id}", headers=supervisor)

@@ -77,6 +77,20 @@ RESCAN_SECONDS = 60.0
 MAX_BACKOFF = 300.0
 AUTH_BACKOFF = 900.0
 DOWNLOAD_TIMEOUT = 300.0
+# A download that fails for a passing reason (Telegram busy, FLOOD_WAIT, a dropped
+# connection) is tried again right away, a few times: the message is stored without its file
+# otherwise, and nothing fetches it later.
+DOWNLOAD_ATTEMPTS = 3
+RETRY_SECONDS = 1.0
+MAX_DOWNLOAD_WAIT = 30.0
+TRANSIENT = (
+    errors.ServerError,
+    errors.TimedOutError,
+    errors.FloodWaitError,
+    OSError,
+    TimeoutError,
+    ConnectionError,
+)
 # How far back a queued/sending reply may be the origin of an outgoing update (FLOOD_WAIT
 # and anti-ban holds can keep a reply queued for hours).
 OWN_SEND_WINDOW = timedelta(hours=24)
@@ -263,18 +277,35 @@ class TelegramUserWorker:
             )
         if download is None:
             return None, "not downloaded: no connection to fetch it through"
-        target = LimitedBuffer(self.max_attachment_bytes)
+        clock = asyncio.get_running_loop()
+        deadline = clock.time() + DOWNLOAD_TIMEOUT  # all attempts together
+        for attempt in range(1, DOWNLOAD_ATTEMPTS + 1):
+            target = LimitedBuffer(self.max_attachment_bytes)
+            try:
+                await asyncio.wait_for(download(target), max(deadline - clock.time(), 0.001))
+                break
+            except AttachmentRefused as exc:
+                return None, f"refused: {exc}"
+            except TRANSIENT as exc:
+                wait = float(getattr(exc, "seconds", 0) or RETRY_SECONDS)
+                if (
+                    attempt == DOWNLOAD_ATTEMPTS
+                    or wait > MAX_DOWNLOAD_WAIT
+                    or clock.time() + wait >= deadline
+                ):
+                    logger.info("Telegram file of account %s not downloaded: %s", account.id, exc)
+                    return None, f"not downloaded: {type(exc).__name__}"
+                await asyncio.sleep(wait)  # the account's next updates wait: kept short
+            except errors.RPCError as exc:
+                logger.info("Telegram file of account %s not downloaded: %s", account.id, exc)
+                return None, f"not downloaded: {type(exc).__name__}"
+        data = target.getvalue()
+        if not data:
+            return None, "not downloaded: Telegram returned no file"
         try:
-            await asyncio.wait_for(download(target), DOWNLOAD_TIMEOUT)
-            data = target.getvalue()
-            if not data:
-                return None, "not downloaded: Telegram returned no file"
             content_type = checked_type(attachment.content_type, None, data[:16])
         except AttachmentRefused as exc:
             return None, f"refused: {exc}"
-        except (errors.RPCError, OSError, TimeoutError, ConnectionError) as exc:
-            logger.info("Telegram file of account %s not downloaded: %s", account.id, exc)
-            return None, f"not downloaded: {type(exc).__name__}"
         stored = await asyncio.to_thread(
             write_checked, self._services, account.workspace_id, new_id(), content_type, data
         )

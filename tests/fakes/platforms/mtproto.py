@@ -149,6 +149,7 @@ class FakeMTProto:
     echo_sends: bool = False  # push our sends to the account's other connections
     hold_sends: asyncio.Event | None = None  # answer sends only once this is set
     get_file_calls: list[tuple[int, int]] = field(default_factory=list)  # (offset, limit)
+    get_file_errors: list[tuple[int, str]] = field(default_factory=list)  # next getFile answers
     port: int = 0
     pts: int = 1
     _server: asyncio.AbstractServer | None = None
@@ -484,6 +485,9 @@ class FakeMTProto:
             raise _RpcError(400, "FILE_REFERENCE_EXPIRED")
         offset, limit = request.offset, request.limit
         self.get_file_calls.append((offset, limit))
+        if self.get_file_errors:
+            code, message = self.get_file_errors.pop(0)
+            raise _RpcError(code, message)
         if request.precise:  # "disable some checks": still at most 1 MiB, 1 KiB steps
             if limit <= 0 or limit > MIB or limit % 1024:
                 raise _RpcError(400, "LIMIT_INVALID")
