@@ -448,6 +448,14 @@ async def test_files_are_sent_with_send_media(
             await adapter.send(http, context, outbound("", gone))
         assert missing.value.fields["reason"] == "attachment_missing"
 
+        # A number that is not on WhatsApp: permanent, and the number stays out of the error.
+        fake.not_on_whatsapp.add("5511900000001")
+        with pytest.raises(PermanentSendError) as nobody:
+            stranger = "5511900000001@s.whatsapp.net"
+            await adapter.send(http, context, OutboundMessage("m2", stranger, "hi", "idem-2"))
+        assert "not on WhatsApp" in nobody.value.message
+        assert "5511900000001" not in nobody.value.message
+
         fake.phone_logged_out(INSTANCE)
         with pytest.raises(RetryableSendError):
             await adapter.send(http, context, outbound("later", image))

@@ -94,6 +94,7 @@ class FakeEvolution:
     sent: list[dict[str, Any]] = field(default_factory=list)
     media: dict[str, tuple[bytes, str, str | None]] = field(default_factory=dict)
     requests: list[Recorded] = field(default_factory=list)
+    not_on_whatsapp: set[str] = field(default_factory=set)  # numbers (digits)
     server_url: str = "http://evolution.invalid"
 
     def __post_init__(self) -> None:
@@ -111,6 +112,7 @@ class FakeEvolution:
         self.app = app
 
     def reset(self) -> None:
+        self.not_on_whatsapp.clear()
         self.instances.clear()
         self.sent.clear()
         self.media.clear()
@@ -449,6 +451,10 @@ class FakeEvolution:
             return evolution_error(400, [problem])
         if found.state != "open":
             return evolution_error(400, ["Error: Connection Closed"])
+        digits = body["number"].split("@", 1)[0]
+        if digits in self.not_on_whatsapp:  # Evolution checks onWhatsApp first
+            jid = f"{digits}@s.whatsapp.net"
+            return evolution_error(400, [{"exists": False, "jid": jid, "number": digits}])
         self.sent.append({"endpoint": "sendText", **body})
         reply = self._sent_reply(
             found, body["number"], {"conversation": body["text"]}, "conversation"

@@ -58,16 +58,25 @@ def api_key(account: AccountContext) -> str:
 
 
 def _detail(response: httpx.Response) -> str:
-    """Evolution's ``response.message`` (a string or a list), for the error text."""
+    """Evolution's ``response.message`` (a string or a list), for the error text.
+
+    Only its text parts: a send to a number not on WhatsApp answers
+    ``[{"exists": false, "jid": ..., "number": ...}]``, and the number stays out of errors
+    (they reach logs and the agent's screen)."""
     try:
         body = response.json()
     except ValueError:
         return ""
     inner = body.get("response") if isinstance(body, dict) else None
     message = inner.get("message") if isinstance(inner, dict) else None
-    if isinstance(message, list):
-        message = "; ".join(str(part) for part in message)
-    return str(message)[:200] if message else ""
+    parts = message if isinstance(message, list) else [message]
+    texts: list[str] = []
+    for part in parts:
+        if isinstance(part, str) and part:
+            texts.append(part)
+        elif isinstance(part, dict) and part.get("exists") is False:
+            texts.append("the number is not on WhatsApp")
+    return "; ".join(texts)[:200]
 
 
 def bridge_error(response: httpx.Response, what: str) -> SendError:
