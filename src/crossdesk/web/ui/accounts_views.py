@@ -1,5 +1,6 @@
 """The accounts admin page: every platform account with its health, proxy, browser session
 lease and webhook URL; adding an account per platform; "test connection"; force check-in.
+Telegram user accounts are logged in from their row (``telegram_login_views``, included here).
 
 Managers (account.manage) see and change every account; agents and supervisors
 (account.open) see their teams' accounts read-only. The connection test runs with no
@@ -20,6 +21,7 @@ from crossdesk.actions.account_health import (
     PLATFORM_FORMS,
     HealthResult,
     NewAccount,
+    PlatformForm,
     add_account,
     assign_team,
     check_connection,
@@ -35,7 +37,9 @@ from crossdesk.errors import CrossdeskError, InvalidInput
 from crossdesk.risk.rbac import Principal
 from crossdesk.services import Services
 from crossdesk.web.deps import ServicesDep, actor_of, require
+from crossdesk.web.ui import telegram_login_views
 from crossdesk.web.ui.render import render
+from crossdesk.web.ui.telegram_login_views import TELEGRAM_USER_FORM, add_telegram_user_account
 
 router = APIRouter(prefix="/ui/accounts", include_in_schema=False)
 Manager = Annotated[Principal, Depends(require(Permission.ACCOUNT_MANAGE))]
@@ -58,6 +62,7 @@ class AccountRow:
     proxy_url: str | None
     webhook_url: str
     session_captured: bool
+    telegram_logged_in: bool  # telegram_user: a session is sealed in the vault
     leased_to: str | None
     leased_at: datetime | None
     last_check: HealthResult | None
@@ -151,6 +156,8 @@ async def _rows(services: Services, principal: Principal) -> tuple[list[AccountR
             for u in (await session.scalars(select(User).where(User.id.in_(holder_ids)))).all()
         }
     checks = await last_checks(services, principal.workspace_id, [a.id for a in visible])
+    telegram_ids = [a.id for a in visible if a.kind == ChannelKind.TELEGRAM_USER.value]
+    telegram_logged_in = await telegram_login_views.logged_in(services, telegram_ids)
     team_names = {t.id: t.name for t in teams}
     rows = []
     for account in visible:
@@ -169,6 +176,7 @@ async def _rows(services: Services, principal: Principal) -> tuple[list[AccountR
                 proxy_url=shown_proxy(account.proxy_url),
                 webhook_url=webhook_url(services, account.kind, account.id),
                 session_captured=lease is not None,
+                telegram_logged_in=account.id in telegram_logged_in,
                 leased_to=names.get(holder, holder) if holder else None,
                 leased_at=lease.leased_at if lease is not None and active else None,
                 last_check=checks.get(account.id),
@@ -191,18 +199,31 @@ async def _page(
         # Egress IP, send limits and health score per account (issue 7, anti-ban care).
         "overview": await account_overviews(services, principal.workspace_id, [r.id for r in rows]),
         "teams": teams,
-        "forms": list(PLATFORM_FORMS.values()),
+        "forms": _forms(),
         "can_manage": principal.can(Permission.ACCOUNT_MANAGE),
         **extra,
     }
     return render(request, "accounts.html", context, status_code=status_code)
 
 
+def _forms() -> list[PlatformForm]:
+    """Every platform's add-account form; Telegram user accounts are added here (their
+    settings are checked by the Telegram login module) until PLATFORM_FORMS has them."""
+    forms = list(PLATFORM_FORMS.values())
+    if ChannelKind.TELEGRAM_USER not in PLATFORM_FORMS:
+        forms.append(TELEGRAM_USER_FORM)
+    return forms
+
+
 @router.get("")
 async def accounts_page(
-    request: Request, principal: Viewer, services: ServicesDep, added: str | None = None
+    request: Request,
+    principal: Viewer,
+    services: ServicesDep,
+    added: str | None = None,
+    telegram_login: str | None = None,
 ) -> HTMLResponse:
-    return await _page(request, services, principal, added=added)
+    return await _page(request, services, principal, added=added, telegram_login=telegram_login)
 
 
 @router.post("", response_model=None)
@@ -216,7 +237,7 @@ async def add_account_form(
         return value[:MAX_FIELD] if isinstance(value, str) else ""
 
     kind = text("kind")
-    platform = next((f for f in PLATFORM_FORMS.values() if f.kind.value == kind), None)
+    platform = next((f for f in _forms() if f.kind.value == kind), None)
     spec = NewAccount(
         kind=kind,
         name=text("name")[:200],
@@ -227,7 +248,12 @@ async def add_account_form(
         config={c.name: text(f"config_{c.name}") for c in platform.config} if platform else {},
     )
     try:
-        account = await add_account(services, principal, spec, actor_of(request, principal))
+        if platform is TELEGRAM_USER_FORM:
+            account = await add_telegram_user_account(
+                services, principal, spec, actor_of(request, principal)
+            )
+        else:
+            account = await add_account(services, principal, spec, actor_of(request, principal))
     except CrossdeskError as exc:
         # The form comes back without any secret: they are typed again, never echoed.
         return await _page(
@@ -282,3 +308,7 @@ async def register_webhook(
         services, principal, account_id, url, actor_of(request, principal)
     )
     return render(request, "_account_webhook.html", {"result": result})
+
+
+# The Telegram user login steps live under /ui/accounts/{id}/telegram-login.
+router.include_router(telegram_login_views.router)
