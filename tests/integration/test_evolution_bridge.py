@@ -186,7 +186,18 @@ async def test_link_by_qr_code_until_the_phone_has_scanned(
     evolution: tuple[FakeEvolution, str],
 ) -> None:
     fake, _ = evolution
-    account_id, csrf = await _add_and_link(client, services, world, evolution)
+    account_id, csrf = await _add(client, services, world, evolution)
+    # No instance on the server yet: Evolution answers 404, the page says so.
+    before = await client.get(f"/ui/accounts/{account_id}/bridge")
+    assert 'data-status="MISSING"' in before.text and "press Link" in before.text
+    assert (
+        any(r.path == f"/instance/connectionState/{INSTANCE}" for r in fake.requests)
+        and INSTANCE not in fake.instances
+    )
+    linked = await client.post(
+        f"/ui/accounts/{account_id}/bridge/link", headers={"X-CSRF-Token": csrf}
+    )
+    assert linked.status_code == 200 and 'data-status="SCAN_QR_CODE"' in linked.text
     instance = fake.instances[INSTANCE]
     hook = instance.webhook
     assert hook is not None and hook["enabled"] is True and hook["byEvents"] is False
