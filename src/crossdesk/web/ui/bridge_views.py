@@ -29,7 +29,12 @@ from crossdesk.channels.registry import get_adapter
 from crossdesk.channels.whatsapp_bridge.evolution_events import session_status
 from crossdesk.channels.whatsapp_bridge.evolution_payloads import EvolutionEnvelope
 from crossdesk.channels.whatsapp_bridge.payloads import Envelope, SessionStatusPayload
-from crossdesk.channels.whatsapp_bridge.settings import LABELS, is_evolution, parse_flavour
+from crossdesk.channels.whatsapp_bridge.settings import (
+    CONFIG_KEY,
+    LABELS,
+    is_evolution,
+    parse_flavour,
+)
 from crossdesk.db.models import ChannelAccount
 from crossdesk.domain import ChannelKind, Permission
 from crossdesk.errors import InvalidInput, NotFound
@@ -54,7 +59,7 @@ async def _flavour_label(services: ServicesDep, account_id: str) -> str:
     """Which bridge software the account uses, for the fragment (access already checked)."""
     async with services.read_sessionmaker() as session:
         account = await session.get(ChannelAccount, account_id)
-        value = account.config.get("flavour") if account is not None else None
+        value = account.config.get(CONFIG_KEY) if account is not None else None
     try:
         return LABELS[parse_flavour(str(value) if value is not None else None)]
     except InvalidInput:
