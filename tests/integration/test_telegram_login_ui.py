@@ -297,6 +297,9 @@ async def test_an_expired_pending_login_is_refused_and_deleted(
             .where(Secret.id == login)
             .values(created_at=utcnow() - PENDING_TTL - timedelta(seconds=1))
         )
+    shown = await client.get(f"/ui/accounts/{account_id}/telegram-login")
+    assert 'id="login-expired"' in shown.text and 'data-step="phone"' in shown.text
+    assert [r.id for r in await _pending_rows(services)] == [login]  # GET changes nothing
     late = await _code(client, csrf, account_id, login, CODE)
     assert late.status_code == 400
     assert "expired" in late.text and 'data-step="phone"' in late.text
@@ -471,3 +474,22 @@ async def test_the_add_form_checks_the_telegram_settings_and_never_echoes_the_ap
             await session.scalars(select(Secret.blob).where(Secret.owner_id == account.id))
         ).all()
     assert len(blobs) == 1 and API_HASH.encode() not in blobs[0]
+
+
+async def test_cancel_ends_the_pending_login(
+    services: Services, web: tuple[httpx.AsyncClient, DemoWorld], fake: FakeMTProto
+) -> None:
+    client, world = web
+    csrf = await _log_in(client, world.users["owner"].email)
+    account_id = await _add(client, csrf, world, fake, PHONE)
+    login = await _send_code(client, csrf, account_id, PHONE)
+    cancelled = await client.post(
+        f"/ui/accounts/{account_id}/telegram-login/cancel", data={"csrf_token": csrf}
+    )
+    assert cancelled.status_code == 303
+    page = await client.get(cancelled.headers["location"])
+    assert 'data-step="phone"' in page.text
+    assert await _pending_rows(services) == []
+    late = await _code(client, csrf, account_id, login, CODE)
+    assert late.status_code == 400 and "cancelled" in late.text
+    assert fake.requests.count("SignInRequest") == 0

@@ -89,8 +89,12 @@ class Prepared:
 
     account: ChannelAccount
     settings: TelegramUserSettings
-    pending: Pending | None
-    expired: bool  # a pending login was there but had expired (now deleted)
+    pending: Pending | None  # None once expired
+    expired_by: str | None  # who had started a pending login that expired
+
+    @property
+    def expired(self) -> bool:
+        return self.expired_by is not None
 
 
 # -- adding the account ------------------------------------------------------------------------
@@ -234,9 +238,12 @@ async def _drop(services: Services, account: ChannelAccount, pending_id: str | N
         await session.execute(query)
 
 
-async def _prepare(services: Services, principal: Principal, account_id: str) -> Prepared:
+async def _prepare(
+    services: Services, principal: Principal, account_id: str, *, sweep: bool = True
+) -> Prepared:
     """The account (a Telegram user account the caller manages), its settings and its
-    pending login, read in one short session. An expired pending login is deleted."""
+    pending login, read in one short session. An expired pending login is deleted (``sweep``;
+    pages shown by GET only report it: GET changes nothing)."""
     async with services.read_sessionmaker() as session:
         try:
             account = await telegram_user_account(session, account_id)
@@ -247,13 +254,13 @@ async def _prepare(services: Services, principal: Principal, account_id: str) ->
         settings = telegram_user_settings(await account_context(services, session, account))
         row = await _pending_row(session, account)
         pending = _open(services, row, account.id) if row is not None else None
-    expired = pending is not None and pending.expires_at <= utcnow()
-    if expired:
-        assert pending is not None
-        await _drop(services, account, pending.id)
-        logger.info("pending Telegram login of account %s expired", account.id)
-        pending = None
-    return Prepared(account, settings, pending, expired)
+    expired_by = None
+    if pending is not None and pending.expires_at <= utcnow():
+        if sweep:
+            await _drop(services, account, pending.id)
+            logger.info("pending Telegram login of account %s expired", account.id)
+        expired_by, pending = pending.started_by or "", None
+    return Prepared(account, settings, pending, expired_by)
 
 
 def _current(prepared: Prepared, principal: Principal, pending_id: str, step: str) -> Pending:
@@ -503,7 +510,7 @@ async def _page(
     status_code: int = 200,
     phone: str = "",
 ) -> HTMLResponse:
-    prepared = await _prepare(services, principal, account_id)
+    prepared = await _prepare(services, principal, account_id, sweep=False)
     pending = prepared.pending
     mine = pending is not None and pending.started_by == principal.user_id
     step = pending.login.step if pending is not None and mine else "phone"
@@ -514,7 +521,7 @@ async def _page(
         "pending": pending if mine else None,
         "masked_phone": steps.mask_phone(pending.login.phone) if pending and mine else "",
         "phone": phone or _default_phone(account.external_id),
-        "expired": prepared.expired,
+        "expired": prepared.expired_by == principal.user_id,
         "other_admin": pending is not None and not mine,
         "logged_in": bool(await logged_in(services, [account.id])),
         "error": error,
