@@ -326,7 +326,7 @@ async def start_login(
     try:
         login = await steps.send_code(prepared.settings, number)  # no session held
     except steps.TelegramUnreachable:
-        raise
+        raise  # nothing was decided: not a refusal to audit
     except steps.LoginRefused as exc:
         await _refused(services, account, actor, "phone_refused", number)
         raise exc from None
