@@ -14,18 +14,22 @@ from datetime import timedelta
 
 import httpx
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 from sqlalchemy import select, update
 from tests.factories import PASSWORD, DemoWorld, asgi_client, build_world
 from tests.fakes.platforms.mtproto import FakeMTProto
 
 from crossdesk.actions.accounts import account_context
 from crossdesk.actions.identity import create_user
+from crossdesk.actions.vault_rotation import verify_vault
 from crossdesk.channels.telegram_user import login as steps
 from crossdesk.channels.telegram_user.settings import telegram_user_settings
 from crossdesk.db.base import utcnow
 from crossdesk.db.models import AuditEvent, ChannelAccount, Secret
 from crossdesk.db.session import transaction
 from crossdesk.domain import Role
+from crossdesk.errors import InvalidInput
 from crossdesk.services import Services
 from crossdesk.web.app import create_app
 from crossdesk.web.ui.telegram_login_views import OWNER_TYPE, PENDING_TTL
@@ -179,6 +183,9 @@ async def test_admin_adds_the_account_and_logs_it_in_with_the_code(
         assert PHONE.lstrip("+").encode() not in exposed
     # The account's own secrets (what adapters get) do not include the half-done login.
     assert await _session_of(services, account_id) is None
+    # It is an ordinary vault record: `crossdesk vault verify` (and rotation) open it.
+    verified = await verify_vault(services)
+    assert verified.ok, verified.failures
 
     done = await _code(client, csrf, account_id, login, CODE)
     assert done.status_code == 303
@@ -493,3 +500,20 @@ async def test_cancel_ends_the_pending_login(
     late = await _code(client, csrf, account_id, login, CODE)
     assert late.status_code == 400 and "cancelled" in late.text
     assert fake.requests.count("SignInRequest") == 0
+
+
+@given(st.text(alphabet="0123456789", min_size=6, max_size=15), st.sampled_from(["", "+"]))
+def test_phone_numbers_are_normalised_and_masked_to_four_digits(digits: str, plus: str) -> None:
+    spaced = plus + " ".join(digits[i : i + 3] for i in range(0, len(digits), 3))
+    number = steps.normalise_phone(spaced)
+    assert number == "+" + digits and steps.normalise_phone(number) == number
+    masked = steps.mask_phone(number)
+    shown = [c for c in masked if c.isdigit()]
+    assert shown == list(digits[:2] + digits[-2:])  # country prefix and last two only
+    assert len(masked) == len(number)
+
+
+@pytest.mark.parametrize("bad", ["", "call me", "+12 34", "+1234567890123456", "12a4567"])
+def test_a_phone_number_not_in_international_format_is_refused(bad: str) -> None:
+    with pytest.raises(InvalidInput, match="international format"):
+        steps.normalise_phone(bad)
