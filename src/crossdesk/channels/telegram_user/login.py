@@ -110,6 +110,10 @@ async def send_code(settings: TelegramUserSettings, phone: str) -> PendingLogin:
             raise LoginRefused(
                 f"Telegram asks to wait {exc.seconds} s before a new code", field="phone"
             ) from None
+        except errors.ApiIdInvalidError:
+            raise LoginRefused("Telegram refused the api_id and api_hash") from None
+        except errors.RPCError as exc:
+            raise _refused(exc) from None
         return PendingLogin(_saved(telegram), number, sent.phone_code_hash)
     finally:
         await telegram.disconnect()
@@ -136,8 +140,12 @@ async def submit_code(
             raise CodeExpired("the code expired: send a new code") from None
         except errors.SessionPasswordNeededError:
             return replace(pending, session=_saved(telegram), step=PASSWORD)
+        except errors.PhoneNumberUnoccupiedError:
+            raise LoginRefused("this phone number has no Telegram account yet") from None
         except errors.FloodWaitError as exc:
             raise LoginRefused(f"Telegram asks to wait {exc.seconds} s") from None
+        except errors.RPCError as exc:
+            raise _refused(exc) from None
         return LoggedIn(_saved(telegram), int(user.id))
     finally:
         await telegram.disconnect()
@@ -164,6 +172,8 @@ async def submit_password(
         except (errors.AuthKeyError, errors.UnauthorizedError):
             # The half-done login is gone on Telegram's side (it ended or expired).
             raise CodeExpired("the login expired: send a new code") from None
+        except errors.RPCError as exc:
+            raise _refused(exc) from None
         return LoggedIn(_saved(telegram), int(user.id))
     finally:
         await telegram.disconnect()
@@ -218,6 +228,11 @@ async def _new_auth_key(settings: TelegramUserSettings) -> Any:
             return telegram
         await telegram.disconnect()
     raise TelegramUnreachable("could not agree on a key with Telegram: try again")
+
+
+def _refused(exc: errors.RPCError) -> LoginRefused:
+    """Any other refusal, named by Telegram's error (e.g. PHONE_NUMBER_FLOOD): no secret."""
+    return LoginRefused(f"Telegram refused the login: {exc.message} ({exc.code})")
 
 
 def _saved(telegram: Any) -> str:
