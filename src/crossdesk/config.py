@@ -30,6 +30,17 @@ class DeliverySettings(BaseModel):
     poll_interval_seconds: float = Field(default=0.5, gt=0)
 
 
+class OutboundFileSettings(BaseModel):
+    """Files agents send (docs/configuration.md, "Outbound files")."""
+
+    # Global cap on one file, whatever the platform allows (each platform's own limit
+    # applies below it: WhatsApp images 5 MB, Telegram bots 50 MB, ...).
+    max_bytes: int = Field(default=25 * 1024 * 1024, ge=1024)
+    # How long a signed public file URL stays valid (platforms that fetch files by URL,
+    # e.g. LINE, download them from CROSSDESK_WEB__PUBLIC_URL, which must be https).
+    url_ttl_seconds: int = Field(default=7 * 24 * 3600, ge=60, le=90 * 24 * 3600)
+
+
 class VaultSettings(BaseModel):
     # Default: master.key in the data directory. Ignored when CROSSDESK_MASTER_KEY is set.
     key_file: Path | None = None
@@ -80,6 +91,7 @@ class Settings(BaseSettings):
     web: WebSettings = WebSettings()
     delivery: DeliverySettings = DeliverySettings()
     vault: VaultSettings = VaultSettings()
+    outbound_files: OutboundFileSettings = OutboundFileSettings()
     sessions: SessionSettings = SessionSettings()
     run_workers: bool = True
 

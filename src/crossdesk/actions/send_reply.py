@@ -2,7 +2,9 @@
 
 import hashlib
 import json
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import Protocol
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -34,6 +36,19 @@ def _handles(services: Services, principal: Principal, text: str, draft: Draft) 
     return message_handles(key, principal.workspace_id, text, draft.pii_spans, draft.guard_findings)
 
 
+class StagedAttachment(Protocol):
+    """A file already checked and stored (actions/outbound_attachments.py), linked to the
+    message in the send's own transaction."""
+
+    @property
+    def fingerprint(self) -> str: ...
+
+    @property
+    def label(self) -> str: ...
+
+    async def attach(self, session: AsyncSession, message: Message, actor: audit.Actor) -> None: ...
+
+
 @dataclass(frozen=True, slots=True)
 class SendResult:
     message: Message
@@ -52,6 +67,7 @@ async def send_reply(
     translation_override: str | None = None,
     allow_untranslated: bool = False,
     confirm_warnings: bool = False,
+    attachments: Sequence[StagedAttachment] = (),
 ) -> SendResult:
     """Queue a reply to the conversation's contact and commit.
 
@@ -61,18 +77,17 @@ async def send_reply(
     if not principal.can(Permission.MESSAGE_SEND):
         raise PermissionDenied("your role may not send messages")
     text = text.strip()
-    if not text:
+    if not text and not attachments:  # a file may go without a caption
         raise InvalidInput("the reply is empty", field="text")
     if len(text) > MAX_REPLY_LENGTH:
         raise InvalidInput(f"the reply is longer than {MAX_REPLY_LENGTH} characters", field="text")
 
     if translation_override is not None:
         translation_override = translation_override.strip() or None
-    request_hash = hashlib.sha256(
-        json.dumps(
-            {"c": conversation.id, "t": text, "o": translation_override}, sort_keys=True
-        ).encode()
-    ).hexdigest()
+    request: dict[str, object] = {"c": conversation.id, "t": text, "o": translation_override}
+    if attachments:
+        request["a"] = [a.fingerprint for a in attachments]
+    request_hash = hashlib.sha256(json.dumps(request, sort_keys=True).encode()).hexdigest()
     if idempotency_key:
         replay = await _replay(session, principal, idempotency_key, request_hash)
         if replay is not None:
@@ -87,9 +102,11 @@ async def send_reply(
     draft.translation_override = translation_override
     draft.allow_untranslated = allow_untranslated
     draft.confirm_warnings = confirm_warnings
-    with translating_for_agent(principal.workspace_id, principal.user_id):
-        result = await services.pipelines.outbound.run(draft)
-    if result.outcome is Outcome.HALT:
+    halted = False
+    if text:  # no caption: nothing to guard, mask or translate
+        with translating_for_agent(principal.workspace_id, principal.user_id):
+            halted = (await services.pipelines.outbound.run(draft)).outcome is Outcome.HALT
+    if halted:
         await raise_guard_alerts(
             session,
             principal.workspace_id,
@@ -167,6 +184,8 @@ async def send_reply(
             created_at=now,
         )
     )
+    for attachment in attachments:
+        await attachment.attach(session, message, actor)
     if idempotency_key:
         session.add(
             IdempotencyRecord(
@@ -179,7 +198,9 @@ async def send_reply(
             )
         )
     conversation.last_message_at = now
-    conversation.last_message_preview = draft.visible_text[:200]
+    conversation.last_message_preview = (
+        draft.visible_text or " ".join(a.label for a in attachments)
+    )[:200]
     conversation.unread_count = 0
     await audit.record(
         session,

@@ -25,14 +25,16 @@ from sqlalchemy.orm import aliased
 
 from crossdesk.actions.account_limits import send_verdict, waiting_note
 from crossdesk.actions.accounts import account_context
+from crossdesk.actions.outbound_attachments import message_attachments, stored_path
 from crossdesk.actions.outbound_context import outbound_metadata, window_refusal
 from crossdesk.actions.publish import publish_on_commit
+from crossdesk.actions.signed_files import signed_url
 from crossdesk.channels.base import AccountContext
 from crossdesk.channels.registry import get_adapter
 from crossdesk.db.base import utcnow
 from crossdesk.db.models import ChannelAccount, Contact, Conversation, Message, Outbox
 from crossdesk.db.session import commit
-from crossdesk.domain import ChannelKind, MessageStatus, OutboundMessage
+from crossdesk.domain import Attachment, ChannelKind, MessageStatus, OutboundMessage
 from crossdesk.domain.send_limits import Verdict
 from crossdesk.errors import CrossdeskError, PermanentSendError, RetryableSendError
 from crossdesk.services import Services
@@ -155,11 +157,17 @@ class DeliveryWorker:
             if refusal is not None:
                 await self._give_up(session, row, message, conversation, refusal)
                 return
+            try:
+                attachments = await self._attachments(session, message)
+            except PermanentSendError as exc:
+                await self._give_up(session, row, message, conversation, exc.message)
+                return
             outbound = OutboundMessage(
                 message_id=message.id,
                 recipient_id=contact.platform_user_id,
                 text=self._outgoing_text(message),
                 idempotency_key=row.idempotency_key,
+                attachments=attachments,
                 metadata=metadata,
             )
             message.status = MessageStatus.SENDING.value
@@ -201,6 +209,30 @@ class DeliveryWorker:
             conversation,
             {"message_id": message.id, "status": message.status},
         )
+
+    async def _attachments(self, session: AsyncSession, message: Message) -> tuple[Attachment, ...]:
+        """The message's stored files as adapters take them: the absolute path to upload
+        and, when a public https base URL is configured, a signed URL for platforms that
+        fetch media themselves (LINE)."""
+        items: list[Attachment] = []
+        for row in await message_attachments(session, message.id):
+            path = stored_path(self._services, row)
+            if path is None:
+                raise PermanentSendError(
+                    f"the file {row.filename or row.id} is missing from the attachments directory",
+                    reason="file_missing",
+                )
+            items.append(
+                Attachment(
+                    kind=row.kind,
+                    content_type=row.content_type,
+                    filename=row.filename,
+                    size=row.size,
+                    local_path=str(path),
+                    url=signed_url(self._services.settings, row.id, row.filename or path.name),
+                )
+            )
+        return tuple(items)
 
     def _outgoing_text(self, message: Message) -> str:
         """The customer's copy of the translation when there is one, else the agent's own

@@ -5,8 +5,15 @@ bearer-token auth (error 190 / 104 bodies), request validation (error 100), the 
 24-hour window (131047, body as in the shared sample), Messenger's outside-window error
 (10 / 2018278), success replies shaped like the real ones, and scripted replies for rate
 limits (130429, 131056, 613, 4) and outages. Every request is recorded.
+
+Files: WhatsApp ``POST /{phone-number-id}/media`` (multipart ``file``, ``type``,
+``messaging_product``; supported types and size limits, 131053 otherwise; returns ``{"id"}``,
+and a later message by that id must be of the uploaded kind) and Messenger/Instagram Send
+API uploads (multipart ``recipient``, ``message`` with ``attachment.payload`` and
+``filedata``; 25 MB). Uploaded files are kept in ``uploads``.
 """
 
+import json
 import re
 import secrets
 from collections import deque
@@ -15,6 +22,7 @@ from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
+from starlette.datastructures import FormData
 from tests.fakes.platforms.server import Recorded, ScriptedReply
 
 _VERSION = re.compile(r"^v\d+\.\d+$")
@@ -32,6 +40,45 @@ _WA_TYPES = {
     "contacts",
 }
 _WA_MEDIA = {"image", "video", "audio", "document", "sticker"}
+_MB = 1024 * 1024
+# Cloud API supported media types and size limits ("Supported media types").
+_WA_UPLOAD_LIMITS = {
+    "image/jpeg": ("image", 5 * _MB),
+    "image/png": ("image", 5 * _MB),
+    "video/mp4": ("video", 16 * _MB),
+    "video/3gpp": ("video", 16 * _MB),
+    "audio/aac": ("audio", 16 * _MB),
+    "audio/amr": ("audio", 16 * _MB),
+    "audio/mpeg": ("audio", 16 * _MB),
+    "audio/mp4": ("audio", 16 * _MB),
+    "audio/ogg": ("audio", 16 * _MB),
+    "image/webp": ("sticker", 500 * 1024),
+    "text/plain": ("document", 100 * _MB),
+    "application/pdf": ("document", 100 * _MB),
+    "application/msword": ("document", 100 * _MB),
+    "application/vnd.ms-excel": ("document", 100 * _MB),
+    "application/vnd.openxmlformats-officedocument.wordprocessingml.document": (
+        "document",
+        100 * _MB,
+    ),
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": ("document", 100 * _MB),
+    "application/vnd.openxmlformats-officedocument.presentationml.presentation": (
+        "document",
+        100 * _MB,
+    ),
+}
+_MESSENGER_TYPES = {"image", "video", "audio", "file"}
+
+
+@dataclass
+class Upload:
+    """A file a client uploaded."""
+
+    node_id: str
+    content_type: str
+    filename: str
+    data: bytes
+    kind: str
 
 
 def graph_error(
@@ -78,10 +125,12 @@ class FakeGraphApi:
     phone_waba: dict[str, str] = field(default_factory=dict)
     requests: list[Recorded] = field(default_factory=list)
     scripted: deque[ScriptedReply] = field(default_factory=deque)
+    uploads: dict[str, Upload] = field(default_factory=dict)  # media / attachment id -> file
 
     def __post_init__(self) -> None:
         self.app = FastAPI()
         self.app.add_api_route("/{version}/{node_id}/messages", self._messages, methods=["POST"])
+        self.app.add_api_route("/{version}/{node_id}/media", self._media, methods=["POST"])
         self.app.add_api_route(
             "/{version}/{waba_id}/message_templates", self._message_templates, methods=["GET"]
         )
@@ -93,6 +142,7 @@ class FakeGraphApi:
         self.phone_waba.clear()
         self.requests.clear()
         self.scripted.clear()
+        self.uploads.clear()
 
     def add_node(self, node_id: str, token: str, product: str) -> None:
         max_text = {"whatsapp": 4096, "messenger": 2000, "instagram": 1000}[product]
@@ -102,7 +152,83 @@ class FakeGraphApi:
         """Answer the next authenticated request with this reply instead."""
         self.scripted.append(ScriptedReply(status, body, headers or {}))
 
+    def _authorise(self, version: str, node_id: str, request: Request) -> Node | JSONResponse:
+        """The node when the version and token are right, else the Graph error reply."""
+        if not _VERSION.match(version):
+            return JSONResponse(graph_error(2500, f"Unknown path components: /{version}"), 400)
+        auth = request.headers.get("authorization", "")
+        token = auth.removeprefix("Bearer ") if auth.startswith("Bearer ") else ""
+        if not token:
+            return JSONResponse(
+                graph_error(104, "An access token is required to request this resource."), 400
+            )
+        node = self.nodes.get(node_id)
+        if node is None or not secrets.compare_digest(token, node.token):
+            return JSONResponse(
+                graph_error(190, "Invalid OAuth access token - Cannot parse access token"), 401
+            )
+        return node
+
+    async def _media(self, version: str, node_id: str, request: Request) -> JSONResponse:
+        """WhatsApp ``POST /{phone-number-id}/media``: multipart only."""
+        async with request.form() as form:
+            return await self._media_form(version, node_id, request, form)
+
+    async def _media_form(
+        self, version: str, node_id: str, request: Request, form: FormData
+    ) -> JSONResponse:
+        fields = {k: v for k, v in form.items() if isinstance(v, str)}
+        self.requests.append(
+            Recorded(request.method, request.url.path, dict(request.headers), {}, fields)
+        )
+        node = self._authorise(version, node_id, request)
+        if isinstance(node, JSONResponse):
+            return node
+        if self.scripted:
+            reply = self.scripted.popleft()
+            return JSONResponse(reply.body, reply.status, headers=reply.headers)
+        if node.product != "whatsapp":
+            return JSONResponse(graph_error(100, "(#100) Unsupported post request."), 400)
+        if fields.get("messaging_product") != "whatsapp":
+            return JSONResponse(
+                graph_error(100, "(#100) The parameter messaging_product is required."), 400
+            )
+        upload = form.get("file")
+        if upload is None or isinstance(upload, str):
+            return JSONResponse(graph_error(100, "(#100) The parameter file is required."), 400)
+        declared = fields.get("type", "")
+        if not declared:
+            return JSONResponse(graph_error(100, "(#100) The parameter type is required."), 400)
+        data = await upload.read()
+        limits = _WA_UPLOAD_LIMITS.get(declared)
+        part_type = (upload.content_type or "").split(";")[0].strip()
+        if limits is None or part_type != declared:
+            return JSONResponse(
+                graph_error(
+                    131053,
+                    "(#131053) Media upload error",
+                    details=f"Param file must be a file with one of the supported types; "
+                    f"got {part_type or 'none'} declared as {declared}",
+                ),
+                400,
+            )
+        kind, limit = limits
+        if len(data) > limit:
+            return JSONResponse(
+                graph_error(
+                    131053,
+                    "(#131053) Media upload error",
+                    details=f"{kind} files are limited to {limit} bytes",
+                ),
+                400,
+            )
+        media_id = str(10**15 + secrets.randbelow(9 * 10**15))
+        self.uploads[media_id] = Upload(node_id, declared, upload.filename or "", data, kind)
+        return JSONResponse({"id": media_id})
+
     async def _messages(self, version: str, node_id: str, request: Request) -> JSONResponse:
+        if request.headers.get("content-type", "").startswith("multipart/form-data"):
+            return await self._messages_upload(version, node_id, request)
         try:
             body = await request.json()
         except ValueError:
@@ -184,8 +310,81 @@ class FakeGraphApi:
             paging["next"] = str(request.url.replace_query_params(**query))
         return JSONResponse({"data": page, "paging": paging})
 
+    async def _messages_upload(self, version: str, node_id: str, request: Request) -> JSONResponse:
+        """Send API with an attachment upload: ``recipient`` and ``message`` as JSON form
+        fields, the bytes in ``filedata``."""
+        async with request.form() as form:
+            return await self._upload_form(version, node_id, request, form)
+
+    async def _upload_form(
+        self, version: str, node_id: str, request: Request, form: FormData
+    ) -> JSONResponse:
+        fields = {k: v for k, v in form.items() if isinstance(v, str)}
+        self.requests.append(
+            Recorded(request.method, request.url.path, dict(request.headers), {}, fields)
+        )
+        node = self._authorise(version, node_id, request)
+        if isinstance(node, JSONResponse):
+            return node
+        if self.scripted:
+            reply = self.scripted.popleft()
+            return JSONResponse(reply.body, reply.status, headers=reply.headers)
+        if node.product == "whatsapp":
+            return JSONResponse(
+                graph_error(100, "(#100) The parameter messaging_product is required."), 400
+            )
+        try:
+            body = {
+                "recipient": json.loads(fields.get("recipient", "null")),
+                "message": json.loads(fields.get("message", "null")),
+                "messaging_type": fields.get("messaging_type", "RESPONSE"),
+            }
+        except ValueError:
+            return JSONResponse(graph_error(100, "(#100) Invalid JSON for postcard"), 400)
+        if fields.get("tag"):
+            body["tag"] = fields["tag"]
+        message = body["message"]
+        attachment = message.get("attachment") if isinstance(message, dict) else None
+        if not isinstance(attachment, dict) or "text" in message:
+            return JSONResponse(
+                graph_error(100, "(#100) An upload needs message[attachment] and no text"), 400
+            )
+        kind = attachment.get("type")
+        payload = attachment.get("payload")
+        if kind not in _MESSENGER_TYPES or not isinstance(payload, dict):
+            return JSONResponse(
+                graph_error(
+                    100,
+                    "(#100) param message[attachment][type] must be one of "
+                    "{image, audio, video, file}",
+                ),
+                400,
+            )
+        if "url" in payload or "attachment_id" in payload:
+            return JSONResponse(
+                graph_error(100, "(#100) An upload cannot also name a url or attachment_id"), 400
+            )
+        upload = form.get("filedata")
+        if upload is None or isinstance(upload, str):
+            return JSONResponse(graph_error(100, "(#100) Upload attachment failure."), 400)
+        data = await upload.read()
+        part_type = (upload.content_type or "").split(";")[0].strip()
+        if len(data) > 25 * _MB or (kind == "image" and not part_type.startswith("image/")):
+            return JSONResponse(
+                graph_error(100, "(#100) Upload attachment failure.", subcode=2018047), 400
+            )
+        reply = self._messenger(node, {**body, "message": {"text": "x"}})
+        if reply.status_code != 200:
+            return reply
+        result = json.loads(bytes(reply.body))
+        upload_id = str(10**15 + secrets.randbelow(9 * 10**15))
+        self.uploads[upload_id] = Upload(node_id, part_type, upload.filename or "", data, kind)
+        if payload.get("is_reusable"):
+            result["attachment_id"] = upload_id
+        return JSONResponse(result)
+
     def _whatsapp(self, node: Node, body: dict[str, Any], node_id: str) -> JSONResponse:
-        problem = _whatsapp_problem(node, body)
+        problem = _whatsapp_problem(node, body) or self._media_problem(node_id, body)
         if problem:
             return JSONResponse(graph_error(100, "(#100) Invalid parameter", details=problem), 400)
         to = body["to"]
@@ -211,6 +410,21 @@ class FakeGraphApi:
                 "messages": [{"id": wamid}],
             }
         )
+
+    def _media_problem(self, node_id: str, body: dict[str, Any]) -> str | None:
+        """A media message by the id of an upload must be of the uploaded kind."""
+        kind = body.get("type")
+        content = body.get(kind) if isinstance(kind, str) else None
+        if kind not in _WA_MEDIA or not isinstance(content, dict) or "id" not in content:
+            return None
+        upload = self.uploads.get(str(content["id"]))
+        if upload is None:
+            return None  # ids of media the test did not upload here are taken as they are
+        if upload.node_id != node_id:
+            return f"media {content['id']} was uploaded by another phone number"
+        if upload.kind != kind:
+            return f"media {content['id']} is {upload.content_type}, not a {kind}"
+        return None
 
     def _template_refusal(self, phone_id: str, sent: dict[str, Any]) -> JSONResponse | None:
         waba = self.phone_waba.get(phone_id)

@@ -6,10 +6,17 @@ getUpdates (offset confirmation, short long-poll, 409 while a webhook is set), s
 401 Unauthorized, 404 Not Found, 400 "Bad Request: chat not found" / "message text is
 empty" / "message is too long", 403 "Forbidden: bot was blocked by the user", and scripted
 429 flood-control replies with ``parameters.retry_after``.
+
+Files: the send methods also take ``multipart/form-data`` with the file as the method's
+field (an InputFile upload: photos up to 10 MB and really images, "IMAGE_PROCESS_FAILED";
+other files up to 50 MB, 413 beyond), other parameters as form fields, objects as JSON.
+Uploads are kept in ``uploads``.
 """
 
 import asyncio
+import json
 import re
+import secrets
 import time
 from collections import deque
 from dataclasses import dataclass, field
@@ -20,6 +27,18 @@ from fastapi.responses import JSONResponse
 from tests.fakes.platforms.server import Recorded, ScriptedReply
 
 _SECRET = re.compile(r"^[A-Za-z0-9_-]{1,256}$")
+_MB = 1024 * 1024
+_IMAGE_MAGIC = (b"\xff\xd8\xff", b"\x89PNG", b"GIF8", b"RIFF")
+
+
+@dataclass
+class TgUpload:
+    field: str
+    filename: str
+    content_type: str
+    data: bytes
+
+
 _MEDIA_FIELDS = {
     "sendPhoto": "photo",
     "sendDocument": "document",
@@ -59,6 +78,7 @@ class FakeTelegramBotApi:
     webhook: dict[str, Any] | None = None
     requests: list[Recorded] = field(default_factory=list)
     scripted: deque[ScriptedReply] = field(default_factory=deque)
+    uploads: list[TgUpload] = field(default_factory=list)
     _next_id: dict[int, int] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -73,6 +93,7 @@ class FakeTelegramBotApi:
         self.webhook = None
         self.requests.clear()
         self.scripted.clear()
+        self.uploads.clear()
         self._next_id.clear()
 
     def add_chat(self, chat_id: int, first_name: str = "Алексей") -> None:
@@ -92,6 +113,20 @@ class FakeTelegramBotApi:
                 return tg_error(400, "Bad Request: can't parse JSON object")
             if isinstance(body, dict):
                 params.update(body)
+        elif request.method == "POST" and request.headers.get("content-type", "").startswith(
+            "multipart/form-data"
+        ):
+            async with request.form() as form:
+                for key, value in form.items():
+                    if isinstance(value, str):
+                        params[key] = _form_value(key, value)
+                    else:
+                        params[key] = TgUpload(
+                            key,
+                            value.filename or "",
+                            (value.content_type or "").split(";")[0],
+                            await value.read(),
+                        )
         self.requests.append(
             Recorded(
                 request.method,
@@ -199,6 +234,12 @@ class FakeTelegramBotApi:
         if error is not None or chat is None:
             return error or tg_error(400, "Bad Request: chat not found")
         ref = params.get(field_name)
+        if isinstance(ref, TgUpload):
+            problem = _upload_problem(ref, field_name)
+            if problem is not None:
+                return problem
+            self.uploads.append(ref)
+            ref = "AgAC" + secrets.token_urlsafe(24)  # the file_id Telegram assigns
         if not isinstance(ref, str) or not ref:
             return tg_error(400, f"Bad Request: there is no {field_name} in the request")
         caption = params.get("caption")
@@ -228,3 +269,26 @@ class FakeTelegramBotApi:
         while not self.updates and time.monotonic() < deadline:  # noqa: ASYNC110
             await asyncio.sleep(0.02)
         return self._ok(list(self.updates[:100]))
+
+
+def _form_value(key: str, value: str) -> Any:
+    """Multipart parameters are strings; objects (reply_parameters, ...) are JSON."""
+    if key in ("reply_parameters", "reply_markup", "caption_entities"):
+        try:
+            return json.loads(value)
+        except ValueError:
+            return value
+    return value
+
+
+def _upload_problem(upload: TgUpload, field_name: str) -> JSONResponse | None:
+    if not upload.data:
+        return tg_error(400, "Bad Request: file must be non-empty")
+    if field_name == "photo":
+        if len(upload.data) > 10 * _MB:
+            return tg_error(400, "Bad Request: PHOTO_SAVE_FILE_INVALID")
+        if not upload.data.startswith(_IMAGE_MAGIC):
+            return tg_error(400, "Bad Request: IMAGE_PROCESS_FAILED")
+    elif len(upload.data) > 50 * _MB:
+        return tg_error(413, "Request Entity Too Large")
+    return None

@@ -16,8 +16,16 @@ References:
     https://developers.line.biz/en/reference/messaging-api/#send-push-message
     https://developers.line.biz/en/reference/messaging-api/#text-message
     https://developers.line.biz/en/reference/messaging-api/#image-message
+
+Files agents send: LINE takes no uploads, it fetches ``originalContentUrl`` /
+``previewImageUrl`` itself over HTTPS, so crossdesk serves the stored file under a signed,
+expiring URL on ``CROSSDESK_WEB__PUBLIC_URL`` (actions/signed_files.py; the delivery worker
+fills ``Attachment.url``). Images go as image messages (the same URL as preview); LINE has
+no file message, so documents (and videos and audio, which need a preview image or a
+duration) go as a text message with the file's name and its download link.
 """
 
+from collections.abc import Mapping
 from typing import Any, ClassVar
 
 import httpx
@@ -39,6 +47,8 @@ from crossdesk.errors import PermanentSendError, RetryableSendError
 
 MAX_TEXT = 5000
 MAX_MESSAGES = 5
+MB = 1024 * 1024
+PUBLIC_URL_SETTING = "CROSSDESK_WEB__PUBLIC_URL"
 
 
 class LineAdapter:
@@ -48,6 +58,8 @@ class LineAdapter:
     capabilities: ClassVar[Capabilities] = Capabilities(
         attachments=True, deduplicates_sends=True, max_text_length=MAX_TEXT
     )
+    # Image messages: 10 MB (JPEG, PNG). Other files go as a link (only the global cap).
+    outbound_media: ClassVar[Mapping[str, int]] = {"image": 10 * MB, "document": 200 * MB}
 
     def handshake(self, account: AccountContext, request: WebhookRequest) -> HandshakeReply | None:
         """LINE has no GET handshake; its console "Verify" is a signed POST with no events."""
@@ -118,6 +130,8 @@ def _messages(message: OutboundMessage) -> list[dict[str, Any]]:
 
 def _media(attachment: Attachment, metadata: dict[str, str]) -> dict[str, Any]:
     """Image, video or audio message objects; LINE needs public HTTPS URLs."""
+    if attachment.local_path:
+        return _stored_file(attachment)
     url = attachment.url
     if not url or not url.startswith("https://"):
         raise PermanentSendError("LINE media must be an https URL", reason="invalid_message")
@@ -140,3 +154,18 @@ def _media(attachment: Attachment, metadata: dict[str, str]) -> dict[str, Any]:
         "(video needs metadata preview_image_url, audio needs audio_duration_ms)",
         reason="unsupported",
     )
+
+
+def _stored_file(attachment: Attachment) -> dict[str, Any]:
+    """A file an agent sent, served from crossdesk under its signed URL."""
+    url = attachment.url
+    if not url or not url.startswith("https://"):
+        raise PermanentSendError(
+            f"LINE fetches files from a public https URL: set {PUBLIC_URL_SETTING} to "
+            "crossdesk's public https address to send files to LINE",
+            reason="config",
+        )
+    if attachment.kind == "image" and attachment.content_type in ("image/jpeg", "image/png"):
+        return {"type": "image", "originalContentUrl": url, "previewImageUrl": url}
+    name = attachment.filename or "file"
+    return {"type": "text", "text": f"\U0001f4ce {name}\n{url}"}

@@ -10,8 +10,13 @@ References:
     https://developers.facebook.com/docs/messenger-platform/reference/send-api
     https://developers.facebook.com/docs/messenger-platform/send-messages#messaging_types
     https://developers.facebook.com/docs/instagram-platform/instagram-api-with-instagram-login/messaging-api
+    https://developers.facebook.com/docs/messenger-platform/send-messages#file (a file agents
+    send is uploaded with the message: multipart ``filedata`` + ``message`` JSON)
 """
 
+import json
+from collections.abc import Mapping
+from dataclasses import replace
 from datetime import timedelta
 from typing import Any, ClassVar
 
@@ -30,8 +35,9 @@ from crossdesk.channels.meta.events import to_events
 from crossdesk.channels.meta.payloads import SendReply, WebhookBody
 from crossdesk.channels.meta.signature import answer_subscription, verify_signature
 from crossdesk.domain import Attachment, ChannelKind, MessageStatus, OutboundMessage, Receipt
-from crossdesk.errors import InvalidInput, PermanentSendError, RetryableSendError
+from crossdesk.errors import InvalidInput, PermanentSendError, RetryableSendError, SendError
 
+MB = 1024 * 1024
 _OUTBOUND_ATTACHMENT_TYPES = {
     "image": "image",
     "video": "video",
@@ -76,22 +82,52 @@ class _MetaMessagingAdapter:
     ) -> Receipt:
         """Send one text or one attachment through the Send API.
 
+        A stored file (``local_path``) is uploaded with the message (multipart
+        ``filedata``); its caption follows as a second message, since Meta has no captions.
+
         Raises:
             PermanentSendError: refused (window closed, unknown recipient, bad token, a
-                message with both text and an attachment, which Meta sends as two messages).
+                URL attachment with text, which Meta sends as two messages); a caption that
+                failed after its file was delivered (``reason="partially_sent"``: resending
+                would duplicate the file).
             RetryableSendError: rate limits, transient errors, unknown outcome.
         """
-        payload = self._request_body(message)
+        upload = _to_upload(message)
+        if upload is None:
+            return await self._send_json(client, account, self._request_body(message))
+        caption = message.text
+        if caption and len(caption) > self.capabilities.max_text_length:
+            raise PermanentSendError("caption too long for the platform", reason="text_too_long")
+        body = self._request_body(replace(message, text="", attachments=(upload,)))
+        fields = {
+            key: json.dumps(value) if isinstance(value, dict) else str(value)
+            for key, value in body.items()
+        }
+        node = account.config.get("send_node_id") or account.external_id
+        url = graph.api_url(account, self.default_api_base, node, "messages")
+        data = await graph.post_multipart(
+            client, url, graph.access_token(account), fields, "filedata", upload
+        )
+        receipt = _receipt(data)
+        if caption:
+            try:
+                await self._send_json(
+                    client, account, self._request_body(replace(message, attachments=()))
+                )
+            except SendError as exc:
+                raise PermanentSendError(
+                    f"the file was delivered but its caption was not: {exc.message}",
+                    reason="partially_sent",
+                ) from exc
+        return receipt
+
+    async def _send_json(
+        self, client: httpx.AsyncClient, account: AccountContext, payload: dict[str, Any]
+    ) -> Receipt:
         node = account.config.get("send_node_id") or account.external_id
         url = graph.api_url(account, self.default_api_base, node, "messages")
         data = await graph.post_json(client, url, graph.access_token(account), payload)
-        try:
-            reply = SendReply.model_validate(data)
-        except ValueError:
-            raise RetryableSendError(
-                "Send API reply has no message_id", outcome="unknown"
-            ) from None
-        return Receipt(platform_message_id=reply.message_id, status=MessageStatus.SENT)
+        return _receipt(data)
 
     def _request_body(self, message: OutboundMessage) -> dict[str, Any]:
         if message.attachments and message.text:
@@ -122,11 +158,31 @@ class _MetaMessagingAdapter:
         return body
 
 
+def _receipt(data: dict[str, Any]) -> Receipt:
+    try:
+        reply = SendReply.model_validate(data)
+    except ValueError:
+        raise RetryableSendError("Send API reply has no message_id", outcome="unknown") from None
+    return Receipt(platform_message_id=reply.message_id, status=MessageStatus.SENT)
+
+
+def _to_upload(message: OutboundMessage) -> Attachment | None:
+    """The one stored file to upload with the message, if it carries one."""
+    if len(message.attachments) != 1:
+        return None
+    item = message.attachments[0]
+    if item.platform_file_id or not item.local_path:
+        return None
+    return item
+
+
 def _attachment(item: Attachment) -> dict[str, Any]:
-    """Send API ``attachment`` object: a reusable URL or an uploaded attachment id."""
+    """Send API ``attachment`` object: an upload, a reusable URL or an attachment id."""
     kind = _OUTBOUND_ATTACHMENT_TYPES.get(item.kind)
     if kind is None:
         raise PermanentSendError(f"cannot send a {item.kind} attachment", reason="unsupported")
+    if item.local_path and not item.platform_file_id:  # the bytes go in ``filedata``
+        return {"type": kind, "payload": {"is_reusable": False}}
     if item.platform_file_id:
         return {"type": kind, "payload": {"attachment_id": item.platform_file_id}}
     if item.url:
@@ -147,6 +203,13 @@ class MessengerAdapter(_MetaMessagingAdapter):
         messaging_window=timedelta(hours=24),
         max_text_length=2000,
     )
+    # Attachment size limit of the Send API (25 MB for every type).
+    outbound_media: ClassVar[Mapping[str, int]] = {
+        "image": 25 * MB,
+        "video": 25 * MB,
+        "audio": 25 * MB,
+        "document": 25 * MB,
+    }
     webhook_object: ClassVar[str] = "page"
     default_api_base: ClassVar[str] = "https://graph.facebook.com"
     sends_metadata: ClassVar[bool] = True
@@ -163,5 +226,12 @@ class InstagramAdapter(_MetaMessagingAdapter):
         messaging_window=timedelta(hours=24),
         max_text_length=1000,
     )
+    # Instagram messaging: images up to 8 MB; video, audio and files (PDF) up to 25 MB.
+    outbound_media: ClassVar[Mapping[str, int]] = {
+        "image": 8 * MB,
+        "video": 25 * MB,
+        "audio": 25 * MB,
+        "document": 25 * MB,
+    }
     webhook_object: ClassVar[str] = "instagram"
     default_api_base: ClassVar[str] = "https://graph.instagram.com"

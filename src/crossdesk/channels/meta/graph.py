@@ -12,14 +12,17 @@ The HTTP client is passed in by the caller, who configures the account's outboun
 it; this module never builds its own client.
 """
 
+import asyncio
 import logging
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 import httpx
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from crossdesk.channels.base import AccountContext
+from crossdesk.domain import Attachment
 from crossdesk.errors import PermanentSendError, RetryableSendError, SendError
 
 logger = logging.getLogger(__name__)
@@ -131,6 +134,57 @@ async def post_json(
             raise RetryableSendError("Graph API reply is not an object", outcome="unknown")
         return data
     raise graph_error(response)
+
+
+async def post_multipart(
+    client: httpx.AsyncClient,
+    url: str,
+    token: str,
+    data: Mapping[str, str],
+    field: str,
+    attachment: Attachment,
+) -> dict[str, Any]:
+    """POST a multipart form with the attachment's stored bytes as ``field`` and return the
+    JSON reply, or raise a SendError (the same mapping as ``post_json``)."""
+    content = await read_file(attachment)
+    files = {
+        field: (
+            attachment.filename or "file",
+            content,
+            attachment.content_type or "application/octet-stream",
+        )
+    }
+    headers = {"Authorization": f"Bearer {token}"}
+    response = await send_request(
+        client,
+        "POST",
+        url,
+        headers=headers,
+        data=dict(data),
+        files=files,
+        timeout=httpx.Timeout(120.0, connect=5.0),  # uploads of up to 100 MB
+    )
+    if response.is_success:
+        try:
+            reply = response.json()
+        except ValueError:
+            reply = None
+        if not isinstance(reply, dict):
+            raise RetryableSendError("Graph API upload reply is unreadable", outcome="unknown")
+        return reply
+    raise graph_error(response)
+
+
+async def read_file(attachment: Attachment) -> bytes:
+    """The stored bytes of an outbound attachment (read off the event loop)."""
+    if not attachment.local_path:
+        raise PermanentSendError("the attachment has no stored file", reason="invalid_message")
+    try:
+        return await asyncio.to_thread(Path(attachment.local_path).read_bytes)
+    except OSError:
+        raise PermanentSendError(
+            "the attachment's stored file cannot be read", reason="file_missing"
+        ) from None
 
 
 async def send_request(

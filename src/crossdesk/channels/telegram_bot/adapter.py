@@ -10,10 +10,12 @@ configured with the account's ``proxy_url``.
 References:
     https://core.telegram.org/bots/api#getting-updates (webhook or getUpdates, not both)
     https://core.telegram.org/bots/api#sendmessage, #sendphoto, #senddocument, #sendvideo,
-    #sendaudio, #replyparameters
+    #sendaudio, #replyparameters, #sending-files (a file agents send is uploaded as
+    multipart/form-data: photos up to 10 MB, other files up to 50 MB)
 """
 
 import logging
+from collections.abc import Mapping
 from typing import Any, ClassVar
 
 import httpx
@@ -37,6 +39,7 @@ from crossdesk.errors import InvalidInput, PermanentSendError, RetryableSendErro
 logger = logging.getLogger(__name__)
 
 ALLOWED_UPDATES = ("message", "edited_message", "message_reaction")
+MB = 1024 * 1024
 MAX_CAPTION = 1024
 _SEND_METHODS = {
     "image": ("sendPhoto", "photo"),
@@ -55,6 +58,12 @@ class TelegramBotAdapter:
     capabilities: ClassVar[Capabilities] = Capabilities(
         attachments=True, edits=True, reactions=True, max_text_length=4096
     )
+    outbound_media: ClassVar[Mapping[str, int]] = {
+        "image": 10 * MB,
+        "video": 50 * MB,
+        "audio": 50 * MB,
+        "document": 50 * MB,
+    }
 
     def handshake(self, account: AccountContext, request: WebhookRequest) -> HandshakeReply | None:
         """Telegram has no subscription handshake."""
@@ -115,9 +124,15 @@ class TelegramBotAdapter:
         self, client: httpx.AsyncClient, account: AccountContext, message: OutboundMessage
     ) -> Receipt:
         """sendMessage, or sendPhoto/sendVideo/sendAudio/sendDocument/sendSticker with the
-        text as caption. Attachments are referenced by Telegram ``file_id`` or by URL."""
+        text as caption. Attachments are referenced by Telegram ``file_id`` or by URL, or
+        uploaded from their stored file (``local_path``)."""
         method, params = _request(message)
-        result = await api.call(client, account, method, params)
+        upload = _upload_field(message)
+        if upload is not None:
+            field, attachment = upload
+            result = await api.call_upload(client, account, method, params, field, attachment)
+        else:
+            result = await api.call(client, account, method, params)
         try:
             sent = SentMessage.model_validate(result)
         except ValidationError:
@@ -139,7 +154,8 @@ def _request(message: OutboundMessage) -> tuple[str, dict[str, Any]]:
         raise PermanentSendError("one attachment per message", reason="split_required")
     if message.attachments:
         method, field = _attachment_method(message.attachments[0])
-        params[field] = _file_ref(message.attachments[0])
+        if _upload_field(message) is None:  # else the file goes as a multipart upload
+            params[field] = _file_ref(message.attachments[0])
         if message.text:
             if field == "sticker":
                 raise PermanentSendError("a sticker cannot carry text", reason="split_required")
@@ -155,6 +171,16 @@ def _request(message: OutboundMessage) -> tuple[str, dict[str, Any]]:
         raise PermanentSendError("text longer than 4096 characters", reason="text_too_long")
     params["text"] = message.text
     return "sendMessage", params
+
+
+def _upload_field(message: OutboundMessage) -> tuple[str, Attachment] | None:
+    """The multipart field and the stored file to upload, when the file is ours."""
+    if len(message.attachments) != 1:
+        return None
+    item = message.attachments[0]
+    if item.platform_file_id or not item.local_path:
+        return None
+    return _attachment_method(item)[1], item
 
 
 def _attachment_method(attachment: Attachment) -> tuple[str, str]:

@@ -8,6 +8,9 @@ Reference: https://core.telegram.org/bots/api#making-requests — requests go to
 The HTTP client is passed in by the caller, configured with the account's proxy.
 """
 
+import asyncio
+import json
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -15,6 +18,7 @@ from pydantic import ValidationError
 
 from crossdesk.channels.base import AccountContext
 from crossdesk.channels.telegram_bot.payloads import ApiResponse
+from crossdesk.domain import Attachment
 from crossdesk.errors import PermanentSendError, RetryableSendError, SendError
 
 DEFAULT_API_BASE = "https://api.telegram.org"
@@ -54,11 +58,55 @@ async def call(
     url = method_url(account, method)
     # A long poll holds the request open: the read timeout must outlast it.
     request_timeout = httpx.Timeout(long_poll + 10.0) if long_poll is not None else None
+    if request_timeout is not None:
+        return await _post(client, url, method, json=params, timeout=request_timeout)
+    return await _post(client, url, method, json=params)
+
+
+async def call_upload(
+    client: httpx.AsyncClient,
+    account: AccountContext,
+    method: str,
+    params: dict[str, Any],
+    field: str,
+    attachment: Attachment,
+) -> Any:
+    """Call a send method as ``multipart/form-data`` with the stored file as ``field`` (an
+    InputFile upload); other parameters are form fields, objects JSON-serialised, as the Bot
+    API asks. Errors as ``call``."""
+    if not attachment.local_path:
+        raise PermanentSendError("the attachment has no stored file", reason="invalid_message")
     try:
-        if request_timeout is not None:
-            response = await client.post(url, json=params, timeout=request_timeout)
-        else:
-            response = await client.post(url, json=params)
+        content = await asyncio.to_thread(Path(attachment.local_path).read_bytes)
+    except OSError:
+        raise PermanentSendError(
+            "the attachment's stored file cannot be read", reason="file_missing"
+        ) from None
+    data = {
+        key: value if isinstance(value, str) else json.dumps(value) for key, value in params.items()
+    }
+    files = {
+        field: (
+            attachment.filename or "file",
+            content,
+            attachment.content_type or "application/octet-stream",
+        )
+    }
+    # Uploads of up to 50 MB need more than the client's default read timeout.
+    return await _post(
+        client,
+        method_url(account, method),
+        method,
+        data=data,
+        files=files,
+        timeout=httpx.Timeout(120.0, connect=5.0),
+    )
+
+
+async def _post(client: httpx.AsyncClient, url: str, method: str, **kwargs: Any) -> Any:
+    """POST and unwrap ``result`` (``kwargs``: httpx's request keywords)."""
+    try:
+        response = await client.post(url, **kwargs)
     except (httpx.ConnectError, httpx.ConnectTimeout, httpx.PoolTimeout) as exc:
         raise RetryableSendError(
             f"could not connect: {type(exc).__name__}", outcome="not_sent"

@@ -11,8 +11,12 @@ References:
     https://developers.facebook.com/docs/whatsapp/cloud-api/guides/send-messages
     https://developers.facebook.com/docs/whatsapp/cloud-api/support/error-codes
     https://developers.facebook.com/docs/whatsapp/pricing#customer-service-windows
+    https://developers.facebook.com/docs/whatsapp/cloud-api/reference/media#upload-media
+    (a file agents send is uploaded to ``/{phone-number-id}/media`` first, then sent by id)
 """
 
+from collections.abc import Mapping
+from dataclasses import replace
 from datetime import timedelta
 from typing import ClassVar
 
@@ -32,11 +36,13 @@ from crossdesk.channels.whatsapp.events import change_events
 from crossdesk.channels.whatsapp.outbound import request_body
 from crossdesk.channels.whatsapp.payloads import SendReply, WebhookBody
 from crossdesk.channels.whatsapp.signature import answer_subscription, verify_signature
-from crossdesk.domain import ChannelKind, MessageStatus, OutboundMessage, Receipt
+from crossdesk.domain import Attachment, ChannelKind, MessageStatus, OutboundMessage, Receipt
 from crossdesk.errors import InvalidInput, RetryableSendError
 
 WEBHOOK_OBJECT = "whatsapp_business_account"
 DEFAULT_API_BASE = "https://graph.facebook.com"
+MB = 1024 * 1024
+_PENDING_UPLOAD = "pending-upload"
 
 
 class WhatsAppCloudAdapter:
@@ -51,6 +57,13 @@ class WhatsAppCloudAdapter:
         messaging_window=timedelta(hours=24),
         max_text_length=4096,
     )
+    # Largest file per kind the Cloud API takes (supported media, "Media file size limits").
+    outbound_media: ClassVar[Mapping[str, int]] = {
+        "image": 5 * MB,
+        "video": 16 * MB,
+        "audio": 16 * MB,
+        "document": 100 * MB,
+    }
 
     def handshake(self, account: AccountContext, request: WebhookRequest) -> HandshakeReply | None:
         """Answer the ``hub.challenge`` subscription handshake."""
@@ -84,7 +97,14 @@ class WhatsAppCloudAdapter:
                 be sent), ``undeliverable`` (131026), ``access_token_invalid`` (190).
             RetryableSendError: 130429 throughput, 131056 pair rate limit, 5xx, timeouts.
         """
-        body = request_body(message)
+        upload = _to_upload(message)
+        if upload is not None:  # the body is checked before anything is uploaded
+            placeholder = replace(upload, platform_file_id=_PENDING_UPLOAD)
+            body = request_body(replace(message, attachments=(placeholder,)))
+            media_id = await upload_media(client, account, upload)
+            body[body["type"]]["id"] = media_id
+        else:
+            body = request_body(message)
         url = graph.api_url(account, DEFAULT_API_BASE, account.external_id, "messages")
         data = await graph.post_json(client, url, graph.access_token(account), body)
         try:
@@ -94,3 +114,32 @@ class WhatsAppCloudAdapter:
                 "Cloud API reply has no message id", outcome="unknown"
             ) from None
         return Receipt(platform_message_id=reply.messages[0].id, status=MessageStatus.SENT)
+
+
+async def upload_media(
+    client: httpx.AsyncClient, account: AccountContext, attachment: Attachment
+) -> str:
+    """``POST /{phone-number-id}/media`` (multipart: ``file``, ``type``,
+    ``messaging_product``) and return the media id."""
+    url = graph.api_url(account, DEFAULT_API_BASE, account.external_id, "media")
+    data = {
+        "messaging_product": "whatsapp",
+        "type": attachment.content_type or "application/octet-stream",
+    }
+    reply = await graph.post_multipart(
+        client, url, graph.access_token(account), data, "file", attachment
+    )
+    media_id = reply.get("id")
+    if not isinstance(media_id, str) or not media_id:
+        raise RetryableSendError("the media upload reply has no id", outcome="not_sent")
+    return media_id
+
+
+def _to_upload(message: OutboundMessage) -> Attachment | None:
+    """The one stored file to upload, if the message carries one the platform has not."""
+    if len(message.attachments) != 1:
+        return None
+    item = message.attachments[0]
+    if item.platform_file_id or not item.local_path:
+        return None
+    return item
