@@ -126,6 +126,14 @@ async def test_attach_a_photo_in_the_composer_and_see_it_sent(
     await expect(agent.locator(".msg.inbound")).to_contain_text("foto del modelo")
 
     picker = agent.locator(".composer-file-input")
+    # A program is refused with the composer's error; nothing is sent.
+    await picker.set_input_files(
+        {"name": "setup.exe", "mimeType": "application/pdf", "buffer": b"MZ\x90\x00" + bytes(64)}  # type: ignore[arg-type]
+    )
+    await agent.press("#reply-text", "Control+Enter")
+    await expect(agent.locator(".composer .alert")).to_contain_text("cannot be sent")
+    assert await agent.locator(".msg.outbound").count() == 0
+    picker = agent.locator(".composer-file-input")  # the pane was re-rendered
     photo = {"name": "modelo-a.png", "mimeType": "image/png", "buffer": PNG}
     await picker.set_input_files(photo)  # type: ignore[arg-type]
     chosen = agent.locator(".composer-file-chosen")

@@ -457,3 +457,27 @@ async def test_channels_without_file_support_refuse_uploads(
         refused = await _upload(client, world.tokens["supervisor"], conversation_id, "a.pdf", PDF)
     assert refused.status_code == 400
     assert "cannot send files" in refused.json()["error"]["message"]
+
+
+async def test_idempotency_key_replays_the_same_file_message_once(
+    services: Services, world: DemoWorld, fakes: Fakes, web: FastAPI
+) -> None:
+    conversation_id = await _conversation(services, world, fakes, ChannelKind.TELEGRAM_BOT)
+    url = f"/api/v1/conversations/{conversation_id}/attachments"
+    headers = {**bearer(world.tokens["supervisor"]), "Idempotency-Key": "file-1"}
+    async with asgi_client(web) as client:
+        first = await client.post(
+            url, headers=headers, files={"file": ("a.pdf", PDF)}, data={"text": ""}
+        )
+        again = await client.post(
+            url, headers=headers, files={"file": ("a.pdf", PDF)}, data={"text": ""}
+        )
+        other = await client.post(
+            url, headers=headers, files={"file": ("b.png", PNG)}, data={"text": ""}
+        )
+    assert first.status_code == 201 and again.status_code == 200, again.text
+    assert again.json()["message"]["id"] == first.json()["message"]["id"]
+    assert other.status_code == 422
+    assert await _count(services, Attachment) == 1
+    assert await _count(services, Outbox) == 1
+    assert [p.read_bytes() for p in _stored_files(services)] == [PDF]

@@ -44,6 +44,11 @@ _EXECUTABLE_MAGIC = (
     b"dex\n",  # Android
     b"\x00asm",  # WebAssembly
 )
+# Inside archives only programs count: documents themselves hold .xml, .bin, ... parts.
+_ARCHIVE_PROGRAM_SUFFIXES = EXECUTABLE_SUFFIXES - {
+    ".xml", ".bin", ".html", ".htm", ".xhtml", ".svg", ".svgz", ".img", ".iso", ".so",
+    ".docm", ".xlsm", ".pptm", ".py", ".pl", ".rb", ".php",
+}  # fmt: skip
 _ZIP_EXECUTABLE_MEMBERS = ("META-INF/MANIFEST.MF", "AndroidManifest.xml", "classes.dex")
 _OLE = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _OLE_TYPES = {
@@ -139,7 +144,7 @@ def _zip_type(stream: BinaryIO) -> str:
         raise FileRefused("the file looks like a zip archive but cannot be read") from None
     if any(n in _ZIP_EXECUTABLE_MEMBERS or n.endswith(".class") for n in names):
         raise FileRefused("programs (Java or Android packages) cannot be sent")
-    if any(_is_executable_name(n) for n in names):
+    if any(suffix in _ARCHIVE_PROGRAM_SUFFIXES for n in names for suffix in _suffixes(n)):
         raise FileRefused("the archive contains a program or script, which cannot be sent")
     for prefix, content_type in _OOXML.items():
         if "[Content_Types].xml" in names and any(n.startswith(prefix) for n in names):
