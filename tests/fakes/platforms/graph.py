@@ -450,15 +450,44 @@ class FakeGraphApi:
                 ),
                 400,
             )
+        header = self._header_refusal(known, sent)
+        if header is not None:
+            return header
         body_text = next(
             (c.get("text", "") for c in known["components"] if c["type"] == "BODY"), ""
         )
-        expected = len(set(re.findall(r"\{\{\s*(\d+)\s*\}\}", body_text)))
-        given = sum(
-            len(c.get("parameters", []))
+        sent_params = [
+            p
             for c in sent.get("components", [])
             if str(c.get("type", "")).lower() == "body"
-        )
+            for p in c.get("parameters", [])
+        ]
+        if known.get("parameter_format") == "NAMED":
+            names = list(dict.fromkeys(re.findall(r"\{\{\s*([a-z_][a-z0-9_]*)\s*\}\}", body_text)))
+            given_names = [p.get("parameter_name") for p in sent_params]
+            if sorted(n for n in given_names if n) != sorted(names) or None in given_names:
+                return JSONResponse(
+                    graph_error(
+                        132000,
+                        "(#132000) Number of parameters does not match the expected number "
+                        "of params",
+                        details=f"body: named parameters {given_names} do not match the "
+                        f"template's {names}",
+                    ),
+                    400,
+                )
+            return None
+        if any("parameter_name" in p for p in sent_params):
+            return JSONResponse(
+                graph_error(
+                    132000,
+                    "(#132000) Number of parameters does not match the expected number of params",
+                    details="body: the template takes positional parameters, not named ones",
+                ),
+                400,
+            )
+        expected = len(set(re.findall(r"\{\{\s*(\d+)\s*\}\}", body_text)))
+        given = len(sent_params)
         if given != expected:
             return JSONResponse(
                 graph_error(
@@ -466,6 +495,60 @@ class FakeGraphApi:
                     "(#132000) Number of parameters does not match the expected number of params",
                     details=f"body: number of localizable_params ({given}) does not match the "
                     f"expected number of params ({expected})",
+                ),
+                400,
+            )
+        return None
+
+    def _header_refusal(self, known: dict[str, Any], sent: dict[str, Any]) -> JSONResponse | None:
+        """A media HEADER takes exactly one parameter of its format (132000 when missing,
+        132012 when of another format, including an uploaded media id of another kind)."""
+        header = next((c for c in known["components"] if c["type"] == "HEADER"), None)
+        media_format = (header or {}).get("format", "TEXT").lower()
+        sent_header = [
+            p
+            for c in sent.get("components", [])
+            if str(c.get("type", "")).lower() == "header"
+            for p in c.get("parameters", [])
+        ]
+        if media_format not in ("image", "document", "video"):
+            if sent_header:
+                return JSONResponse(
+                    graph_error(
+                        132000,
+                        "(#132000) Number of parameters does not match the expected number "
+                        "of params",
+                        details="header: the template's header takes no parameters",
+                    ),
+                    400,
+                )
+            return None
+        if len(sent_header) != 1:
+            return JSONResponse(
+                graph_error(
+                    132000,
+                    "(#132000) Number of parameters does not match the expected number of params",
+                    details=f"header: number of localizable_params ({len(sent_header)}) does "
+                    "not match the expected number of params (1)",
+                ),
+                400,
+            )
+        (parameter,) = sent_header
+        kind = parameter.get("type")
+        media = parameter.get(kind) if isinstance(kind, str) else None
+        uploaded = self.uploads.get(str((media or {}).get("id"))) if media else None
+        if (
+            kind != media_format
+            or not isinstance(media, dict)
+            or ("id" in media) == ("link" in media)
+            or (uploaded is not None and uploaded.kind != media_format)
+        ):
+            return JSONResponse(
+                graph_error(
+                    132012,
+                    "(#132012) Parameter format does not match format in the created template",
+                    details=f"header: Format mismatch, expected {media_format.upper()}, "
+                    f"received {str(kind).upper()}",
                 ),
                 400,
             )

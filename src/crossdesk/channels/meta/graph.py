@@ -62,6 +62,7 @@ _REASONS: dict[tuple[int, int | None], str] = {
     (131053, None): "media_upload_failed",
     (132000, None): "template_parameter_mismatch",
     (132001, None): "template_missing",
+    (132012, None): "template_parameter_format_mismatch",
     (132015, None): "template_paused",
     (132016, None): "template_disabled",
     (133010, None): "number_not_registered",

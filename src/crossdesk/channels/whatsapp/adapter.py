@@ -98,11 +98,14 @@ class WhatsAppCloudAdapter:
             RetryableSendError: 130429 throughput, 131056 pair rate limit, 5xx, timeouts.
         """
         upload = _to_upload(message)
-        if upload is not None:  # the body is checked before anything is uploaded
+        if upload is not None:
+            # Check the body before anything is uploaded, then build it with the real id
+            # (a media message's own object, or a template's media header).
             placeholder = replace(upload, platform_file_id=_PENDING_UPLOAD)
-            body = request_body(replace(message, attachments=(placeholder,)))
+            request_body(replace(message, attachments=(placeholder,)))
             media_id = await upload_media(client, account, upload)
-            body[body["type"]]["id"] = media_id
+            uploaded = replace(upload, platform_file_id=media_id, local_path=None)
+            body = request_body(replace(message, attachments=(uploaded,)))
         else:
             body = request_body(message)
         url = graph.api_url(account, DEFAULT_API_BASE, account.external_id, "messages")

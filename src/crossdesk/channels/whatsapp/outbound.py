@@ -10,6 +10,11 @@ Reference: https://developers.facebook.com/docs/whatsapp/cloud-api/reference/mes
     ``template_language``: template language code (default ``en_US``);
     ``template_components``: JSON array of Cloud API template components, passed through;
     ``template_body_params``: JSON array of strings, shorthand for one body component;
+    ``template_param_names``: JSON array of names, one per body parameter, for templates
+        with named parameters (sent as ``parameter_name``);
+    ``template_header_format``: ``image``, ``document`` or ``video``: the template's media
+        header, filled from the message's one attachment (uploaded media id) or from
+        ``template_header_link``;
     ``preview_url``: ``"true"`` to render a link preview for text.
 """
 
@@ -35,6 +40,9 @@ def request_body(message: OutboundMessage) -> dict[str, Any]:
     if message.metadata.get("template_name"):
         body["type"] = "template"
         body["template"] = _template(message)
+        header = _template_header(message)
+        if header is not None:
+            body["template"]["components"] = [header, *body["template"].get("components", [])]
     elif message.attachments:
         if len(message.attachments) > 1:
             raise PermanentSendError(
@@ -106,10 +114,45 @@ def _template(message: OutboundMessage) -> dict[str, Any]:
             raise PermanentSendError(
                 "template_body_params must be a JSON array of strings", reason="invalid_message"
             )
-        template["components"] = [
-            {"type": "body", "parameters": [{"type": "text", "text": p} for p in params]}
-        ]
+        parameters: list[dict[str, str]] = [{"type": "text", "text": p} for p in params]
+        if "template_param_names" in meta:
+            names = _json(meta["template_param_names"], "template_param_names")
+            if (
+                not isinstance(names, list)
+                or len(names) != len(params)
+                or not all(isinstance(n, str) and n for n in names)
+            ):
+                raise PermanentSendError(
+                    "template_param_names must name every body parameter",
+                    reason="invalid_message",
+                )
+            for parameter, name in zip(parameters, names, strict=True):
+                parameter["parameter_name"] = name
+        template["components"] = [{"type": "body", "parameters": parameters}]
     return template
+
+
+def _template_header(message: OutboundMessage) -> dict[str, Any] | None:
+    """The media HEADER component: the attached file (by its uploaded id) or a link."""
+    kind = message.metadata.get("template_header_format", "").lower()
+    if not kind:
+        return None
+    if kind not in ("image", "document", "video"):
+        raise PermanentSendError(f"a template header cannot be a {kind}", reason="invalid_message")
+    media: dict[str, Any]
+    attachment = message.attachments[0] if len(message.attachments) == 1 else None
+    if attachment is not None and attachment.platform_file_id:
+        media = {"id": attachment.platform_file_id}
+    elif message.metadata.get("template_header_link", "").startswith("https://"):
+        media = {"link": message.metadata["template_header_link"]}
+    else:
+        raise PermanentSendError(
+            "the template's media header needs one attached file or an https link",
+            reason="invalid_message",
+        )
+    if kind == "document" and attachment is not None and attachment.filename:
+        media["filename"] = attachment.filename
+    return {"type": "header", "parameters": [{"type": kind, kind: media}]}
 
 
 def _json(raw: str, name: str) -> Any:

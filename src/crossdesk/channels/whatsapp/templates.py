@@ -6,6 +6,12 @@ the WhatsApp Business Account (config ``waba_id``), not to the phone number:
 ``language``, ``status``, ``category``, ``components``) with cursor ``paging``.
 
 Reference: https://developers.facebook.com/docs/graph-api/reference/whats-app-business-account/message_templates
+
+Parameters are positional (``{{1}}``) or, with ``parameter_format: NAMED``, named
+(``{{customer_name}}``, sent with ``parameter_name``). A HEADER of format IMAGE, DOCUMENT or
+VIDEO takes one media parameter (an uploaded media id or a link). Templates with named
+parameters or a media header are listed only with ``include_rich=True`` (the caller must
+then send the names and the header media: see whatsapp/outbound.py).
 """
 
 import re
@@ -23,6 +29,8 @@ from crossdesk.errors import InvalidInput, PermanentSendError, RetryableSendErro
 MAX_PAGES = 10
 PAGE_SIZE = 100
 _PLACEHOLDER = re.compile(r"\{\{\s*(\d+)\s*\}\}")
+_NAMED = re.compile(r"\{\{\s*([a-z_][a-z0-9_]*)\s*\}\}")
+MEDIA_HEADERS = ("IMAGE", "DOCUMENT", "VIDEO")
 
 
 class _Component(BaseModel):
@@ -40,6 +48,7 @@ class _Template(BaseModel):
     language: str
     status: str
     category: str | None = None
+    parameter_format: str | None = None
     components: tuple[_Component, ...] = ()
 
 
@@ -52,13 +61,17 @@ class _Page(BaseModel):
 
 @dataclass(frozen=True, slots=True)
 class Template:
-    """An approved template whose body takes positional ``{{n}}`` text parameters."""
+    """An approved template whose body takes positional ``{{n}}`` (or, when
+    ``parameter_names`` is set, named ``{{name}}``) text parameters, with an optional media
+    header (``header_format``: IMAGE, DOCUMENT or VIDEO)."""
 
     name: str
     language: str
     category: str
     body: str
     parameters: int
+    parameter_names: tuple[str, ...] = ()
+    header_format: str | None = None
 
     @property
     def key(self) -> str:
@@ -71,19 +84,23 @@ class Template:
                 f"template {self.name} takes {self.parameters} parameters, got {len(values)}",
                 field="params",
             )
-        for number, value in enumerate(values, start=1):
+        labels = self.parameter_names or tuple(str(n) for n in range(1, len(values) + 1))
+        for label, value in zip(labels, values, strict=True):
             if not value.strip():
-                raise InvalidInput(f"parameter {{{{{number}}}}} is empty", field="params")
+                raise InvalidInput(f"parameter {{{{{label}}}}} is empty", field="params")
             if "\n" in value or "\t" in value or "    " in value:
                 # The Cloud API refuses these in template parameters (error 132018).
                 raise InvalidInput(
-                    f"parameter {{{{{number}}}}} may not contain new lines, tabs or four spaces",
+                    f"parameter {{{{{label}}}}} may not contain new lines, tabs or four spaces",
                     field="params",
                 )
+        if self.parameter_names:
+            named = dict(zip(self.parameter_names, values, strict=True))
+            return _NAMED.sub(lambda m: named.get(m.group(1), m.group(0)), self.body)
         return _PLACEHOLDER.sub(lambda m: values[int(m.group(1)) - 1], self.body)
 
 
-def _template(raw: dict[str, Any]) -> Template | None:
+def _template(raw: dict[str, Any], *, include_rich: bool = False) -> Template | None:
     try:
         parsed = _Template.model_validate(raw)
     except ValidationError:
@@ -93,20 +110,34 @@ def _template(raw: dict[str, Any]) -> Template | None:
     body = next((c.text for c in parsed.components if c.type.upper() == "BODY"), None)
     if body is None:
         return None
-    numbers = {int(n) for n in _PLACEHOLDER.findall(body)}
-    if numbers != set(range(1, len(numbers) + 1)):
-        return None  # named parameters: not offered by the composer yet
-    has_media_header = any(
-        c.type.upper() == "HEADER" and (c.format or "TEXT").upper() != "TEXT"
-        for c in parsed.components
+    header = next((c for c in parsed.components if c.type.upper() == "HEADER"), None)
+    header_format = (header.format or "TEXT").upper() if header is not None else None
+    if header_format == "TEXT" and header is not None and "{{" in (header.text or ""):
+        return None  # a header text parameter: not supported
+    media_header = header_format if header_format in MEDIA_HEADERS else None
+    if header_format not in (None, "TEXT") and media_header is None:
+        return None  # LOCATION, GIF, ... headers
+    names: tuple[str, ...] = ()
+    if (parsed.parameter_format or "POSITIONAL").upper() == "NAMED":
+        names = tuple(dict.fromkeys(_NAMED.findall(body)))  # first appearance order
+        count = len(names)
+    else:
+        numbers = {int(n) for n in _PLACEHOLDER.findall(body)}
+        if numbers != set(range(1, len(numbers) + 1)):
+            return None
+        count = len(numbers)
+    if (names or media_header) and not include_rich:
+        return None  # the caller cannot send names or header media
+    return Template(
+        parsed.name, parsed.language, parsed.category or "", body, count, names, media_header
     )
-    if has_media_header:
-        return None  # needs a media parameter the composer cannot give yet
-    return Template(parsed.name, parsed.language, parsed.category or "", body, len(numbers))
 
 
-async def approved_templates(client: httpx.AsyncClient, account: AccountContext) -> list[Template]:
-    """Every approved template with a text body, following Graph's paging."""
+async def approved_templates(
+    client: httpx.AsyncClient, account: AccountContext, *, include_rich: bool = False
+) -> list[Template]:
+    """Every approved template with a text body, following Graph's paging (with
+    ``include_rich``, also those with named parameters or a media header)."""
     waba_id = account.config.get("waba_id", "").strip()
     if not waba_id:
         raise InvalidInput(
@@ -138,7 +169,11 @@ async def approved_templates(client: httpx.AsyncClient, account: AccountContext)
             raise PermanentSendError(
                 "Graph returned an unreadable template list", reason="rejected"
             ) from None
-        found.extend(t for t in (_template(raw) for raw in page.data) if t is not None)
+        found.extend(
+            t
+            for t in (_template(raw, include_rich=include_rich) for raw in page.data)
+            if t is not None
+        )
         next_url = (page.paging or {}).get("next")
         url = next_url if isinstance(next_url, str) and next_url.startswith("http") else None
         params = None  # the next URL carries its own query
