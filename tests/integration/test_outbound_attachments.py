@@ -481,3 +481,15 @@ async def test_idempotency_key_replays_the_same_file_message_once(
     assert await _count(services, Attachment) == 1
     assert await _count(services, Outbox) == 1
     assert [p.read_bytes() for p in _stored_files(services)] == [PDF]
+
+
+async def test_line_images_over_the_preview_limit_go_as_a_link(
+    services: Services, world: DemoWorld, fakes: Fakes, web: FastAPI
+) -> None:
+    conversation_id = await _conversation(services, world, fakes, ChannelKind.LINE)
+    big = PNG + b"\x00" * (2 * MB)
+    message = await _send_and_deliver(services, web, world, conversation_id, "big.png", big)
+    assert message.status == "sent", message.error
+    ((link,),) = [body["messages"] for body in fakes.line.delivered]
+    assert link["type"] == "text" and "big.png" in link["text"]
+    assert link["text"].split("\n")[-1].startswith("https://desk.example.com/files/")

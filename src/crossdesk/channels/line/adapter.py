@@ -20,9 +20,10 @@ References:
 Files agents send: LINE takes no uploads, it fetches ``originalContentUrl`` /
 ``previewImageUrl`` itself over HTTPS, so crossdesk serves the stored file under a signed,
 expiring URL on ``CROSSDESK_WEB__PUBLIC_URL`` (actions/signed_files.py; the delivery worker
-fills ``Attachment.url``). Images go as image messages (the same URL as preview); LINE has
-no file message, so documents (and videos and audio, which need a preview image or a
-duration) go as a text message with the file's name and its download link.
+fills ``Attachment.url``). JPEG and PNG images up to 1 MB go as image messages (the same
+URL serves as the preview, which LINE limits to 1 MB; crossdesk makes no thumbnails);
+LINE has no file message, so larger images and documents (and videos and audio, which need
+a preview image or a duration) go as a text message with the file's name and its link.
 """
 
 from collections.abc import Mapping
@@ -48,6 +49,7 @@ from crossdesk.errors import PermanentSendError, RetryableSendError
 MAX_TEXT = 5000
 MAX_MESSAGES = 5
 MB = 1024 * 1024
+MAX_PREVIEW_BYTES = 1 * MB
 PUBLIC_URL_SETTING = "CROSSDESK_WEB__PUBLIC_URL"
 
 
@@ -165,7 +167,12 @@ def _stored_file(attachment: Attachment) -> dict[str, Any]:
             "crossdesk's public https address to send files to LINE",
             reason="config",
         )
-    if attachment.kind == "image" and attachment.content_type in ("image/jpeg", "image/png"):
+    small = attachment.size is not None and attachment.size <= MAX_PREVIEW_BYTES
+    if (
+        attachment.kind == "image"
+        and attachment.content_type in ("image/jpeg", "image/png")
+        and small
+    ):
         return {"type": "image", "originalContentUrl": url, "previewImageUrl": url}
     name = attachment.filename or "file"
     return {"type": "text", "text": f"\U0001f4ce {name}\n{url}"}
