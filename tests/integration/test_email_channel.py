@@ -97,7 +97,12 @@ def smtp() -> Iterator[MailSink]:
 
 
 async def _account(
-    services: Services, world: DemoWorld, mailbox: Mailbox, smtp_port: int = 1, **config: str
+    services: Services,
+    world: DemoWorld,
+    mailbox: Mailbox,
+    smtp_port: int = 1,
+    proxy_url: str | None = None,
+    **config: str,
 ) -> ChannelAccount:
     async with transaction(services.sessionmaker) as session:
         return await create_account(
@@ -121,6 +126,7 @@ async def _account(
             },
             secrets={"password": PASSWORD},
             actor=audit.SYSTEM,
+            proxy_url=proxy_url,
         )
 
 

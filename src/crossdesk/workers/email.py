@@ -123,7 +123,10 @@ class EmailWorker:
                 except asyncio.CancelledError:
                     raise
                 except InvalidInput as exc:
+                    # Shown on the account (health error) until fixed, e.g. an https:// proxy
+                    # that cannot carry IMAP: mail is never read around the account's proxy.
                     logger.warning("e-mail account %s is misconfigured: %s", account_id, exc)
+                    await self._set_health(account_id, "error")
                     await asyncio.sleep(AUTH_BACKOFF)
                 except ImapError as exc:
                     if exc.auth:

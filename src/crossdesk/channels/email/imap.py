@@ -15,10 +15,12 @@ import contextlib
 import imaplib
 import re
 import socket
+import ssl
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Concatenate, ParamSpec, TypeVar
 
+from crossdesk.channels.email import proxy
 from crossdesk.channels.email.settings import EmailSettings
 
 CONNECT_TIMEOUT = 15.0
@@ -80,19 +82,26 @@ class ImapSession:
             raise
 
     def _connect(self) -> imaplib.IMAP4:
-        endpoint = self._settings.imap
+        endpoint, proxy_url = self._settings.imap, self._settings.proxy_url
+        host, port = endpoint.host, endpoint.port
         try:
             if endpoint.security == "ssl":
-                return imaplib.IMAP4_SSL(
-                    endpoint.host,
-                    endpoint.port,
-                    ssl_context=self._settings.tls_context(),
-                    timeout=CONNECT_TIMEOUT,
-                )
-            conn = imaplib.IMAP4(endpoint.host, endpoint.port, timeout=CONNECT_TIMEOUT)
+                context = self._settings.tls_context()
+                if proxy_url:
+                    return _ProxiedIMAP4_SSL(
+                        proxy_url, host, port, ssl_context=context, timeout=CONNECT_TIMEOUT
+                    )
+                return imaplib.IMAP4_SSL(host, port, ssl_context=context, timeout=CONNECT_TIMEOUT)
+            conn = (
+                _ProxiedIMAP4(proxy_url, host, port, timeout=CONNECT_TIMEOUT)
+                if proxy_url
+                else imaplib.IMAP4(host, port, timeout=CONNECT_TIMEOUT)
+            )
             if endpoint.security == "starttls":
                 conn.starttls(ssl_context=self._settings.tls_context())
             return conn
+        except proxy.ProxyFailed as exc:
+            raise ImapError(str(exc)) from None
         except (OSError, imaplib.IMAP4.error) as exc:
             raise ImapError(f"could not connect to the IMAP server: {type(exc).__name__}") from exc
 
@@ -232,6 +241,30 @@ class ImapSession:
         """From another thread: break off a blocking IDLE or fetch (the worker is stopping)."""
         with contextlib.suppress(OSError, AttributeError):
             self._conn.sock.shutdown(socket.SHUT_RDWR)
+
+
+# imaplib opens its socket in ``_create_socket``, called by its constructor (IMAP4_SSL wraps
+# the socket in TLS there); the proxied classes open it through the account's proxy.
+class _ProxiedIMAP4(imaplib.IMAP4):
+    def __init__(self, proxy_url: str, host: str, port: int, *, timeout: float) -> None:
+        self._proxy_url = proxy_url
+        super().__init__(host, port, timeout=timeout)
+
+    def _create_socket(self, timeout: float | None) -> socket.socket:
+        return proxy.connect(self._proxy_url, self.host, self.port, timeout or CONNECT_TIMEOUT)
+
+
+class _ProxiedIMAP4_SSL(imaplib.IMAP4_SSL):
+    def __init__(
+        self, proxy_url: str, host: str, port: int, *, ssl_context: ssl.SSLContext, timeout: float
+    ) -> None:
+        self._proxy_url = proxy_url
+        super().__init__(host, port, ssl_context=ssl_context, timeout=timeout)
+
+    def _create_socket(self, timeout: float | None) -> socket.socket:
+        sock = proxy.connect(self._proxy_url, self.host, self.port, timeout or CONNECT_TIMEOUT)
+        context: ssl.SSLContext = self.ssl_context
+        return context.wrap_socket(sock, server_hostname=self.host)
 
 
 def _quote(mailbox: str) -> str:

@@ -5,6 +5,7 @@ import asyncio
 import aiosmtplib
 
 from crossdesk.channels.base import AccountContext
+from crossdesk.channels.email import proxy, smtp
 from crossdesk.channels.email.imap import ImapError, ImapSession
 from crossdesk.channels.email.settings import email_settings
 from crossdesk.errors import InvalidInput
@@ -22,15 +23,10 @@ async def probe_mailbox(account: AccountContext) -> tuple[str, str]:
         return ("auth_failed" if exc.auth else "unreachable"), f"IMAP: {exc}"
     idle = session.supports_idle
     await asyncio.to_thread(session.close)
-    endpoint = settings.smtp
-    client = aiosmtplib.SMTP(
-        hostname=endpoint.host,
-        port=endpoint.port,
-        use_tls=endpoint.security == "ssl",
-        start_tls=endpoint.security == "starttls",
-        tls_context=settings.tls_context() if endpoint.security != "none" else None,
-        timeout=15.0,
-    )
+    try:
+        client = await smtp.new_client(settings, 15.0)
+    except proxy.ProxyFailed as exc:
+        return "unreachable", f"SMTP: {exc}"
     try:
         await client.connect()
         await client.login(settings.username, settings.smtp_password)
@@ -40,6 +36,9 @@ async def probe_mailbox(account: AccountContext) -> tuple[str, str]:
         return "unreachable", f"SMTP: {type(exc).__name__}"
     finally:
         if client.is_connected:
-            client.close()
+            try:
+                await client.quit()  # a polite end: the server closes its side itself
+            except (aiosmtplib.SMTPException, OSError):
+                client.close()
     mode = "IMAP IDLE" if idle else f"IMAP polling every {settings.poll_seconds:g}s"
     return "connected", f"{settings.address}: {mode}, SMTP login accepted"

@@ -5,7 +5,8 @@ Config: ``imap_host``, ``imap_port``, ``imap_security`` (``ssl`` | ``starttls`` 
 ``from_name``, ``mailbox`` (default ``INBOX``), ``poll_seconds`` (when the server has no
 IDLE), ``ca_file`` (a CA bundle for a company's own certificate authority).
 Secrets: ``password`` (IMAP and SMTP), ``smtp_password`` (when SMTP has its own).
-``external_id`` is the account's e-mail address (the From of replies).
+``external_id`` is the account's e-mail address (the From of replies). The account's proxy
+(``proxy_url``) carries IMAP and SMTP too (proxy.py).
 
 ``none`` (no TLS) is accepted only for a server on this machine: a password is never sent
 in clear over a network.
@@ -18,6 +19,7 @@ from email.headerregistry import Address
 from email.utils import parseaddr
 
 from crossdesk.channels.base import AccountContext
+from crossdesk.channels.email.proxy import checked_proxy_url
 from crossdesk.errors import InvalidInput
 
 SECURITY = ("ssl", "starttls", "none")
@@ -53,6 +55,7 @@ class EmailSettings:
     mailbox: str
     poll_seconds: float
     ca_file: str | None
+    proxy_url: str | None = None  # checked by proxy.checked_proxy_url
 
     def __repr__(self) -> str:  # never print the password
         return f"EmailSettings({self.address}, imap={self.imap!r}, smtp={self.smtp!r})"
@@ -138,4 +141,5 @@ def email_settings(account: AccountContext) -> EmailSettings:
         mailbox=config.get("mailbox", "").strip() or "INBOX",
         poll_seconds=poll_seconds,
         ca_file=config.get("ca_file", "").strip() or None,
+        proxy_url=checked_proxy_url(account.proxy_url),
     )

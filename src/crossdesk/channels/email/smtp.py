@@ -14,6 +14,7 @@ or a timeout before DATA is retryable (nothing was sent); a connection lost afte
 leaves the outcome unknown.
 """
 
+import asyncio
 import ssl
 from collections.abc import Sequence
 from email import policy
@@ -22,6 +23,7 @@ from email.utils import formataddr, formatdate
 
 import aiosmtplib
 
+from crossdesk.channels.email import proxy
 from crossdesk.channels.email.files import OutgoingFile
 from crossdesk.channels.email.settings import EmailSettings
 from crossdesk.errors import PermanentSendError, RetryableSendError, SendError
@@ -93,17 +95,32 @@ def encoded_size(message: EmailMessage) -> int:
     return len(message.as_bytes(policy=policy.SMTP))
 
 
-async def send(settings: EmailSettings, message: EmailMessage) -> None:
+async def new_client(settings: EmailSettings, seconds: float) -> aiosmtplib.SMTP:
+    """A client for the account's SMTP server, not yet connected. With a proxy the TCP
+    connection is opened here, through it (proxy.ProxyFailed when that fails); TLS then
+    runs inside the tunnel, the certificate checked against the real host name."""
     endpoint = settings.smtp
-    context = settings.tls_context() if endpoint.security != "none" else None
-    client = aiosmtplib.SMTP(
+    sock = None
+    if settings.proxy_url is not None:
+        sock = await asyncio.to_thread(
+            proxy.connect, settings.proxy_url, endpoint.host, endpoint.port, seconds
+        )
+    return aiosmtplib.SMTP(
         hostname=endpoint.host,
-        port=endpoint.port,
+        port=None if sock is not None else endpoint.port,  # aiosmtplib: a socket or a port
+        sock=sock,
         use_tls=endpoint.security == "ssl",
         start_tls=endpoint.security == "starttls",
-        tls_context=context,
-        timeout=TIMEOUT,
+        tls_context=settings.tls_context() if endpoint.security != "none" else None,
+        timeout=seconds,
     )
+
+
+async def send(settings: EmailSettings, message: EmailMessage) -> None:
+    try:
+        client = await new_client(settings, TIMEOUT)
+    except proxy.ProxyFailed as exc:
+        raise RetryableSendError(str(exc), outcome="not_sent") from None
     try:
         await client.connect()
     except (aiosmtplib.SMTPConnectError, aiosmtplib.SMTPConnectTimeoutError, OSError) as exc:
