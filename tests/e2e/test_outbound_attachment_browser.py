@@ -24,7 +24,6 @@ from crossdesk.db.session import transaction
 from crossdesk.domain import ChannelKind
 from crossdesk.risk import audit
 from crossdesk.services import build_services
-from crossdesk.web.api.v1.outbound_attachments import install
 from crossdesk.web.app import create_app
 
 pytestmark = pytest.mark.e2e
@@ -100,7 +99,6 @@ def live(tmp_path: Path, telegram: FakeTelegramBotApi) -> Iterator[tuple[str, De
 
     world = asyncio.run(seed())
     app = create_app(settings)
-    install(app, settings)  # a no-op once create_app installs it itself
     port = _free_port()
     server = _Server(app, port)
     server.start()

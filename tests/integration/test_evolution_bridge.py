@@ -594,11 +594,6 @@ async def test_wrong_api_key_and_unknown_instance(
     assert missing.json()["response"]["message"] == [f'The "{INSTANCE}" instance does not exist']
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the attachment worker (workers/attachments.py, not the bridge's file) stores the "
-    "answer as the file; it must call whatsapp_bridge.media.decode_download first",
-)
 async def test_the_attachment_worker_stores_evolution_media(
     services: Services,
     world: DemoWorld,

@@ -34,7 +34,6 @@ from crossdesk.db.session import transaction
 from crossdesk.domain import ChannelKind
 from crossdesk.risk import audit
 from crossdesk.services import Services
-from crossdesk.web.api.v1.outbound_attachments import install
 from crossdesk.web.app import create_app
 from crossdesk.workers.delivery import DeliveryWorker
 
@@ -92,7 +91,6 @@ def fakes(servers: Fakes) -> Fakes:
 def web(services: Services) -> FastAPI:
     services.settings.web.public_url = "https://desk.example.com"
     app = create_app(services.settings, services=services)
-    install(app, services.settings)  # a no-op once create_app installs it itself
     assert isinstance(app, FastAPI)
     return app
 

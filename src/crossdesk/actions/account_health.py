@@ -32,6 +32,7 @@ from crossdesk.channels.registry import get_adapter
 from crossdesk.channels.telegram_bot.api import DEFAULT_API_BASE as TELEGRAM_API_BASE
 from crossdesk.channels.telegram_user.probe import probe_session as probe_telegram_user
 from crossdesk.channels.whatsapp_bridge import api as bridge_api
+from crossdesk.channels.whatsapp_bridge.settings import parse_flavour
 from crossdesk.db.models import AuditEvent, ChannelAccount, Team
 from crossdesk.db.session import transaction
 from crossdesk.domain import ChannelKind, Permission
@@ -176,16 +177,21 @@ PLATFORM_FORMS: dict[ChannelKind, PlatformForm] = {
         ),
         PlatformForm(
             ChannelKind.WHATSAPP_WEB,
-            "WhatsApp app linked by QR code (WAHA bridge)",
+            "WhatsApp app linked by QR code (WAHA or Evolution API bridge)",
             "Bridge session name",
             (
-                FieldSpec("api_key", "WAHA API key (X-Api-Key)"),
+                FieldSpec("api_key", "Bridge API key (WAHA X-Api-Key / Evolution apikey)"),
                 FieldSpec(
                     "webhook_hmac_key", "Webhook HMAC key (generated when empty)", required=False
                 ),
             ),
-            (FieldSpec("api_base_url", "Bridge URL", placeholder="http://waha.internal:3000"),),
-            steps="crossdesk creates the session on your WAHA server with its webhooks; press "
+            (
+                FieldSpec("api_base_url", "Bridge URL", placeholder="http://waha.internal:3000"),
+                FieldSpec(
+                    "flavour", "Bridge software", required=False, placeholder="waha / evolution"
+                ),
+            ),
+            steps="crossdesk creates the session on your WAHA or Evolution server with its webhooks; press "
             "Link by QR code and scan the code with the phone (Linked devices).",
         ),
         PlatformForm(
@@ -286,6 +292,7 @@ def _validate(spec: NewAccount) -> tuple[PlatformForm, dict[str, str], dict[str,
         if "api_base_url" not in config:
             raise InvalidInput("the bridge URL is required", field="api_base_url")
         secrets.setdefault("webhook_hmac_key", random_secrets.token_urlsafe(32))
+        config["flavour"] = parse_flavour(config.get("flavour")).value
     if form.kind is ChannelKind.EMAIL:
         # Hosts, ports, security and the address checked now, with a message naming the field.
         email_settings(

@@ -28,6 +28,7 @@ from crossdesk.web.api.v1 import assignment as assignment_api
 from crossdesk.web.api.v1 import contacts as contacts_api
 from crossdesk.web.api.v1 import labels as labels_api
 from crossdesk.web.api.v1 import notifications as notifications_api
+from crossdesk.web.api.v1 import outbound_attachments as outbound_attachments_api
 from crossdesk.web.api.v1 import reports as reports_api
 from crossdesk.web.api.v1 import risk_rules as risk_rules_api
 from crossdesk.web.api.v1 import roles as roles_api
@@ -53,6 +54,7 @@ from crossdesk.web.ui import (
     contacts_views,
     labels_views,
     notifications_views,
+    outbound_file_views,
     profile_views,
     reports_views,
     risk_rules_views,
@@ -177,6 +179,7 @@ def create_app(
     app.include_router(sse.router, prefix="/api/v1")
     app.include_router(notifications_api.router, prefix="/api/v1")
     app.include_router(assignment_api.router, prefix="/api/v1")
+    app.include_router(outbound_attachments_api.router, prefix="/api/v1")
     app.include_router(webhooks.router)
     app.include_router(metrics.router)
     app.include_router(sandbox.router)
@@ -200,6 +203,8 @@ def create_app(
     app.include_router(profile_views.router)
     app.include_router(notifications_views.router)
     app.include_router(search_views.router)
+    app.include_router(outbound_file_views.router)
+    app.include_router(outbound_file_views.public)
     app.mount("/static", StaticFiles(directory=STATIC_DIR), name="static")
 
     app.add_middleware(CsrfOriginMiddleware, exempt_prefixes=("/webhooks/",))
@@ -207,7 +212,11 @@ def create_app(
         BodyLimitMiddleware,
         limit=settings.web.max_body_bytes,
         # Browser session states (cookies, localStorage, IndexedDB) are checked in whole.
-        larger=((SESSION_STATE_PATHS, settings.sessions.max_state_bytes),),
+        # Outbound files are uploaded whole, up to the file cap.
+        larger=(
+            (SESSION_STATE_PATHS, settings.sessions.max_state_bytes),
+            outbound_attachments_api.upload_body_limit(settings),
+        ),
     )
     app.add_middleware(SecurityHeadersMiddleware)
     app.add_middleware(metrics.MetricsMiddleware)

@@ -55,6 +55,10 @@ DOWNLOADERS: dict[ChannelKind, RequestBuilder] = {
     ChannelKind.LINE: line_media.download_request,
     ChannelKind.WHATSAPP_WEB: bridge_media.download_request,
 }
+# Platforms whose download answer wraps the file (Evolution API: JSON with base64):
+# (account, body, served content type) → (file bytes, content type).
+Decoder = Callable[[AccountContext, bytes, str | None], tuple[bytes, str | None]]
+DECODERS: dict[ChannelKind, Decoder] = {ChannelKind.WHATSAPP_WEB: bridge_media.decode_download}
 # Platforms whose webhooks carry a plain https:// URL to the file (no authentication).
 URL_KINDS = frozenset({ChannelKind.MESSENGER, ChannelKind.INSTAGRAM, ChannelKind.LINE})
 FETCHABLE_KINDS = ("image", "video", "audio", "document", "sticker")
@@ -341,6 +345,9 @@ class AttachmentWorker:
             finally:
                 await response.aclose()
         data = b"".join(chunks)
+        decode = DECODERS.get(ChannelKind(item.account_kind))
+        if decode is not None:
+            data, served = decode(account, data, served)
         content_type = checked_type(item.content_type, served, data[:16])
         return await asyncio.to_thread(self._write, item, content_type, data)
 

@@ -8,11 +8,10 @@ executables are refused, sizes are checked against the global cap and the platfo
 """
 
 import re
-from typing import Annotated, cast
+from typing import Annotated
 
 from fastapi import APIRouter, File, Form, Header, Request, Response, UploadFile
 from pydantic import BaseModel
-from starlette.types import ASGIApp
 
 from crossdesk.actions import conversations as conv_actions
 from crossdesk.actions.outbound_attachments import message_attachments, send_file
@@ -91,26 +90,3 @@ async def post_attachment(
 def upload_body_limit(settings: Settings) -> tuple[re.Pattern[str], int]:
     """The BodyLimitMiddleware entry for the upload routes."""
     return UPLOAD_PATHS, settings.outbound_files.max_bytes + FORM_OVERHEAD
-
-
-def install(app: ASGIApp, settings: Settings) -> None:
-    """Mount the outbound-file routes on the app from ``create_app`` (called at its end,
-    once its middleware is declared): the API and composer upload routes, the signed public
-    file route, and a body limit for the upload routes that fits the file cap."""
-    from fastapi import FastAPI
-
-    from crossdesk.web.security import BodyLimitMiddleware
-    from crossdesk.web.ui import outbound_file_views
-
-    assert isinstance(app, FastAPI)
-    if getattr(app.state, "outbound_files_installed", False):
-        return
-    app.state.outbound_files_installed = True
-    app.include_router(router, prefix="/api/v1")
-    app.include_router(outbound_file_views.router)
-    app.include_router(outbound_file_views.public)
-    for entry in app.user_middleware:
-        if getattr(entry.cls, "__name__", "") == BodyLimitMiddleware.__name__:
-            larger = cast(tuple[tuple[re.Pattern[str], int], ...], entry.kwargs.get("larger", ()))
-            if all(pattern is not UPLOAD_PATHS for pattern, _ in larger):
-                entry.kwargs["larger"] = (*larger, upload_body_limit(settings))
