@@ -191,8 +191,8 @@ PLATFORM_FORMS: dict[ChannelKind, PlatformForm] = {
                     "flavour", "Bridge software", required=False, placeholder="waha / evolution"
                 ),
             ),
-            steps="crossdesk creates the session on your WAHA or Evolution server with its webhooks; press "
-            "Link by QR code and scan the code with the phone (Linked devices).",
+            steps="crossdesk creates the session on your WAHA or Evolution server with its "
+            "webhooks; press Link by QR code and scan the code with the phone (Linked devices).",
         ),
         PlatformForm(
             ChannelKind.LINE,
