@@ -47,13 +47,16 @@ ZH = {
     ): "通过 IMAP 读取邮件（服务器支持时使用 IDLE），通过 SMTP 发送回复；无需 Webhook。"
     "服务商要求时请使用应用专用密码。",
     "Bridge session name": "桥接会话名称",
-    "WAHA API key (X-Api-Key)": "WAHA API 密钥（X-Api-Key）",
+    "Bridge API key (WAHA X-Api-Key / Evolution apikey)": (
+        "桥接 API 密钥（WAHA X-Api-Key / Evolution apikey）"
+    ),
+    "Bridge software": "桥接软件",
     "Webhook HMAC key (generated when empty)": "Webhook HMAC 密钥（留空则自动生成）",
     "Bridge URL": "桥接服务地址",
     (
-        "crossdesk creates the session on your WAHA server with its webhooks; press Link by QR "
-        "code and scan the code with the phone (Linked devices)."
-    ): "crossdesk 会在您的 WAHA 服务器上创建会话并配置 Webhook；点击“扫码关联”，"
+        "crossdesk creates the session on your WAHA or Evolution server with its webhooks; "
+        "press Link by QR code and scan the code with the phone (Linked devices)."
+    ): "crossdesk 会在您的 WAHA 或 Evolution 服务器上创建会话并配置 Webhook；点击“扫码关联”，"
     "再用手机扫描二维码（已关联的设备）。",
     "linked and working": "已关联，运行正常",
     "not linked: scan the QR code with the phone": "未关联：请用手机扫描二维码",
