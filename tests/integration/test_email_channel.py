@@ -716,3 +716,31 @@ async def test_inbound_attachments_are_size_limited_typed_and_named(
     assert [p for p in stored_files if p.is_file()] == [
         services.settings.data_dir / "attachments" / kept.storage_path
     ]
+
+
+async def test_a_mail_over_the_fetch_limit_keeps_its_headers_and_gets_a_note(
+    services: Services, world: DemoWorld, mailbox: Mailbox
+) -> None:
+    account = await _account(services, world, mailbox)
+    big_id, big = mail(
+        "Photos of the damage",
+        subject="Broken vase",
+        attachment=("photos.pdf", "application/pdf", b"%PDF-1.7\n" + os.urandom(300_000)),
+    )
+    mailbox.deliver(big)
+    reply_id, reply = mail("Did you get them?", in_reply_to=big_id, references=big_id)
+    mailbox.deliver(reply)
+    # 100 kB fetched at most per mail (the default is 64 MB).
+    worker = EmailWorker(services, max_mail_bytes=100_000)
+    assert await worker.sync_account(account.id) == 2
+
+    first, second = await _messages(services, account.id)
+    assert first.platform_message_id == big_id and second.platform_message_id == reply_id
+    assert first.conversation_id == second.conversation_id  # threading kept
+    assert first.body_masked.startswith("Broken vase")
+    assert "This mail is 0.4 MB, more than the 0.1 MB crossdesk imports" in first.body_masked
+    assert "Photos of the damage" not in first.body_masked
+    async with services.read_sessionmaker() as session:
+        files = (await session.scalars(select(Attachment))).all()
+    assert files == []  # no truncated file stored
+    assert second.body_masked == "Did you get them?"

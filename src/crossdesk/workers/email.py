@@ -25,8 +25,8 @@ from crossdesk.actions.email_inbox import (
     read_cursor,
     store_mail,
 )
-from crossdesk.channels.email.imap import ImapError, ImapSession
-from crossdesk.channels.email.mime import parse_mail
+from crossdesk.channels.email.imap import MAX_MAIL_BYTES, ImapError, ImapSession
+from crossdesk.channels.email.mime import parse_mail, parse_oversized
 from crossdesk.channels.email.settings import EmailSettings, email_settings
 from crossdesk.db.models import ChannelAccount
 from crossdesk.db.session import transaction
@@ -55,12 +55,14 @@ class EmailWorker:
         idle_seconds: float = IDLE_SECONDS,
         retry_seconds: float = RETRY_SECONDS,
         max_attachment_bytes: int = DEFAULT_MAX_BYTES,
+        max_mail_bytes: int = MAX_MAIL_BYTES,
         session_factory: SessionFactory = ImapSession,
     ) -> None:
         self._services = services
         self._idle = idle_seconds
         self._retry = retry_seconds
         self._max_attachment = max_attachment_bytes
+        self._max_mail = max_mail_bytes
         self._session_factory = session_factory
         self._watchers: dict[str, asyncio.Task[None]] = {}
 
@@ -113,7 +115,9 @@ class EmailWorker:
         """Keep one mailbox read until cancelled."""
         backoff = self._retry
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix=f"imap-{account_id}") as pool:
+            loop = asyncio.get_running_loop()
             while True:
+                started = loop.time()
                 try:
                     found = await self._settings(account_id)
                     if found is None:
@@ -134,6 +138,8 @@ class EmailWorker:
                         await asyncio.sleep(AUTH_BACKOFF)
                         continue
                     logger.info("IMAP for account %s: %s; retrying", account_id, exc)
+                    if loop.time() - started > MAX_BACKOFF:
+                        backoff = self._retry  # a session that lasted broke: not a failing server
                     await asyncio.sleep(backoff)
                     backoff = min(MAX_BACKOFF, backoff * 2)
                 except Exception:
@@ -196,12 +202,18 @@ class EmailWorker:
             logger.info("mailbox of account %s has a new UIDVALIDITY: re-reading", account.id)
         new = 0
         for uid in await _in(pool, session.uids_after, last_uid):
-            fetched = await _in(pool, session.fetch, uid)
+            fetched = await _in(pool, session.fetch, uid, self._max_mail)
             position = MailboxPosition(mailbox, uidvalidity, uid)
             if fetched is None:  # expunged between SEARCH and FETCH
                 await advance_cursor(self._services, account, position)
                 continue
-            mail = await asyncio.to_thread(parse_mail, fetched.raw)
+            if fetched.truncated:
+                logger.info(
+                    "mail of %d bytes in account %s: headers only", fetched.size, account.id
+                )
+                mail = parse_oversized(fetched.raw, fetched.size, self._max_mail)
+            else:
+                mail = await asyncio.to_thread(parse_mail, fetched.raw)
             if await store_mail(
                 self._services,
                 account,

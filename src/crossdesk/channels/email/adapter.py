@@ -2,8 +2,8 @@
 
 E-mail has no webhooks: mail is read from IMAP by the e-mail worker
 (``crossdesk.workers.email``), so ``verify`` refuses every webhook request and ``parse`` is
-never reached. ``send`` ignores the HTTP client: SMTP has its own connection (the account's
-HTTP proxy does not apply to it; see docs/channels.md).
+never reached. ``send`` ignores the HTTP client: SMTP has its own connection, opened through
+the account's proxy when it has one (proxy.py).
 
 Attachments are the stored files named by ``Attachment.local_path``, sent as parts of a
 ``multipart/mixed`` mail (files.py reads and checks them, smtp.py composes).

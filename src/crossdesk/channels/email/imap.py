@@ -26,6 +26,8 @@ from crossdesk.channels.email.settings import EmailSettings
 CONNECT_TIMEOUT = 15.0
 _UIDVALIDITY = re.compile(rb"UIDVALIDITY (\d+)")
 _FETCH_UID = re.compile(rb"UID (\d+)")
+_FETCH_SIZE = re.compile(rb"RFC822\.SIZE (\d+)")
+MAX_MAIL_BYTES = 64 * 1024 * 1024  # larger mail is imported as headers and a note
 
 
 class ImapError(Exception):
@@ -62,7 +64,9 @@ def _session_errors(
 @dataclass(frozen=True, slots=True)
 class FetchedMail:
     uid: int
-    raw: bytes
+    raw: bytes  # the first ``limit`` bytes when ``truncated``
+    size: int = 0  # RFC822.SIZE, the whole mail
+    truncated: bool = False
 
 
 class ImapSession:
@@ -158,18 +162,30 @@ class ImapSession:
         return sorted(uid for uid in found if uid > last_uid)
 
     @_session_errors
-    def fetch(self, uid: int) -> FetchedMail | None:
-        """The whole message, or None if it was expunged meanwhile."""
-        status, data = self._conn.uid("FETCH", str(uid), "(UID BODY.PEEK[])")
+    def fetch(self, uid: int, limit: int = MAX_MAIL_BYTES) -> FetchedMail | None:
+        """The message (at most its first ``limit`` bytes: a partial fetch, RFC 3501
+        §6.4.5, so a huge mail never fills the memory), or None if it was expunged."""
+        status, data = self._conn.uid(
+            "FETCH", str(uid), f"(UID RFC822.SIZE BODY.PEEK[]<0.{limit + 1}>)"
+        )
         if status != "OK":
             raise ImapError(f"UID FETCH {uid} failed")
+        size = 0
+        found: bytes | None = None
         for item in data:
+            # The size may come before the literal or after it (in the closing line).
+            text = item[0] if isinstance(item, tuple) else item
+            if isinstance(text, bytes) and (match := _FETCH_SIZE.search(text)) is not None:
+                size = int(match.group(1))
             if isinstance(item, tuple) and len(item) == 2:
                 header, raw = item
                 match = _FETCH_UID.search(header)
                 if match is not None and int(match.group(1)) == uid:
-                    return FetchedMail(uid, raw)
-        return None
+                    found = raw
+        if found is None:
+            return None
+        truncated = len(found) > limit or size > limit
+        return FetchedMail(uid, found[:limit], size or len(found), truncated)
 
     @_session_errors
     def idle(self, timeout: float) -> bool:

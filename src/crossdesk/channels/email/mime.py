@@ -5,13 +5,15 @@
   without a Message-ID gets a stable one derived from its bytes, so fetching it again
   (after a UIDVALIDITY change, for instance) cannot store it twice.
 - Attachments: every other leaf part (attachments and inline images) with its bytes.
+- A mail over the size crossdesk fetches keeps its headers (sender, subject, threading) and
+  gets a note instead of its body and files: it is in the conversation, never lost.
 - Never raises for a malformed mail: headers that do not parse are treated as absent and
   undecodable text is decoded with replacement characters. Nothing is lost.
 """
 
 import hashlib
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from email import policy
 from email.message import EmailMessage, Message
@@ -158,3 +160,17 @@ def parse_mail(raw: bytes, *, received_at: datetime | None = None) -> ParsedMail
         parts=parts,
         auto_reply=bool(auto) and auto != "no",
     )
+
+
+def parse_oversized(head: bytes, size: int, limit: int) -> ParsedMail:
+    """A mail of ``size`` bytes of which only the first ``limit`` were fetched: its header
+    section is parsed, the body and files are replaced by a note."""
+    end = min((i for i in (head.find(b"\r\n\r\n"), head.find(b"\n\n")) if i >= 0), default=-1)
+    headers = head[:end] if end >= 0 else head
+    mail = parse_mail(headers + b"\r\n\r\n")
+    note = (
+        f"(This mail is {size / 1_000_000:.1f} MB, more than the {limit / 1_000_000:.1f} MB "
+        "crossdesk imports: its text and files are only in the mailbox. Open it in a mail "
+        "client.)"
+    )
+    return replace(mail, text=note, parts=())
