@@ -5,6 +5,7 @@ with the e-mail worker and answers through the delivery worker and SMTP.
 """
 
 import asyncio
+import io
 import itertools
 import os
 import re
@@ -28,6 +29,7 @@ from tests.fakes.mail.tls import make_certificates
 
 from crossdesk.actions.accounts import account_context, create_account
 from crossdesk.actions.identity import principal_for
+from crossdesk.actions.outbound_attachments import send_file
 from crossdesk.actions.send_reply import send_reply
 from crossdesk.channels.base import AccountContext
 from crossdesk.channels.email.adapter import EmailAdapter
@@ -744,3 +746,45 @@ async def test_a_mail_over_the_fetch_limit_keeps_its_headers_and_gets_a_note(
         files = (await session.scalars(select(Attachment))).all()
     assert files == []  # no truncated file stored
     assert second.body_masked == "Did you get them?"
+
+
+async def test_file_sent_from_the_composer_goes_out_as_an_attachment(
+    services: Services, world: DemoWorld, mailbox: Mailbox, smtp: MailSink
+) -> None:
+    """The whole path: upload checked and stored, outbox, delivery worker, SMTP."""
+    smtp.user = mailbox.user
+    account = await _account(services, world, mailbox, smtp.port)  # type: ignore[attr-defined]
+    root_id, root = mail("Could you send the invoice?", subject="Invoice 1042")
+    mailbox.deliver(root)
+    await EmailWorker(services).sync_account(account.id)
+    pdf = b"%PDF-1.7\n" + os.urandom(50_000)
+    async with services.sessionmaker() as session:
+        supervisor = await principal_for(session, world.users["supervisor"])
+        conversation = await session.scalar(
+            select(Conversation).where(Conversation.account_id == account.id)
+        )
+        assert conversation is not None
+        await send_file(
+            services,
+            session,
+            supervisor,
+            conversation,
+            io.BytesIO(pdf),
+            "发票 1042.pdf",
+            "Here is the invoice.",
+            idempotency_key=None,
+            actor=audit.Actor(supervisor.user_id),
+            allow_untranslated=True,
+        )
+    await DeliveryWorker(services).run_once()
+    assert len(smtp.received) == 1
+    out = smtp.received[0].message
+    assert out["In-Reply-To"] == root_id and out["Subject"] == "Re: Invoice 1042"
+    body = out.get_body(preferencelist=("plain",))
+    assert body is not None and body.get_content().strip() == "Here is the invoice."
+    [part] = out.iter_attachments()
+    assert part.get_filename() == "发票 1042.pdf"
+    assert part.get_content_type() == "application/pdf" and part.get_content() == pdf
+    messages = await _messages(services, account.id)
+    assert messages[-1].status == MessageStatus.SENT.value
+    assert messages[-1].platform_message_id == out["Message-ID"]

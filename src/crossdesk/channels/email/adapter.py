@@ -14,6 +14,7 @@ Attachments are the stored files named by ``Attachment.local_path``, sent as par
 """
 
 import asyncio
+from collections.abc import Mapping
 from typing import ClassVar
 
 import httpx
@@ -26,7 +27,7 @@ from crossdesk.channels.base import (
     WebhookRequest,
 )
 from crossdesk.channels.email import smtp
-from crossdesk.channels.email.files import read_files
+from crossdesk.channels.email.files import MAX_TOTAL_BYTES, read_files
 from crossdesk.channels.email.settings import EmailSettings, email_settings
 from crossdesk.domain import ChannelKind, MessageStatus, OutboundMessage, Receipt
 from crossdesk.errors import InvalidInput, PermanentSendError, SignatureInvalid
@@ -44,6 +45,10 @@ class EmailAdapter:
 
     kind: ClassVar[ChannelKind] = ChannelKind.EMAIL
     capabilities: ClassVar[Capabilities] = Capabilities(attachments=True, max_text_length=MAX_TEXT)
+    # Checked at upload (the composer says so at once); any kind of file is a document.
+    outbound_media: ClassVar[Mapping[str, int]] = {
+        kind: MAX_TOTAL_BYTES for kind in ("image", "video", "audio", "document")
+    }
 
     def handshake(self, account: AccountContext, request: WebhookRequest) -> HandshakeReply | None:
         return None
