@@ -185,3 +185,41 @@ async def test_worker_marks_an_account_whose_proxy_cannot_carry_mail(
         task.cancel()
         with pytest.raises(asyncio.CancelledError):
             await task
+
+
+async def test_implicit_tls_imaps_and_smtps_through_socks5(
+    services: Services,
+    world: DemoWorld,
+    tls_server: tuple[Dovecot, Path],
+    socks: Socks5Server,
+) -> None:
+    server, ca_file = tls_server
+    user = f"px-{next(_USERS) % 2}"
+    context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    context.load_cert_chain(ca_file.parent / "server.pem", ca_file.parent / "server.key")
+    controller, sink = start_smtp(user, PASSWORD, tls_context=context, implicit_tls=True)
+    try:
+        box = Mailbox(server, user)
+        account = await _account(
+            services,
+            world,
+            box,
+            controller.port,
+            proxy_url=socks.url_for(PROXY_USER, QUOTED),
+            imap_port=str(server.imaps_port),
+            imap_security="ssl",
+            smtp_security="ssl",
+            ca_file=str(ca_file),
+        )
+        ctx = await _context(services, account.id)
+        session = await asyncio.to_thread(ImapSession, email_settings(ctx))
+        await asyncio.to_thread(session.close)
+        await EmailAdapter().send(None, ctx, reply("k-smtps"))  # type: ignore[arg-type]
+        assert len(sink.received) == 1
+    finally:
+        socks.stop()
+        controller.stop()
+    assert socks.connects == [
+        Connect("127.0.0.1", server.imaps_port, PROXY_USER),
+        Connect("127.0.0.1", controller.port, PROXY_USER),
+    ]

@@ -47,6 +47,7 @@ class Dovecot:
     key_file: Path | None = None
     capabilities: str | None = None
     rawlog: bool = False
+    imaps_port: int = 0  # with TLS: implicit TLS (IMAPS) here, beside STARTTLS on ``port``
     _pid_file: Path | None = None
 
     def _config(self) -> str:
@@ -89,7 +90,9 @@ service imap-login {{
     port = {self.port}
   }}
   inet_listener imaps {{
-    port = 0
+    address = 127.0.0.1
+    port = {self.imaps_port if self.cert_file else 0}
+    ssl = yes
   }}
 }}
 service pop3-login {{
@@ -109,6 +112,8 @@ userdb {{
 
     def start(self) -> "Dovecot":
         self.port = self.port or free_port()
+        if self.cert_file is not None:
+            self.imaps_port = self.imaps_port or free_port()
         os.chmod(self.root, 0o755)
         (self.root / "mail").mkdir(exist_ok=True)
         if os.geteuid() == 0:

@@ -71,17 +71,22 @@ def start_smtp(
     *,
     tls_context: ssl.SSLContext | None = None,
     data_size_limit: int = 33554432,
+    implicit_tls: bool = False,
 ) -> tuple[Controller, MailSink]:
-    """``data_size_limit`` is advertised as ``SIZE`` (RFC 1870) and enforced with 552."""
+    """``data_size_limit`` is advertised as ``SIZE`` (RFC 1870) and enforced with 552.
+    With ``tls_context``: STARTTLS required, or with ``implicit_tls`` TLS from the first
+    byte (SMTPS, port 465 style)."""
     sink = MailSink(user, password)
+    starttls = tls_context is not None and not implicit_tls
     controller = Controller(
         sink,
         hostname="127.0.0.1",
         port=free_port(),
         authenticator=sink.authenticate,
-        auth_require_tls=tls_context is not None,
-        tls_context=tls_context,
-        require_starttls=tls_context is not None,
+        auth_require_tls=starttls,
+        tls_context=tls_context if starttls else None,
+        require_starttls=starttls,
+        ssl_context=tls_context if implicit_tls else None,
         data_size_limit=data_size_limit,
     )
     controller.start()
