@@ -29,6 +29,7 @@ import functools
 import itertools
 import re
 import unicodedata
+from collections.abc import Callable
 
 from crossdesk.guard.folding import _ARABIC, LEET, _t2s_table, pinyin_of
 from crossdesk.guard.matcher import Automaton
@@ -270,6 +271,29 @@ def _latin_run(text: str, start: int, end: int) -> tuple[int, int]:
     return lo, hi
 
 
+# two or more one-letter words in a row: a short term spelled out ("s e x", "v x", "х у й")
+_SPELLED = re.compile(r" [^\W\d_] [^\W\d_] ")
+
+
+def _spelled_out(words: list[str]) -> list[str]:
+    """Each maximal run of two or more one-letter words, joined ("s e x" → "sex").
+
+    The exact path bridges the spaces of a term spelled letter by letter; whole-word keys of
+    three letters or fewer are looked for in the spaced view only, so the run is added there
+    as a word of its own (the whole run only: "w a t e r" is not "wa").
+    """
+    runs: list[str] = []
+    run: list[str] = []
+    for word in [*words, ""]:
+        if len(word) == 1 and word.isalpha():
+            run.append(word)
+            continue
+        if len(run) >= 2:
+            runs.append("".join(run))
+        run = []
+    return runs
+
+
 def _merge_singles(words: list[str]) -> list[int]:
     """Letters spelled out one by one ("s a p p") collapse across the gap, like the exact path.
 
@@ -296,7 +320,18 @@ ANCHOR_SCRIPTS = frozenset(("latin", "cyrillic", "greek"))
 class _View:
     """One message's spaced and gapless views, with what word checks need (built lazily)."""
 
-    __slots__ = ("_literal", "_starts", "gapless", "kept", "raw", "spaced", "table", "words")
+    __slots__ = (
+        "_literal",
+        "_spelled_from",
+        "_spelled_len",
+        "_starts",
+        "gapless",
+        "kept",
+        "raw",
+        "spaced",
+        "table",
+        "words",
+    )
 
     def __init__(
         self,
@@ -315,6 +350,13 @@ class _View:
         self.table = table
         self._starts: list[int] | None = None
         self._literal: list[str] | None = None
+        self._spelled_from = len(spaced)  # where the spelled-out runs begin (see add_spelled)
+        self._spelled_len: list[int] = []
+
+    def add_spelled(self, runs: list[str], fold: Callable[[str], str]) -> None:
+        """Append spelled-out runs to the spaced view as words of their own."""
+        self.spaced += " ".join(map(fold, runs)) + " "
+        self._spelled_len = [len(r) for r in runs]
 
     def _literal_words(self) -> list[str] | None:
         """Every word unfolded, digits as written (aligned with the spaced view's words)."""
@@ -344,6 +386,8 @@ class _View:
 
     def word_length(self, pos: int) -> int:
         """Characters of the spaced view's word starting after the space at ``pos``."""
+        if pos >= self._spelled_from - 1:  # a spelled-out run: one letter per word
+            return self._spelled_len[self.spaced.count(" ", self._spelled_from - 1, pos)]
         literal = self._literal_words()
         if literal is None:
             return 1 << 30
@@ -517,11 +561,15 @@ class Prefilter:
         except KeyError:
             folded = [self._words.fold(w) for w in words]
         spaced = " " + " ".join(folded) + " "
+        spelled = _spelled_out(words) if _SPELLED.search(spaced) else None
         kept = None
         if _SINGLES.search(spaced):
             kept = _merge_singles(folded)
             folded = [folded[i] for i in kept]
-        return _View(spaced, "".join(folded), folded, kept, raw, table)
+        view = _View(spaced, "".join(folded), folded, kept, raw, table)
+        if spelled:
+            view.add_spelled(spelled, self._words.fold)
+        return view
 
     def _keys_hit(self, view: _View, han: bool = False) -> bool:
         """A key occurs where the exact path could accept it (word starts, letter counts).

@@ -41,6 +41,23 @@ def test_clean_messages_stop_at_the_prefilter(text: str) -> None:
     assert not GUARD.scan(text).hits
 
 
+SHORT = Guard([Lexicon("s", tuple(Term(t, "custom") for t in ["vx", "sex", "хуй", "wa", "tg"]))])
+
+
+@pytest.mark.parametrize(
+    ("text", "term"),
+    [("add me on v x", "vx"), ("s e x", "sex"), ("х у й", "хуй"), ("buy 3 v x", "vx"),
+     ("s. e. x", "sex")],
+)  # fmt: skip
+def test_a_short_term_spelled_out_letter_by_letter_is_found(text: str, term: str) -> None:
+    assert [h.term for h in SHORT.scan(text).hits] == [term]
+
+
+@pytest.mark.parametrize("text", ["w a t e r", "T G I F", "A B testing", "it's ex-wife"])
+def test_only_a_whole_spelled_out_run_is_a_short_term(text: str) -> None:
+    assert not SHORT.scan(text).hits
+
+
 def test_a_homophone_changes_at_most_half_of_a_longer_term() -> None:
     assert not GUARD.scan("寄到台中要几天").hits  # 寄到台 reads like 几到太 but keeps one of three
     assert [h.term for h in GUARD.scan("几到台").hits] == ["几到太"]
@@ -73,8 +90,9 @@ def _evasions(draw: st.DrawFn) -> str:
         i = draw(st.integers(0, len(chars) - 1))
         op = draw(st.integers(0, 4))
         if op == 0:
-            # known limit: a plain space splitting a term of three letters or fewer ("х уй")
-            # is bridged by the exact path but not by the pre-filter (docs/guard.md)
+            # known limit: a plain space splitting a term of three letters or fewer into a
+            # letter and a pair ("х уй") is bridged by the exact path but not by the
+            # pre-filter (docs/guard.md); letter by letter ("х у й") is, see _spelled
             gaps = [" ", "  "] if len(fold_key(term)) > 3 else []
             chars.insert(i, draw(st.sampled_from([*gaps, ".", "\u200b", "-", "😊", "，"])))
         elif op == 1 and chars[i].lower() in _LEETS:
@@ -88,7 +106,21 @@ def _evasions(draw: st.DrawFn) -> str:
     return draw(st.sampled_from(_CONTEXT)) + "".join(chars) + draw(st.sampled_from(_CONTEXT))
 
 
-@given(st.one_of(_evasions(), st.text(max_size=60)))
+_SHORT = sorted(
+    t.text for t in BIG.lexicons[0].terms if t.text.isalpha() and len(fold_key(t.text)) <= 3
+)
+
+
+@st.composite
+def _spelled(draw: st.DrawFn) -> str:
+    """A short term spelled out letter by letter ("v x", "х у й"), in context."""
+    term = draw(st.sampled_from(_SHORT))
+    gap = draw(st.sampled_from([" ", "  ", " . ", "\u200b ", " 😊 "]))
+    before = draw(st.sampled_from(["", "add ", "加我 ", "my ", "1 "]))
+    return before + gap.join(term) + draw(st.sampled_from(["", " ok", " pls", "!"]))
+
+
+@given(st.one_of(_evasions(), _spelled(), st.text(max_size=60)))
 @settings(max_examples=400, deadline=None)
 def test_prefilter_never_drops_an_exact_hit(text: str) -> None:
     if BIG._scan_terms(text, [True]):
