@@ -186,9 +186,11 @@ async def test_templates_are_listed_and_sent_with_parameters(
     async with services.read_sessionmaker() as session:
         supervisor = await principal_for(session, world.users["supervisor"])
     templates = await list_templates(services, supervisor, conversation_id, _client)
-    assert [(t.name, t.language, t.parameters) for t in templates] == [
-        ("follow_up", "es", 0),
-        ("order_update", "en_US", 2),
+    # Every approved one, including a media header (the agent then uploads its file).
+    assert [(t.name, t.language, t.parameters, t.header_format) for t in templates] == [
+        ("follow_up", "es", 0, None),
+        ("order_update", "en_US", 2, None),
+        ("with_image", "en_US", 0, "IMAGE"),
     ]
     with pytest.raises(InvalidInput):
         await send_template(
@@ -246,8 +248,13 @@ async def test_composer_says_the_window_closed_and_offers_templates(
     assert 'data-state="closed"' in notice.text and "choose-template" in notice.text
     picker = await client.get(f"/ui/conversations/{conversation_id}/templates")
     assert picker.status_code == 200
-    assert re.findall(r'data-template="([^"]+)"', picker.text) == ["follow_up", "order_update"]
+    assert re.findall(r'data-template="([^"]+)"', picker.text) == [
+        "follow_up",
+        "order_update",
+        "with_image",
+    ]
     assert picker.text.count('name="param"') == 2
+    assert picker.text.count('name="header_file"') == 1
 
     # Sending from the picker (htmx form post with the CSRF token) queues the template.
     inbox = await client.get("/ui/inbox")

@@ -10,18 +10,27 @@ own refusal (131047) to the same state.
 A template is not translated (it was approved in its own language); its rendered text still
 passes the guard and masking like any reply. The parameter values go to the platform, so
 they are stored sealed with the message (``outbound_metadata``), like message bodies.
+
+Templates with NAMED parameters take their values by name (``template_param_names`` is stored
+beside the sealed values, in the same order); a media HEADER (IMAGE, VIDEO, DOCUMENT) takes a
+file the agent uploads, checked and stored like any file agents send
+(actions/outbound_attachments.py) and linked to the message as its one attachment, with
+``template_header_format``: the WhatsApp adapter uploads it to ``/{phone-number-id}/media``
+and sends its id in the header component (channels/whatsapp/outbound.py).
 """
 
 import base64
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import BinaryIO
 
 import httpx
 
 from crossdesk.actions.accounts import account_context
 from crossdesk.actions.conversations import load_visible
+from crossdesk.actions.outbound_attachments import StagedFile, stage_file
 from crossdesk.actions.publish import publish_on_commit, wake_delivery_on_commit
 from crossdesk.channels.base import AccountContext
 from crossdesk.channels.registry import get_adapter
@@ -45,6 +54,26 @@ from crossdesk.vault.crypto import associated_data
 
 SEALED_PARAMS = "template_body_params_sealed"
 PARAMS_AAD = "message.template_params"
+HEADER_FIELD = "header_file"
+# What the Cloud API takes in a template's media header (types sniffed from the bytes).
+HEADER_TYPES: dict[str, tuple[str, ...]] = {
+    "IMAGE": ("image/jpeg", "image/png"),
+    "VIDEO": ("video/mp4", "video/3gpp"),
+    "DOCUMENT": ("application/pdf",),
+}
+_HEADER_WORDS = {
+    "IMAGE": "a JPEG or PNG image",
+    "VIDEO": "an MP4 or 3GP video",
+    "DOCUMENT": "a PDF document",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class HeaderFile:
+    """The file an agent chose for a template's media header (not yet checked)."""
+
+    stream: BinaryIO
+    filename: str | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -105,7 +134,7 @@ async def list_templates(
     # The session is closed: Graph may take a while.
     async with client_factory(context) as client:
         try:
-            return await approved_templates(client, context)
+            return await approved_templates(client, context, include_rich=True)
         except (PermanentSendError, RetryableSendError) as exc:
             raise InvalidInput(f"the templates could not be loaded: {exc.message}") from None
 
@@ -124,23 +153,97 @@ def open_params(services: Services, workspace_id: str, message_id: str, sealed: 
     return plain.decode()
 
 
+def template_values(template: Template, values: Sequence[str] | Mapping[str, str]) -> list[str]:
+    """The values in the template's parameter order: by name for NAMED templates (a mapping),
+    by position otherwise; InvalidInput names the missing parameter and its form field."""
+    if not template.parameter_names:
+        if isinstance(values, Mapping):
+            raise InvalidInput(
+                f"template {template.name} takes numbered parameters", field="params"
+            )
+        return [v.strip() for v in values]
+    if not isinstance(values, Mapping):
+        if values:
+            raise InvalidInput(f"template {template.name} takes named parameters", field="params")
+        values = {}  # none given: the first name is reported missing below
+    ordered: list[str] = []
+    for name in template.parameter_names:
+        value = values.get(name, "").strip()
+        if not value:
+            raise InvalidInput(f"parameter {{{{{name}}}}} is missing", field=f"param_{name}")
+        ordered.append(value)
+    return ordered
+
+
+def check_header_file(template: Template, header: HeaderFile | None) -> None:
+    """A media-header template needs a file, and no other template takes one."""
+    if template.header_format is not None and header is None:
+        raise InvalidInput(
+            f"template {template.name} has {_HEADER_WORDS[template.header_format]} as its "
+            "header: choose the file to send with it",
+            field=HEADER_FIELD,
+        )
+    if template.header_format is None and header is not None:
+        raise InvalidInput(
+            f"template {template.name} has no media header; it cannot carry a file",
+            field=HEADER_FIELD,
+        )
+
+
+async def _stage_header(
+    services: Services,
+    principal: Principal,
+    conversation_id: str,
+    template: Template,
+    header: HeaderFile,
+) -> StagedFile:
+    """Check and store the header file (the same checks and limits as any file agents send),
+    then make sure it is of the header's format."""
+    assert template.header_format is not None
+    async with services.read_sessionmaker() as session:
+        conversation = await load_visible(session, principal, conversation_id)
+        try:
+            staged = await stage_file(
+                services, session, principal, conversation, header.stream, header.filename
+            )
+        except InvalidInput as exc:  # FileRefused, FileTooLarge: say which field it was
+            raise type(exc)(f"header file: {exc.message}", field=HEADER_FIELD) from None
+    if staged.checked.content_type not in HEADER_TYPES[template.header_format]:
+        staged.discard()
+        raise InvalidInput(
+            f"the header of template {template.name} must be "
+            f"{_HEADER_WORDS[template.header_format]}; this file is "
+            f"{staged.checked.content_type}",
+            field=HEADER_FIELD,
+        )
+    return staged
+
+
 async def send_template(
     services: Services,
     principal: Principal,
     conversation_id: str,
     template_key: str,
-    values: list[str],
+    values: Sequence[str] | Mapping[str, str],
     actor: audit.Actor,
     client_factory: Callable[[AccountContext], httpx.AsyncClient] = default_client,
+    *,
+    header: HeaderFile | None = None,
 ) -> Message:
-    """Queue an approved template (allowed inside and outside the window)."""
+    """Queue an approved template (allowed inside and outside the window).
+
+    ``values`` are positional (a sequence) or, for templates with named parameters, a
+    mapping of name to value; ``header`` is the file for a media header.
+    """
     if not principal.can(Permission.MESSAGE_SEND):
         raise PermissionDenied("your role may not send messages")
     templates = await list_templates(services, principal, conversation_id, client_factory)
     template = next((t for t in templates if t.key == template_key), None)
     if template is None:
         raise InvalidInput("no approved template by that name and language", field="template")
-    text = template.render([v.strip() for v in values])
+    ordered = template_values(template, values)
+    text = template.render(ordered)
+    check_header_file(template, header)
     draft = Draft(
         workspace_id=principal.workspace_id,
         direction=Direction.OUTBOUND,
@@ -154,6 +257,31 @@ async def send_template(
         raise BlockedByPolicy(
             draft.halt_reason or "the template was blocked", findings=draft.guard_findings
         )
+    staged = None
+    if header is not None:
+        staged = await _stage_header(services, principal, conversation_id, template, header)
+    try:
+        return await _queue(
+            services, principal, conversation_id, template, ordered, text, draft, actor, staged
+        )
+    except BaseException:
+        if staged is not None:
+            staged.discard()  # nothing points at it
+        raise
+
+
+async def _queue(
+    services: Services,
+    principal: Principal,
+    conversation_id: str,
+    template: Template,
+    values: list[str],
+    text: str,
+    draft: Draft,
+    actor: audit.Actor,
+    staged: StagedFile | None,
+) -> Message:
+    """The message, its metadata, header file and outbox row, and the audit, in one commit."""
     async with transaction(services.sessionmaker) as session:
         conversation = await load_visible(session, principal, conversation_id)
         now = utcnow()
@@ -182,9 +310,12 @@ async def send_template(
         await session.flush()
         data = {"template_name": template.name, "template_language": template.language}
         if template.parameters:
-            data[SEALED_PARAMS] = seal_params(
-                services, principal.workspace_id, message.id, [v.strip() for v in values]
-            )
+            data[SEALED_PARAMS] = seal_params(services, principal.workspace_id, message.id, values)
+        if template.parameter_names:  # names are the template's own, not personal data
+            data["template_param_names"] = json.dumps(list(template.parameter_names))
+        if staged is not None and template.header_format is not None:
+            data["template_header_format"] = template.header_format.lower()
+            await staged.attach(session, message, actor)
         session.add(
             OutboundMetadata(workspace_id=principal.workspace_id, message_id=message.id, data=data)
         )

@@ -286,7 +286,8 @@ class FakeGraphApi:
         self, version: str, waba_id: str, request: Request
     ) -> JSONResponse:
         """``GET /{waba-id}/message_templates``: ``data`` + cursor ``paging`` (``limit``,
-        ``after``), filtered by ``status`` when given; the account's token is required."""
+        ``after``), filtered by ``status`` when given, only the ``fields`` asked for; the
+        account's token is required."""
         self.requests.append(
             Recorded(
                 "GET", request.url.path, dict(request.headers), dict(request.query_params), None
@@ -303,6 +304,10 @@ class FakeGraphApi:
         limit = int(request.query_params.get("limit", "25"))
         start = int(request.query_params.get("after", "0"))
         page = items[start : start + limit]
+        fields = request.query_params.get("fields")
+        if fields:  # Graph returns only the fields asked for (and the id)
+            wanted_fields = {f.strip() for f in fields.split(",")} | {"id"}
+            page = [{k: v for k, v in t.items() if k in wanted_fields} for t in page]
         paging: dict[str, Any] = {"cursors": {"before": str(start), "after": str(start + limit)}}
         if start + limit < len(items):
             query = dict(request.query_params)

@@ -3,7 +3,9 @@
 Outside the 24-hour customer-service window only a template may be sent. Templates belong to
 the WhatsApp Business Account (config ``waba_id``), not to the phone number:
 ``GET /{version}/{waba-id}/message_templates?status=APPROVED`` returns ``data`` (``name``,
-``language``, ``status``, ``category``, ``components``) with cursor ``paging``.
+``language``, ``status``, ``category``, ``parameter_format``, ``components``) with cursor
+``paging``. Graph returns only the fields asked for, so ``parameter_format`` must be asked for
+(without it a NAMED template would look like one without parameters).
 
 Reference: https://developers.facebook.com/docs/graph-api/reference/whats-app-business-account/message_templates
 
@@ -39,6 +41,7 @@ class _Component(BaseModel):
     type: str
     format: str | None = None
     text: str | None = None
+    example: dict[str, Any] | None = None  # Any: Graph's sample values, read by _examples
 
 
 class _Template(BaseModel):
@@ -72,27 +75,36 @@ class Template:
     parameters: int
     parameter_names: tuple[str, ...] = ()
     header_format: str | None = None
+    # The template's sample value for each body parameter (as submitted for approval), in
+    # parameter order; "" where there is none. Shown as placeholders, never sent.
+    examples: tuple[str, ...] = ()
 
     @property
     def key(self) -> str:
         return f"{self.name}|{self.language}"
 
+    @property
+    def labels(self) -> tuple[str, ...]:
+        """How each body parameter is called: its name, or its position ``1``, ``2``, ..."""
+        return self.parameter_names or tuple(str(n) for n in range(1, self.parameters + 1))
+
     def render(self, values: list[str]) -> str:
-        """The body as the customer will read it, or InvalidInput naming what is missing."""
+        """The body as the customer will read it, or InvalidInput naming what is missing
+        (``field`` is ``param_<name>`` for a named parameter, else ``params``)."""
         if len(values) != self.parameters:
             raise InvalidInput(
                 f"template {self.name} takes {self.parameters} parameters, got {len(values)}",
                 field="params",
             )
-        labels = self.parameter_names or tuple(str(n) for n in range(1, len(values) + 1))
-        for label, value in zip(labels, values, strict=True):
+        for label, value in zip(self.labels, values, strict=True):
+            field = f"param_{label}" if self.parameter_names else "params"
             if not value.strip():
-                raise InvalidInput(f"parameter {{{{{label}}}}} is empty", field="params")
+                raise InvalidInput(f"parameter {{{{{label}}}}} is empty", field=field)
             if "\n" in value or "\t" in value or "    " in value:
                 # The Cloud API refuses these in template parameters (error 132018).
                 raise InvalidInput(
                     f"parameter {{{{{label}}}}} may not contain new lines, tabs or four spaces",
-                    field="params",
+                    field=field,
                 )
         if self.parameter_names:
             named = dict(zip(self.parameter_names, values, strict=True))
@@ -107,7 +119,8 @@ def _template(raw: dict[str, Any], *, include_rich: bool = False) -> Template | 
         return None
     if parsed.status != "APPROVED":
         return None
-    body = next((c.text for c in parsed.components if c.type.upper() == "BODY"), None)
+    body_component = next((c for c in parsed.components if c.type.upper() == "BODY"), None)
+    body = body_component.text if body_component is not None else None
     if body is None:
         return None
     header = next((c for c in parsed.components if c.type.upper() == "HEADER"), None)
@@ -128,9 +141,34 @@ def _template(raw: dict[str, Any], *, include_rich: bool = False) -> Template | 
         count = len(numbers)
     if (names or media_header) and not include_rich:
         return None  # the caller cannot send names or header media
+    assert body_component is not None
     return Template(
-        parsed.name, parsed.language, parsed.category or "", body, count, names, media_header
+        parsed.name,
+        parsed.language,
+        parsed.category or "",
+        body,
+        count,
+        names,
+        media_header,
+        _examples(body_component.example, names, count),
     )
+
+
+def _examples(
+    example: dict[str, Any] | None, names: tuple[str, ...], count: int
+) -> tuple[str, ...]:
+    """Sample values per parameter: ``body_text_named_params`` (``param_name``, ``example``)
+    for NAMED templates, ``body_text`` (one list of strings) for positional ones."""
+    found: dict[str, str] = {}
+    if example is not None and names:
+        for item in example.get("body_text_named_params") or ():
+            if isinstance(item, dict) and isinstance(item.get("example"), str):
+                found[str(item.get("param_name"))] = item["example"]
+        return tuple(found.get(name, "")[:200] for name in names)
+    rows = example.get("body_text") if example is not None else None
+    first = rows[0] if isinstance(rows, list) and rows and isinstance(rows[0], list) else []
+    values = [v[:200] if isinstance(v, str) else "" for v in first[:count]]
+    return tuple(values + [""] * (count - len(values)))
 
 
 async def approved_templates(
@@ -148,7 +186,7 @@ async def approved_templates(
     url: str | None = api_url(account, DEFAULT_API_BASE, waba_id, "message_templates")
     params: dict[str, str] | None = {
         "status": "APPROVED",
-        "fields": "name,language,status,category,components",
+        "fields": "name,language,status,category,parameter_format,components",
         "limit": str(PAGE_SIZE),
     }
     found: list[Template] = []

@@ -4,15 +4,23 @@ The notice loads with the conversation pane: for platforms with a customer-servi
 says whether free text can still be sent, and once the window has closed it offers the
 account's approved templates (WhatsApp). Fetching templates holds no database session while
 Graph answers (ADR 0002).
+
+The picker lists every approved template: numbered parameters come as repeated ``param``
+fields, named ones as ``param_<name>``, and a media header's file as ``header_file`` (the
+form is then sent as multipart). A refused send re-renders the picker in place
+(``HX-Retarget``) with the error naming its field and the values kept.
 """
 
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
+from starlette.datastructures import FormData, UploadFile
 
 from crossdesk.actions import conversations as conv_actions
 from crossdesk.actions.whatsapp_templates import (
+    HEADER_TYPES,
+    HeaderFile,
     conversation_window,
     list_templates,
     send_template,
@@ -49,7 +57,12 @@ async def template_picker(
         error = None
     except InvalidInput as exc:
         templates, error = [], exc.message
-    context = {"templates": templates, "conversation_id": conversation_id, "error": error}
+    context = {
+        "templates": templates,
+        "conversation_id": conversation_id,
+        "error": error,
+        "header_types": HEADER_TYPES,
+    }
     return render(request, "_templates.html", context, status_code=200 if error is None else 502)
 
 
@@ -60,25 +73,79 @@ async def send_template_form(
     principal: Sender,
     services: ServicesDep,
 ) -> HTMLResponse:
-    form = await request.form()
-    key = form.get("template", "")
-    values = [v for v in form.getlist("param") if isinstance(v, str)]
-    if not isinstance(key, str) or not key or len(key) > 600:
-        raise InvalidInput("choose a template", field="template")
-    if len(values) > MAX_PARAMS or any(len(v) > MAX_PARAM for v in values):
-        raise InvalidInput("too many or too long template parameters", field="param")
-    try:
-        await send_template(
-            services, principal, conversation_id, key, values, actor_of(request, principal)
-        )
-    except (InvalidInput, BlockedByPolicy) as exc:
-        context = {
-            "templates": [],
-            "conversation_id": conversation_id,
-            "error": exc.message,
-        }
-        return render(request, "_templates.html", context, status_code=422)
+    async with request.form(max_files=1) as form:
+        key = form.get("template", "")
+        if not isinstance(key, str) or not key or len(key) > 600:
+            raise InvalidInput("choose a template", field="template")
+        positional, named = _values(form)
+        header = _header_file(form)
+        try:
+            await send_template(
+                services,
+                principal,
+                conversation_id,
+                key,
+                named if named else positional,
+                actor_of(request, principal),
+                header=header,
+            )
+        except (InvalidInput, BlockedByPolicy) as exc:
+            return await _refused(
+                request, principal, services, conversation_id, exc, key, positional, named
+            )
     return await _pane(request, principal, services, conversation_id)
+
+
+def _values(form: FormData) -> tuple[list[str], dict[str, str]]:
+    """Numbered values (repeated ``param``) and named ones (``param_<name>``)."""
+    positional = [v for v in form.getlist("param") if isinstance(v, str)]
+    named = {
+        k.removeprefix("param_"): v
+        for k, v in form.multi_items()
+        if k.startswith("param_") and isinstance(v, str)
+    }
+    count = len(positional) + len(named)
+    lengths = [*positional, *named.values(), *named.keys()]
+    if count > MAX_PARAMS or any(len(v) > MAX_PARAM for v in lengths):
+        raise InvalidInput("too many or too long template parameters", field="param")
+    return positional, named
+
+
+def _header_file(form: FormData) -> HeaderFile | None:
+    """The chosen header file; an empty file input (no file chosen) counts as none."""
+    upload = form.get("header_file")
+    if not isinstance(upload, UploadFile) or (not upload.filename and not upload.size):
+        return None
+    return HeaderFile(upload.file, upload.filename)
+
+
+async def _refused(
+    request: Request,
+    principal: Principal,
+    services: ServicesDep,
+    conversation_id: str,
+    exc: InvalidInput | BlockedByPolicy,
+    key: str,
+    positional: list[str],
+    named: dict[str, str],
+) -> HTMLResponse:
+    """The picker again, in place of itself, with the error and what the agent typed."""
+    try:
+        templates = await list_templates(services, principal, conversation_id)
+    except InvalidInput:
+        templates = []
+    context = {
+        "templates": templates,
+        "conversation_id": conversation_id,
+        "error": exc.message,
+        "error_field": exc.fields.get("field"),
+        "chosen": key,
+        "positional": positional,
+        "named": named,
+        "header_types": HEADER_TYPES,
+    }
+    headers = {"HX-Retarget": f"#templates-{conversation_id}", "HX-Reswap": "innerHTML"}
+    return render(request, "_templates.html", context, status_code=422, headers=headers)
 
 
 async def _pane(
