@@ -19,6 +19,7 @@ from crossdesk.actions.account_health import NewAccount, add_account, check_conn
 from crossdesk.actions.identity import principal_for
 from crossdesk.channels.base import AccountContext
 from crossdesk.db.models import AuditEvent, ChannelAccount, Secret, User
+from crossdesk.errors import InvalidInput
 from crossdesk.risk import audit
 from crossdesk.risk.rbac import Principal
 from crossdesk.services import Services
@@ -353,3 +354,27 @@ async def test_team_assignment_and_telegram_webhook_registration(
         f"/ui/accounts/{app_world.account_a.id}/webhook", headers={"X-CSRF-Token": csrf}
     )
     assert sandbox.status_code == 400
+
+
+async def test_an_email_account_with_a_proxy_mail_cannot_use_is_refused_at_creation(
+    sqlite_services: Services, app_world: DemoWorld
+) -> None:
+    owner = await _principal(sqlite_services, app_world.users["owner"])
+    spec = NewAccount(
+        kind="email",
+        name="Support mailbox",
+        external_id="support@shop.example",
+        proxy_url="https://proxy.example:8443",
+        secrets={"password": "mailbox-pass"},
+        config={"imap_host": "imap.shop.example", "smtp_host": "smtp.shop.example"},
+    )
+    with pytest.raises(InvalidInput) as refused:
+        await add_account(sqlite_services, owner, spec, audit.SYSTEM)
+    assert refused.value.fields["field"] == "proxy_url"
+    async with sqlite_services.read_sessionmaker() as session:
+        assert (
+            await session.scalar(
+                select(ChannelAccount).where(ChannelAccount.name == "Support mailbox")
+            )
+            is None
+        )

@@ -293,17 +293,26 @@ def _validate(spec: NewAccount) -> tuple[PlatformForm, dict[str, str], dict[str,
             raise InvalidInput("the bridge URL is required", field="api_base_url")
         secrets.setdefault("webhook_hmac_key", random_secrets.token_urlsafe(32))
         config["flavour"] = parse_flavour(config.get("flavour")).value
-    if form.kind is ChannelKind.EMAIL:
-        # Hosts, ports, security and the address checked now, with a message naming the field.
-        email_settings(
-            AccountContext("new", "", form.kind, external_id, config=config, secrets=secrets)
-        )
-        external_id = external_id.lower()
     proxy = spec.proxy_url.strip()
     if proxy and not proxy.startswith(("http://", "https://", "socks5://", "socks5h://")):
         raise InvalidInput(
             "the proxy must be an http://, https:// or socks5:// URL", field="proxy_url"
         )
+    if form.kind is ChannelKind.EMAIL:
+        # Hosts, ports, security, the address and the proxy (mail needs a tunnel: no
+        # https:// proxy) checked now, with a message naming the field.
+        email_settings(
+            AccountContext(
+                "new",
+                "",
+                form.kind,
+                external_id,
+                config=config,
+                secrets=secrets,
+                proxy_url=proxy or None,
+            )
+        )
+        external_id = external_id.lower()
     return form, secrets, config, external_id
 
 
