@@ -699,7 +699,8 @@ async def test_our_reply_coming_back_is_not_stored_again_either_order(
             await _wait_handled(worker, 3)
             assert worker.own_sends_skipped == 1
             pending = await _message(services, second)
-            assert pending.platform_message_id is None
+            # The echo's id is recorded already (should this attempt's answer be lost).
+            assert pending.platform_message_id == str(fake.sent[-1].message_id)
             assert pending.status == MessageStatus.SENDING.value
             # 3. Meanwhile the owner types something on the phone: that one is an echo.
             phone_id = await fake.push_echo(PHONE, ALICE, "Tracking: 123. Call me!")

@@ -19,7 +19,7 @@ from collections.abc import Callable
 from datetime import timedelta
 
 import httpx
-from sqlalchemy import and_, exists, select, update
+from sqlalchemy import and_, exists, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -43,6 +43,10 @@ from crossdesk.vault.crypto import associated_data
 logger = logging.getLogger(__name__)
 
 ClientFactory = Callable[[AccountContext], httpx.AsyncClient]
+
+# A receipt id with this prefix names no platform message: Telegram refused a resend as a
+# duplicate of an attempt whose answer was lost ("random:<our random_id>").
+PLACEHOLDER_ID_PREFIX = "random:"
 
 UNKNOWN_NOTE = (
     "The worker stopped while the platform was receiving this message: it may or may not "
@@ -190,13 +194,36 @@ class DeliveryWorker:
                 return
             row.state = "done"
             row.lease_until = None
-            message.platform_message_id = receipt.platform_message_id
+            await self._record_platform_id(session, message, receipt.platform_message_id)
             message.sent_at = utcnow()
             if MessageStatus(message.status).can_become(receipt.status):
                 message.status = receipt.status.value
             message.error = None
             self._announce(session, conversation, message)
             await commit(session)
+
+    async def _record_platform_id(
+        self, session: AsyncSession, message: Message, platform_id: str
+    ) -> None:
+        """Record the receipt's id. A placeholder never replaces a real id: the Telegram
+        user worker may already have taken the real one from the echo of the attempt whose
+        answer was lost, and read receipts only match real ids. One conditional UPDATE, so
+        an echo committing meanwhile is not overwritten either (our ``message`` is stale)."""
+        if not platform_id.startswith(PLACEHOLDER_ID_PREFIX):
+            message.platform_message_id = platform_id
+            return
+        await session.execute(
+            update(Message)
+            .where(
+                Message.id == message.id,
+                or_(
+                    Message.platform_message_id.is_(None),
+                    Message.platform_message_id.startswith(PLACEHOLDER_ID_PREFIX, autoescape=True),
+                ),
+            )
+            .values(platform_message_id=platform_id)
+            .execution_options(synchronize_session=False)
+        )
 
     def _announce(
         self, session: AsyncSession, conversation: Conversation, message: Message

@@ -28,10 +28,21 @@ is queued or sending without a Telegram id (or carries only the ``random:`` id o
 Telegram refused as duplicate; that reply then gets the real id). The update carries no
 ``random_id`` (only the sender's own answer does), so chat + text + in-flight is the match.
 Only what matches none of our replies is a "phone app" echo.
+
+Waiting for a login: an account with no session (or one Telegram ended) waits up to
+``AUTH_BACKOFF``, but every ``SESSION_CHECK_SECONDS`` it compares a fingerprint of the
+account's stored settings (config, proxy, and each sealed secret's id and ciphertext hash:
+read as stored, never decrypted) with the one it started from: a login from the accounts
+page or the CLI, in this process or another, re-seals the session, so the worker connects
+within seconds. ``auth_failed`` is only written while that fingerprint is still the one the
+worker tried, in the same transaction as the check: a session saved meanwhile keeps its
+``connected``.
 """
 
 import asyncio
 import contextlib
+import hashlib
+import json
 import logging
 from collections.abc import Awaitable, Callable
 from datetime import timedelta
@@ -40,15 +51,29 @@ from typing import Any
 
 from sqlalchemy import or_, select, update
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.ext.asyncio import AsyncSession
 from telethon import errors, events
 from telethon.tl import types
 
 from crossdesk.actions.accounts import account_context
 from crossdesk.actions.receive_message import PreparedMessage, prepare_events, store_events
 from crossdesk.channels.telegram_user.client import make_client, message_event
-from crossdesk.channels.telegram_user.settings import TelegramUserSettings, telegram_user_settings
+from crossdesk.channels.telegram_user.settings import (
+    API_HASH_SECRET,
+    SESSION_SECRET,
+    TelegramUserSettings,
+    telegram_user_settings,
+)
 from crossdesk.db.base import utcnow
-from crossdesk.db.models import Attachment, ChannelAccount, Contact, Conversation, Message
+from crossdesk.db.models import (
+    Attachment,
+    ChannelAccount,
+    Contact,
+    Conversation,
+    Message,
+    Outbox,
+    Secret,
+)
 from crossdesk.db.session import transaction
 from crossdesk.domain import (
     ChannelKind,
@@ -76,6 +101,8 @@ logger = logging.getLogger(__name__)
 RESCAN_SECONDS = 60.0
 MAX_BACKOFF = 300.0
 AUTH_BACKOFF = 900.0
+# While waiting for a login: how often the stored settings are compared (one small query).
+SESSION_CHECK_SECONDS = 2.0
 DOWNLOAD_TIMEOUT = 300.0
 # A download that fails for a passing reason (Telegram busy, FLOOD_WAIT, a dropped
 # connection) is tried again right away, a few times: the message is stored without its file
@@ -169,26 +196,64 @@ class TelegramUserWorker:
         backoff = 5.0
         while True:
             try:
+                # Read before the settings: a login saved in between is then seen as a change.
+                seen = await self.settings_fingerprint(account_id)
                 settings = await self._settings(account_id)
                 if settings is None:
                     return
-                if settings.session is None:
-                    await self._set_health(account_id, "auth_failed")
-                    await asyncio.sleep(AUTH_BACKOFF)
+                if settings.session is None or not await self._connected(account_id, settings):
+                    await self.mark_auth_failed(account_id, seen)
+                    await self.wait_for_change(account_id, seen, AUTH_BACKOFF)
                     continue
-                await self._connected(account_id, settings)
                 backoff = 5.0
             except asyncio.CancelledError:
                 raise
             except InvalidInput as exc:
                 logger.warning("Telegram user account %s is misconfigured: %s", account_id, exc)
-                await asyncio.sleep(AUTH_BACKOFF)
+                await self.wait_for_change(account_id, seen, AUTH_BACKOFF)
             except Exception as exc:
                 logger.info("Telegram account %s: %s; retrying", account_id, type(exc).__name__)
                 await asyncio.sleep(backoff)
                 backoff = min(MAX_BACKOFF, backoff * 2)
 
-    async def _connected(self, account_id: str, settings: TelegramUserSettings) -> None:
+    async def settings_fingerprint(self, account_id: str) -> str:
+        """What the account's settings are as stored: changes with every login (the session
+        is re-sealed), config, proxy or api_hash edit. Nothing is decrypted."""
+        async with self._services.read_sessionmaker() as session:
+            return await _fingerprint(session, account_id)
+
+    async def wait_for_change(self, account_id: str, seen: str, longest: float) -> bool:
+        """Wait up to ``longest`` seconds for the stored settings to differ from ``seen``."""
+        clock = asyncio.get_running_loop()
+        deadline = clock.time() + longest
+        while (left := deadline - clock.time()) > 0:
+            await asyncio.sleep(min(SESSION_CHECK_SECONDS, left))
+            with contextlib.suppress(Exception):  # a database hiccup: check again later
+                if await self.settings_fingerprint(account_id) != seen:
+                    return True
+        return False
+
+    async def mark_auth_failed(self, account_id: str, seen: str) -> bool:
+        """Set health ``auth_failed`` unless the settings changed since ``seen`` (a login
+        was saved meanwhile: its ``connected`` stands). True when written."""
+        async with transaction(self._services.sessionmaker) as session:
+            # The account row is locked first (PostgreSQL): a login committing meanwhile
+            # is waited for, and the fingerprint read after the lock sees it.
+            locked = await session.scalar(
+                select(ChannelAccount.id).where(ChannelAccount.id == account_id).with_for_update()
+            )
+            if locked is None or await _fingerprint(session, account_id) != seen:
+                return False
+            await session.execute(
+                update(ChannelAccount)
+                .where(ChannelAccount.id == account_id)
+                .values(health="auth_failed")
+            )
+        return True
+
+    async def _connected(self, account_id: str, settings: TelegramUserSettings) -> bool:
+        """Listen until disconnected; False when the session no longer works (ended on the
+        phone), without touching health (the caller checks the session was not replaced)."""
         telegram = make_client(settings)
 
         async def on_message(update: Any) -> None:
@@ -218,15 +283,13 @@ class TelegramUserWorker:
         try:
             await telegram.connect()
             if not await telegram.is_user_authorized():  # the session was ended on the phone
-                await telegram.disconnect()
-                await self._set_health(account_id, "auth_failed")
-                await asyncio.sleep(AUTH_BACKOFF)
-                return
+                return False
             await self._set_health(account_id, "connected")
             self.clients[account_id] = telegram
             with contextlib.suppress(Exception):
                 await telegram.catch_up()  # what arrived while we were away
             await telegram.run_until_disconnected()
+            return True
         finally:
             self.clients.pop(account_id, None)
             await telegram.disconnect()
@@ -330,8 +393,10 @@ class TelegramUserWorker:
                         Message.outgoing_enc,
                         Message.body_raw_enc,
                         Message.platform_message_id,
+                        Outbox.attempts,
                     )
                     .join(Conversation, Conversation.id == Message.conversation_id)
+                    .outerjoin(Outbox, Outbox.message_id == Message.id)
                     .join(Contact, Contact.id == Conversation.contact_id)
                     .where(
                         Message.account_id == account.id,
@@ -351,11 +416,14 @@ class TelegramUserWorker:
                 )
             ).all()
         wanted = event.text.strip()
-        for message_id, workspace_id, outgoing, raw, current in rows:
+        for message_id, workspace_id, outgoing, raw, current, attempts in rows:
             if self._sent_text(message_id, workspace_id, outgoing, raw).strip() != wanted:
                 continue
-            if current is not None:  # a refused resend's "random:" id: record the real one
-                await self._claim(message_id, current, platform_id)
+            # Record the real id now when a send was attempted: if that attempt's answer is
+            # lost, the resend only gets a "random:" placeholder (and the delivery worker
+            # keeps a real id). A reply not yet tried keeps none: its own send will tell.
+            if current is not None or (attempts or 0) > 0:
+                await self._claim(message_id, platform_id)
             return True
         return False
 
@@ -374,12 +442,20 @@ class TelegramUserWorker:
         aad = associated_data(workspace_id, message_id, "message.body")
         return envelope.open(raw, aad, record=record).decode()
 
-    async def _claim(self, message_id: str, current: str, platform_id: str) -> None:
+    async def _claim(self, message_id: str, platform_id: str) -> None:
+        """Give our reply its real id, unless it already has one (no id yet, or only a
+        resend's placeholder: conditional, so a concurrent receipt is never overwritten)."""
         with contextlib.suppress(IntegrityError):
             async with transaction(self._services.sessionmaker) as session:
                 await session.execute(
                     update(Message)
-                    .where(Message.id == message_id, Message.platform_message_id == current)
+                    .where(
+                        Message.id == message_id,
+                        or_(
+                            Message.platform_message_id.is_(None),
+                            Message.platform_message_id.startswith("random:", autoescape=True),
+                        ),
+                    )
                     .values(platform_message_id=platform_id)
                 )
 
@@ -443,6 +519,33 @@ async def _attach(
         row.storage_path = stored.relative_path
         row.content_type = stored.content_type
         row.size = stored.size
+
+
+async def _fingerprint(session: AsyncSession, account_id: str) -> str:
+    account = (
+        await session.execute(
+            select(ChannelAccount.config, ChannelAccount.proxy_url).where(
+                ChannelAccount.id == account_id
+            )
+        )
+    ).first()
+    secrets = (
+        await session.execute(
+            select(Secret.id, Secret.name, Secret.blob)
+            .where(
+                Secret.owner_id == account_id,
+                Secret.name.in_((SESSION_SECRET, API_HASH_SECRET)),
+            )
+            .order_by(Secret.name)
+        )
+    ).all()
+    digest = hashlib.sha256()
+    if account is not None:
+        digest.update(json.dumps([account[0], account[1]], sort_keys=True, default=str).encode())
+    for secret_id, name, blob in secrets:
+        digest.update(f"|{name}:{secret_id}:".encode())
+        digest.update(hashlib.sha256(blob).digest())
+    return digest.hexdigest()
 
 
 def _discard(services: Services, stored: Stored | None) -> None:

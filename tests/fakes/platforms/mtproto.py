@@ -148,6 +148,7 @@ class FakeMTProto:
     flood_wait: list[int] = field(default_factory=list)  # next sends answer FLOOD_WAIT_N
     echo_sends: bool = False  # push our sends to the account's other connections
     hold_sends: asyncio.Event | None = None  # answer sends only once this is set
+    lose_answers: int = 0  # next sends are done, then the connection drops unanswered
     get_file_calls: list[tuple[int, int]] = field(default_factory=list)  # (offset, limit)
     get_file_errors: list[tuple[int, str]] = field(default_factory=list)  # next getFile answers
     port: int = 0
@@ -360,6 +361,10 @@ class FakeMTProto:
             await self._push(self._account_of(conn), echo, skip=conn)
         if echo is not None and self.hold_sends is not None:
             await self.hold_sends.wait()
+        if echo is not None and self.lose_answers > 0:  # sent, but the answer never arrives
+            self.lose_answers -= 1
+            conn.writer.close()
+            return
         self._send(conn, struct.pack("<Iq", RPC_RESULT, msg_id) + result)
 
     def _user(self, user_id: int, *, me: bool = False) -> types.User:
@@ -742,6 +747,13 @@ class FakeMTProto:
         if expected != check.M1:
             raise _RpcError(400, "PASSWORD_HASH_INVALID")
         return self._authorize(conn, account)
+
+    def end_sessions(self, phone: str) -> None:
+        """The owner ends every session of the account ("Terminate all sessions" on the
+        phone): their auth keys answer AUTH_KEY_UNREGISTERED from now on."""
+        user_id = self.accounts[phone.lstrip("+")].user_id
+        for key_id in [k for k, u in self._authorized.items() if u == user_id]:
+            del self._authorized[key_id]
 
     async def push_message(self, to_phone: str, from_user: int, text: str) -> int:
         """Deliver a private message from a contact to every connection of the account."""

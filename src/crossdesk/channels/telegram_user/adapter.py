@@ -81,7 +81,8 @@ class TelegramUserAdapter:
             raise PermanentSendError(exc.message, reason="config") from None
         if settings.session is None:
             raise PermanentSendError(
-                "the account is not logged in: run `crossdesk account telegram-login`",
+                "the account is not logged in: run `crossdesk account telegram-login` "
+                "or Log in on the accounts page",
                 reason="auth",
             )
         upload = _upload_file(message)

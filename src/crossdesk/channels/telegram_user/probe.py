@@ -20,7 +20,10 @@ async def probe_session(account: AccountContext) -> tuple[str, str]:
     except InvalidInput as exc:
         return "error", exc.message
     if settings.session is None:
-        return "auth_failed", "not logged in yet: run `crossdesk account telegram-login`"
+        return "auth_failed", (
+            "not logged in yet: run `crossdesk account telegram-login` "
+            "or Log in on the accounts page"
+        )
     telegram: Any = make_client(settings)
     try:
         await asyncio.wait_for(telegram.connect(), PROBE_TIMEOUT)
