@@ -91,6 +91,55 @@ TEMPLATES: list[dict[str, Any]] = [
         "id": "24",
         "components": [{"type": "BODY", "text": "Hi {{1}}"}],
     },
+    {
+        "name": "flash_sale",
+        "language": "en_US",
+        "status": "APPROVED",
+        "category": "MARKETING",
+        "parameter_format": "NAMED",
+        "id": "25",
+        "components": [
+            {
+                "type": "HEADER",
+                "format": "TEXT",
+                "text": "{{sale_name}} is here!",
+                "example": {
+                    "header_text_named_params": [
+                        {"param_name": "sale_name", "example": "Black Friday"}
+                    ]
+                },
+            },
+            {"type": "BODY", "text": "Use code {{code}} at checkout."},
+        ],
+    },
+    {
+        "name": "welcome_back",
+        "language": "en_US",
+        "status": "APPROVED",
+        "category": "MARKETING",
+        "id": "26",
+        "components": [
+            {
+                "type": "HEADER",
+                "format": "TEXT",
+                "text": "Hello {{1}}",
+                "example": {"header_text": ["Jessica"]},
+            },
+            {"type": "BODY", "text": "We missed you."},
+        ],
+    },
+    {
+        # Two header parameters: WhatsApp Manager allows one; not offered.
+        "name": "two_in_header",
+        "language": "en_US",
+        "status": "APPROVED",
+        "category": "MARKETING",
+        "id": "27",
+        "components": [
+            {"type": "HEADER", "format": "TEXT", "text": "{{1}} and {{2}}"},
+            {"type": "BODY", "text": "Hi"},
+        ],
+    },
 ]
 
 
@@ -188,10 +237,12 @@ async def test_the_picker_offers_every_approved_template(
     picker = await ui.get(f"/ui/conversations/{conversation_id}/templates")
     assert picker.status_code == 200, picker.text
     assert re.findall(r'data-template="([^"]+)"', picker.text) == [
+        "flash_sale",
         "invoice_ready",
         "new_arrivals",
         "order_named",
         "plain",
+        "welcome_back",
     ]
     # Graph returns only the fields asked for: parameter_format must be among them.
     listing = next(r for r in fake.requests if r.path.endswith("/message_templates"))
@@ -210,6 +261,11 @@ async def test_the_picker_offers_every_approved_template(
     assert 'accept="application/pdf"' in document
     assert re.findall(r'name="(param[^"]*)"', document) == ["param"]
     assert 'placeholder="INV-001"' in document
+    sale = forms["flash_sale"]
+    assert "{sale_name}} is here!" in sale
+    assert re.findall(r'name="((?:header_)?param[^"]*)"', sale) == ["header_param", "param_code"]
+    assert 'placeholder="Black Friday"' in sale
+    assert re.findall(r'name="((?:header_)?param[^"]*)"', forms["welcome_back"]) == ["header_param"]
 
 
 async def test_a_named_template_from_the_composer_is_delivered_with_its_names(
@@ -337,6 +393,58 @@ async def test_a_document_header_with_a_numbered_parameter(
 
 
 @pytest.mark.parametrize(
+    ("data", "header", "text"),
+    [
+        (
+            {"template": "flash_sale|en_US", "header_param": "Black Friday", "param_code": "BF"},
+            {"type": "text", "text": "Black Friday", "parameter_name": "sale_name"},
+            "Black Friday is here!\n\nUse code BF at checkout.",
+        ),
+        (
+            {"template": "welcome_back|en_US", "header_param": "Ana"},
+            {"type": "text", "text": "Ana"},
+            "Hello Ana\n\nWe missed you.",
+        ),
+    ],
+)
+async def test_a_text_header_parameter_is_sent_in_the_header(
+    services: Services,
+    world: DemoWorld,
+    graph: tuple[FakeGraphApi, str],
+    ui: httpx.AsyncClient,
+    data: dict[str, str],
+    header: dict[str, str],
+    text: str,
+) -> None:
+    fake, base = graph
+    conversation_id = await _conversation(services, world, base)
+    sent = await ui.post(f"/ui/conversations/{conversation_id}/template", data=data)
+    assert sent.status_code == 200, sent.text
+    (message,) = await _outbound(services)
+    assert message.body_masked == text
+    async with services.read_sessionmaker() as session:
+        stored = await session.get(OutboundMetadata, message.id)
+        assert stored is not None and data["header_param"] not in json.dumps(stored.data)
+    await DeliveryWorker(services).run_once()
+    async with services.read_sessionmaker() as session:
+        delivered = await session.get(Message, message.id)
+        assert delivered is not None
+        assert delivered.status == MessageStatus.SENT.value, delivered.error
+    components = (await _sent_template(fake))["components"]
+    assert components[0] == {"type": "header", "parameters": [header]}
+    body = [c for c in components if c["type"] == "body"]
+    if "param_code" in data:
+        assert body == [
+            {
+                "type": "body",
+                "parameters": [{"type": "text", "text": "BF", "parameter_name": "code"}],
+            }
+        ]
+    else:
+        assert body == []
+
+
+@pytest.mark.parametrize(
     ("data", "files", "field", "words"),
     [
         (
@@ -391,6 +499,24 @@ async def test_a_document_header_with_a_numbered_parameter(
             "params",
             "takes 1 parameters, got 0",
         ),
+        (
+            {"template": "flash_sale|en_US", "param_code": "BF"},
+            None,
+            "header_param",
+            "parameter {{sale_name}} is empty",
+        ),
+        (
+            {"template": "flash_sale|en_US", "header_param": "x" * 55, "param_code": "BF"},
+            None,
+            "header_param",
+            "the header may have at most 60 characters",
+        ),
+        (
+            {"template": "plain|en_US", "param": "Ana", "header_param": "Ana"},
+            None,
+            "header_param",
+            "has no header parameter",
+        ),
     ],
 )
 async def test_refused_sends_name_the_field_and_store_nothing(
@@ -413,12 +539,17 @@ async def test_refused_sends_name_the_field_and_store_nothing(
     assert error is not None, refused.text
     assert error.group(1) == field
     assert words in error.group(2).replace("&#34;", '"').replace("&#39;", "'")
-    # What the agent typed is kept, the template's other forms are there too.
-    assert 'data-template="plain"' in refused.text
+    # What the agent typed is kept in the chosen template's form; the others are there too.
+    forms = dict(re.findall(r'data-template="([^"]+)"(.*?)</form>', refused.text, re.S))
+    assert "plain" in forms
+    chosen = forms[data["template"].split("|")[0]]
     for name, value in data.items():
-        if name.startswith("param_") and value.strip():
-            assert f'name="{name}" required maxlength="1024"' in refused.text
-            assert f'value="{value}"' in refused.text
+        if name.startswith(("param_", "header_param")) and f'name="{name}"' in chosen:
+            assert re.search(rf'name="{name}"[^>]*value="{re.escape(value)}"', chosen)
+    if field != "params":
+        assert re.search(rf'name="{field}"[^>]*aria-invalid="true"', chosen) or (
+            f'name="{field}"' not in chosen  # e.g. a header value for a template without one
+        )
     assert await _outbound(services) == []
     assert _stored_files(services) == []
     async with services.read_sessionmaker() as session:
@@ -445,3 +576,28 @@ async def test_a_header_format_changed_on_the_platform_fails_with_its_reason(
     (message,) = await _outbound(services)
     assert message.status == MessageStatus.FAILED.value
     assert message.error is not None and "132012" in message.error
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="the template route is not among the upload routes (UPLOAD_PATHS in "
+    "web/api/v1/outbound_attachments.py, not this area's file): its body is capped at "
+    "web.max_body_bytes (1 MB by default), so a 1-5 MB header image gets 413",
+)
+async def test_a_header_image_of_two_megabytes_is_sent(
+    services: Services, world: DemoWorld, graph: tuple[FakeGraphApi, str], ui: httpx.AsyncClient
+) -> None:
+    fake, base = graph
+    conversation_id = await _conversation(services, world, base)
+    image = PNG + bytes(2 * 1024 * 1024)  # within WhatsApp's 5 MB for images
+    sent = await ui.post(
+        f"/ui/conversations/{conversation_id}/template",
+        data={"template": "new_arrivals|es", "param_customer_name": "Ana", "param_model": "C"},
+        files={"header_file": ("c.png", image, "image/png")},
+    )
+    assert sent.status_code == 200, sent.text
+    await DeliveryWorker(services).run_once()
+    (message,) = await _outbound(services)
+    assert message.status == MessageStatus.SENT.value, message.error
+    (media_id,) = fake.uploads
+    assert fake.uploads[media_id].data == image

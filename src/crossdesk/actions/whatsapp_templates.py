@@ -16,7 +16,9 @@ beside the sealed values, in the same order); a media HEADER (IMAGE, VIDEO, DOCU
 file the agent uploads, checked and stored like any file agents send
 (actions/outbound_attachments.py) and linked to the message as its one attachment, with
 ``template_header_format``: the WhatsApp adapter uploads it to ``/{phone-number-id}/media``
-and sends its id in the header component (channels/whatsapp/outbound.py).
+and sends its id in the header component (channels/whatsapp/outbound.py). A TEXT header with
+a parameter takes its value (``header_value``), sealed first among the values, with
+``template_header_text_param``. The message's text is the header line (if any) and the body.
 """
 
 import base64
@@ -229,11 +231,13 @@ async def send_template(
     client_factory: Callable[[AccountContext], httpx.AsyncClient] = default_client,
     *,
     header: HeaderFile | None = None,
+    header_value: str | None = None,
 ) -> Message:
     """Queue an approved template (allowed inside and outside the window).
 
     ``values`` are positional (a sequence) or, for templates with named parameters, a
-    mapping of name to value; ``header`` is the file for a media header.
+    mapping of name to value; ``header`` is the file for a media header, ``header_value``
+    the value of a TEXT header's parameter.
     """
     if not principal.can(Permission.MESSAGE_SEND):
         raise PermissionDenied("your role may not send messages")
@@ -242,7 +246,12 @@ async def send_template(
     if template is None:
         raise InvalidInput("no approved template by that name and language", field="template")
     ordered = template_values(template, values)
+    header_line = template.render_header(header_value)
     text = template.render(ordered)
+    if header_line:
+        text = f"{header_line}\n\n{text}"
+    if template.header_param is not None:
+        ordered = [(header_value or "").strip(), *ordered]  # the header's value comes first
     check_header_file(template, header)
     draft = Draft(
         workspace_id=principal.workspace_id,
@@ -309,8 +318,10 @@ async def _queue(
         session.add(message)
         await session.flush()
         data = {"template_name": template.name, "template_language": template.language}
-        if template.parameters:
+        if values:
             data[SEALED_PARAMS] = seal_params(services, principal.workspace_id, message.id, values)
+        if template.header_param is not None:
+            data["template_header_text_param"] = template.header_param
         if template.parameter_names:  # names are the template's own, not personal data
             data["template_param_names"] = json.dumps(list(template.parameter_names))
         if staged is not None and template.header_format is not None:

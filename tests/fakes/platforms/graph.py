@@ -507,7 +507,8 @@ class FakeGraphApi:
 
     def _header_refusal(self, known: dict[str, Any], sent: dict[str, Any]) -> JSONResponse | None:
         """A media HEADER takes exactly one parameter of its format (132000 when missing,
-        132012 when of another format, including an uploaded media id of another kind)."""
+        132012 when of another format, including an uploaded media id of another kind); a
+        TEXT header takes its one parameter, if it has one, and none otherwise."""
         header = next((c for c in known["components"] if c["type"] == "HEADER"), None)
         media_format = (header or {}).get("format", "TEXT").lower()
         sent_header = [
@@ -516,6 +517,9 @@ class FakeGraphApi:
             if str(c.get("type", "")).lower() == "header"
             for p in c.get("parameters", [])
         ]
+        header_text = (header or {}).get("text", "") if media_format == "text" else ""
+        if "{{" in header_text:
+            return self._header_text_refusal(known, header_text, sent_header)
         if media_format not in ("image", "document", "video"):
             if sent_header:
                 return JSONResponse(
@@ -554,6 +558,32 @@ class FakeGraphApi:
                     "(#132012) Parameter format does not match format in the created template",
                     details=f"header: Format mismatch, expected {media_format.upper()}, "
                     f"received {str(kind).upper()}",
+                ),
+                400,
+            )
+        return None
+
+    def _header_text_refusal(
+        self, known: dict[str, Any], text: str, sent_header: list[dict[str, Any]]
+    ) -> JSONResponse | None:
+        """A TEXT header with a parameter takes exactly one text parameter, named as in the
+        template for NAMED templates (132000 otherwise)."""
+        named = known.get("parameter_format") == "NAMED"
+        expected = re.findall(r"\{\{\s*([a-z_][a-z0-9_]*)\s*\}\}", text) if named else []
+        given = [p.get("parameter_name") for p in sent_header]
+        if (
+            len(sent_header) != 1
+            or sent_header[0].get("type") != "text"
+            or not str(sent_header[0].get("text", "")).strip()
+            or (named and given != expected)
+            or (not named and given != [None])
+        ):
+            return JSONResponse(
+                graph_error(
+                    132000,
+                    "(#132000) Number of parameters does not match the expected number of params",
+                    details=f"header: parameters {given} do not match the template's header "
+                    f"({'named ' + str(expected) if named else 'one positional parameter'})",
                 ),
                 400,
             )

@@ -15,6 +15,10 @@ Reference: https://developers.facebook.com/docs/whatsapp/cloud-api/reference/mes
     ``template_header_format``: ``image``, ``document`` or ``video``: the template's media
         header, filled from the message's one attachment (uploaded media id) or from
         ``template_header_link``;
+    ``template_header_text_param``: the template's TEXT header has one parameter, ``1`` or
+        its name (NAMED templates); its value is then the FIRST element of
+        ``template_body_params`` (so all values stay in one sealed array) and the body's
+        follow;
     ``preview_url``: ``"true"`` to render a link preview for text.
 """
 
@@ -114,6 +118,14 @@ def _template(message: OutboundMessage) -> dict[str, Any]:
             raise PermanentSendError(
                 "template_body_params must be a JSON array of strings", reason="invalid_message"
             )
+        built: list[dict[str, Any]] = []
+        if meta.get("template_header_text_param"):
+            if not params:
+                raise PermanentSendError(
+                    "the template's header parameter has no value", reason="invalid_message"
+                )
+            built.append(_header_text(meta["template_header_text_param"], params[0]))
+            params = params[1:]
         parameters: list[dict[str, str]] = [{"type": "text", "text": p} for p in params]
         if "template_param_names" in meta:
             names = _json(meta["template_param_names"], "template_param_names")
@@ -128,8 +140,18 @@ def _template(message: OutboundMessage) -> dict[str, Any]:
                 )
             for parameter, name in zip(parameters, names, strict=True):
                 parameter["parameter_name"] = name
-        template["components"] = [{"type": "body", "parameters": parameters}]
+        if parameters or not built:  # no empty body beside a header value
+            built.append({"type": "body", "parameters": parameters})
+        template["components"] = built
     return template
+
+
+def _header_text(label: str, value: str) -> dict[str, Any]:
+    """The TEXT header's one parameter, named unless its label is a position."""
+    parameter = {"type": "text", "text": value}
+    if not label.isdigit():
+        parameter["parameter_name"] = label
+    return {"type": "header", "parameters": [parameter]}
 
 
 def _template_header(message: OutboundMessage) -> dict[str, Any] | None:

@@ -12,8 +12,9 @@ Reference: https://developers.facebook.com/docs/graph-api/reference/whats-app-bu
 Parameters are positional (``{{1}}``) or, with ``parameter_format: NAMED``, named
 (``{{customer_name}}``, sent with ``parameter_name``). A HEADER of format IMAGE, DOCUMENT or
 VIDEO takes one media parameter (an uploaded media id or a link). Templates with named
-parameters or a media header are listed only with ``include_rich=True`` (the caller must
-then send the names and the header media: see whatsapp/outbound.py).
+parameters, a media header or a TEXT header with its one parameter (``{{1}}`` or
+``{{name}}``) are listed only with ``include_rich=True`` (the caller must then send the names,
+the header media or the header's value: see whatsapp/outbound.py).
 """
 
 import re
@@ -32,7 +33,9 @@ MAX_PAGES = 10
 PAGE_SIZE = 100
 _PLACEHOLDER = re.compile(r"\{\{\s*(\d+)\s*\}\}")
 _NAMED = re.compile(r"\{\{\s*([a-z_][a-z0-9_]*)\s*\}\}")
+_ANY_PLACEHOLDER = re.compile(r"\{\{.*?\}\}")
 MEDIA_HEADERS = ("IMAGE", "DOCUMENT", "VIDEO")
+HEADER_TEXT_MAX = 60  # characters of a TEXT header, its parameter filled in
 
 
 class _Component(BaseModel):
@@ -78,6 +81,9 @@ class Template:
     # The template's sample value for each body parameter (as submitted for approval), in
     # parameter order; "" where there is none. Shown as placeholders, never sent.
     examples: tuple[str, ...] = ()
+    header_text: str | None = None  # a TEXT header as written
+    header_param: str | None = None  # its one parameter: "1", or its name (NAMED templates)
+    header_example: str = ""
 
     @property
     def key(self) -> str:
@@ -88,6 +94,28 @@ class Template:
         """How each body parameter is called: its name, or its position ``1``, ``2``, ..."""
         return self.parameter_names or tuple(str(n) for n in range(1, self.parameters + 1))
 
+    def render_header(self, value: str | None) -> str | None:
+        """The TEXT header as the customer will read it (None without one), or InvalidInput
+        with ``field="header_param"``."""
+        if self.header_param is None:
+            if value:
+                raise InvalidInput(
+                    f"template {self.name} has no header parameter", field="header_param"
+                )
+            return self.header_text
+        assert self.header_text is not None
+        label = self.header_param
+        _check_value(label, (value or "").strip(), "header_param")
+        pattern = _PLACEHOLDER if label.isdigit() else _NAMED
+        text = pattern.sub(lambda _m: (value or "").strip(), self.header_text)
+        if len(text) > HEADER_TEXT_MAX:
+            raise InvalidInput(
+                f"the header may have at most {HEADER_TEXT_MAX} characters with {{{{{label}}}}} "
+                f"filled in; it has {len(text)}",
+                field="header_param",
+            )
+        return text
+
     def render(self, values: list[str]) -> str:
         """The body as the customer will read it, or InvalidInput naming what is missing
         (``field`` is ``param_<name>`` for a named parameter, else ``params``)."""
@@ -97,19 +125,35 @@ class Template:
                 field="params",
             )
         for label, value in zip(self.labels, values, strict=True):
-            field = f"param_{label}" if self.parameter_names else "params"
-            if not value.strip():
-                raise InvalidInput(f"parameter {{{{{label}}}}} is empty", field=field)
-            if "\n" in value or "\t" in value or "    " in value:
-                # The Cloud API refuses these in template parameters (error 132018).
-                raise InvalidInput(
-                    f"parameter {{{{{label}}}}} may not contain new lines, tabs or four spaces",
-                    field=field,
-                )
+            _check_value(label, value, f"param_{label}" if self.parameter_names else "params")
         if self.parameter_names:
             named = dict(zip(self.parameter_names, values, strict=True))
             return _NAMED.sub(lambda m: named.get(m.group(1), m.group(0)), self.body)
         return _PLACEHOLDER.sub(lambda m: values[int(m.group(1)) - 1], self.body)
+
+
+def _check_value(label: str, value: str, field: str) -> None:
+    if not value.strip():
+        raise InvalidInput(f"parameter {{{{{label}}}}} is empty", field=field)
+    if "\n" in value or "\t" in value or "    " in value:
+        # The Cloud API refuses these in template parameters (error 132018).
+        raise InvalidInput(
+            f"parameter {{{{{label}}}}} may not contain new lines, tabs or four spaces",
+            field=field,
+        )
+
+
+def _header_param(text: str, named: bool) -> tuple[bool, str | None]:
+    """Whether crossdesk can fill this TEXT header, and the label of its one parameter
+    (None without one). Several parameters, or one of the other format, cannot be filled."""
+    if "{{" not in text:
+        return True, None
+    placeholders = _ANY_PLACEHOLDER.findall(text)
+    labels = set((_NAMED if named else _PLACEHOLDER).findall(text))
+    if len(labels) != 1 or len(placeholders) != 1 or text.count("{{") != 1:
+        return False, None
+    (label,) = labels
+    return (named or label == "1"), label
 
 
 def _template(raw: dict[str, Any], *, include_rich: bool = False) -> Template | None:
@@ -125,13 +169,16 @@ def _template(raw: dict[str, Any], *, include_rich: bool = False) -> Template | 
         return None
     header = next((c for c in parsed.components if c.type.upper() == "HEADER"), None)
     header_format = (header.format or "TEXT").upper() if header is not None else None
-    if header_format == "TEXT" and header is not None and "{{" in (header.text or ""):
-        return None  # a header text parameter: not supported
+    named = (parsed.parameter_format or "POSITIONAL").upper() == "NAMED"
+    header_text = header.text if header is not None and header_format == "TEXT" else None
+    fillable, header_param = _header_param(header_text, named) if header_text else (True, None)
+    if not fillable:
+        return None  # a header with several parameters: not supported
     media_header = header_format if header_format in MEDIA_HEADERS else None
     if header_format not in (None, "TEXT") and media_header is None:
         return None  # LOCATION, GIF, ... headers
     names: tuple[str, ...] = ()
-    if (parsed.parameter_format or "POSITIONAL").upper() == "NAMED":
+    if named:
         names = tuple(dict.fromkeys(_NAMED.findall(body)))  # first appearance order
         count = len(names)
     else:
@@ -139,8 +186,8 @@ def _template(raw: dict[str, Any], *, include_rich: bool = False) -> Template | 
         if numbers != set(range(1, len(numbers) + 1)):
             return None
         count = len(numbers)
-    if (names or media_header) and not include_rich:
-        return None  # the caller cannot send names or header media
+    if (names or media_header or header_param) and not include_rich:
+        return None  # the caller cannot send names, header media or a header value
     assert body_component is not None
     return Template(
         parsed.name,
@@ -151,7 +198,23 @@ def _template(raw: dict[str, Any], *, include_rich: bool = False) -> Template | 
         names,
         media_header,
         _examples(body_component.example, names, count),
+        header_text,
+        header_param,
+        _header_example(header.example if header is not None else None, named),
     )
+
+
+def _header_example(example: dict[str, Any] | None, named: bool) -> str:
+    """``header_text_named_params`` (NAMED) or ``header_text`` (a list of one string)."""
+    if example is None:
+        return ""
+    if named:
+        items = example.get("header_text_named_params") or ()
+        values = [i.get("example") for i in items if isinstance(i, dict)]
+    else:
+        values = list(example.get("header_text") or ())
+    first = values[0] if values else ""
+    return first[:60] if isinstance(first, str) else ""
 
 
 def _examples(

@@ -6,9 +6,10 @@ account's approved templates (WhatsApp). Fetching templates holds no database se
 Graph answers (ADR 0002).
 
 The picker lists every approved template: numbered parameters come as repeated ``param``
-fields, named ones as ``param_<name>``, and a media header's file as ``header_file`` (the
-form is then sent as multipart). A refused send re-renders the picker in place
-(``HX-Retarget``) with the error naming its field and the values kept.
+fields, named ones as ``param_<name>``, a TEXT header's parameter as ``header_param`` and a
+media header's file as ``header_file`` (the form is then sent as multipart). A refused send
+re-renders the picker in place (``HX-Retarget``) with the error naming its field and the
+values kept.
 """
 
 from typing import Annotated
@@ -79,6 +80,10 @@ async def send_template_form(
             raise InvalidInput("choose a template", field="template")
         positional, named = _values(form)
         header = _header_file(form)
+        raw_header = form.get("header_param")
+        header_value = raw_header if isinstance(raw_header, str) else None
+        if header_value is not None and len(header_value) > MAX_PARAM:
+            raise InvalidInput("the header parameter is too long", field="header_param")
         try:
             await send_template(
                 services,
@@ -88,11 +93,12 @@ async def send_template_form(
                 named if named else positional,
                 actor_of(request, principal),
                 header=header,
+                header_value=header_value,
             )
         except (InvalidInput, BlockedByPolicy) as exc:
-            return await _refused(
-                request, principal, services, conversation_id, exc, key, positional, named
-            )
+            kept: dict[str, object] = {"chosen": key, "positional": positional, "named": named}
+            kept["header_value"] = header_value or ""
+            return await _refused(request, principal, services, conversation_id, exc, kept)
     return await _pane(request, principal, services, conversation_id)
 
 
@@ -125,9 +131,7 @@ async def _refused(
     services: ServicesDep,
     conversation_id: str,
     exc: InvalidInput | BlockedByPolicy,
-    key: str,
-    positional: list[str],
-    named: dict[str, str],
+    kept: dict[str, object],
 ) -> HTMLResponse:
     """The picker again, in place of itself, with the error and what the agent typed."""
     try:
@@ -139,10 +143,8 @@ async def _refused(
         "conversation_id": conversation_id,
         "error": exc.message,
         "error_field": exc.fields.get("field"),
-        "chosen": key,
-        "positional": positional,
-        "named": named,
         "header_types": HEADER_TYPES,
+        **kept,
     }
     headers = {"HX-Retarget": f"#templates-{conversation_id}", "HX-Reswap": "innerHTML"}
     return render(request, "_templates.html", context, status_code=422, headers=headers)
