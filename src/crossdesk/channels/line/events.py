@@ -3,7 +3,11 @@
 ``sender_id`` is the conversation's push target: the group or room id in a group or room,
 otherwise the user id. LINE message ids are unique, so they are used as they are; an
 unsend becomes ``kind="delete"`` with id ``delete:{messageId}``. LINE sends no delivery or
-read receipts to bots, so there are no status events.
+read receipts to bots, so there are no status events. A sticker without text reads
+``[sticker]``, a location without a title or address ``[location: lat,lng]``. Every other
+event type (follow, join, postback, beacon, membership ...) is accepted and ignored, and a
+redelivery (``deliveryContext.isRedelivery``) carries the same message id, so the core
+stores it once.
 """
 
 from datetime import UTC, datetime
@@ -40,10 +44,7 @@ def event_to_events(event: Event, index: int) -> list[ParsedEvent]:
         ]
     if event.message is None:
         raise InvalidInput(f"line events.{index} (message) has no 'message' object")
-    content = _content(event.message, index)
-    if content is None:
-        return []
-    text, attachments = content
+    text, attachments = _content(event.message, index)
     return [
         InboundEvent(
             platform_message_id=event.message.id,
@@ -56,7 +57,7 @@ def event_to_events(event: Event, index: int) -> list[ParsedEvent]:
     ]
 
 
-def _content(message: EventMessage, index: int) -> tuple[str, tuple[Attachment, ...]] | None:
+def _content(message: EventMessage, index: int) -> tuple[str, tuple[Attachment, ...]]:
     if message.type == "text":
         if message.text is None:
             raise InvalidInput(f"line events.{index}.message (text) has no 'text'")
@@ -77,17 +78,15 @@ def _content(message: EventMessage, index: int) -> tuple[str, tuple[Attachment, 
         if message.latitude is None or message.longitude is None:
             raise InvalidInput(f"line events.{index}.message (location) has no coordinates")
         label = ", ".join(p for p in (message.title, message.address) if p)
-        geo = Attachment(
-            kind="location",
-            url=f"geo:{message.latitude},{message.longitude}",
-            caption=label or None,
-        )
-        return label, (geo,)
+        where = f"{message.latitude},{message.longitude}"
+        geo = Attachment(kind="location", url=f"geo:{where}", caption=label or None)
+        return label or f"[location: {where}]", (geo,)
     if message.type == "sticker":
         sticker = Attachment(
             kind="sticker",
             platform_file_id=f"{message.packageId}:{message.stickerId}",
             caption=", ".join(message.keywords) or None,
         )
-        return message.text or "", (sticker,)
-    return None
+        return message.text or "[sticker]", (sticker,)
+    # A message type newer than this code: the customer still wrote something.
+    return f"[{message.type}]", ()

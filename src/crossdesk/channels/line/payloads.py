@@ -3,12 +3,20 @@
 References (https://developers.line.biz/en/reference/messaging-api/):
     #request-body (``destination``, ``events``), #common-properties (``type``,
     ``timestamp``, ``source``, ``webhookEventId``, ``deliveryContext.isRedelivery``, ``mode``),
-    #message-event (text, image, video, audio, file, location, sticker; ``quoteToken``,
-    ``quotedMessageId``, ``contentProvider``), #unsend-event,
+    #message-event (text with ``emojis`` / ``mention``, image with ``imageSet``, video,
+    audio, file, location, sticker; ``quoteToken``, ``quotedMessageId``, ``contentProvider``
+    ``line`` | ``external``), #unsend-event; follow, unfollow, join, leave, memberJoined,
+    memberLeft, postback, videoPlayComplete, beacon, accountLink, things, membership and
+    module events are accepted and ignored (their objects are not typed),
     #send-push-message and #send-reply-message (``sentMessages``), #error-responses.
 """
 
-from pydantic import BaseModel, ConfigDict
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Field
+
+# Milliseconds since the epoch, bounded so a hostile value cannot overflow ``datetime``.
+Millis = Annotated[int, Field(ge=0, le=253_402_300_799_999)]
 
 
 class LineModel(BaseModel):
@@ -69,10 +77,14 @@ class DeliveryContext(LineModel):
 
 
 class Event(LineModel):
-    """One webhook event; only ``message`` and ``unsend`` events become crossdesk events."""
+    """One webhook event; only ``message`` and ``unsend`` events become crossdesk events.
+
+    ``mode`` is ``active`` or ``standby`` (another module channel answers the chat, there is
+    no ``replyToken``); a customer's message is filed in both modes.
+    """
 
     type: str
-    timestamp: int
+    timestamp: Millis
     mode: str | None = None
     webhookEventId: str | None = None
     deliveryContext: DeliveryContext | None = None

@@ -31,7 +31,7 @@ from crossdesk.channels.base import (
 )
 from crossdesk.channels.decoding import decode_body
 from crossdesk.channels.meta import graph
-from crossdesk.channels.meta.events import to_events
+from crossdesk.channels.meta.events import entry_events
 from crossdesk.channels.meta.payloads import SendReply, WebhookBody
 from crossdesk.channels.meta.signature import answer_subscription, verify_signature
 from crossdesk.domain import Attachment, ChannelKind, MessageStatus, OutboundMessage, Receipt
@@ -64,7 +64,7 @@ class _MetaMessagingAdapter:
         verify_signature(account.secrets, request)
 
     def parse(self, account: AccountContext, request: WebhookRequest) -> list[ParsedEvent]:
-        """Convert every ``entry[].messaging[]`` element into events."""
+        """Convert every ``entry[].messaging[]`` and ``entry[].standby[]`` element."""
         body = decode_body(WebhookBody, request.body, self.kind.value)
         if body.object != self.webhook_object:
             raise InvalidInput(
@@ -73,8 +73,7 @@ class _MetaMessagingAdapter:
             )
         events: list[ParsedEvent] = []
         for entry in body.entry:
-            for item in entry.messaging:
-                events.extend(to_events(item))
+            events.extend(entry_events(entry))
         return events
 
     async def send(

@@ -14,7 +14,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from crossdesk.channels.base import ParsedEvent
-from crossdesk.channels.meta.payloads import Message, MessageAttachment, MessagingEvent
+from crossdesk.channels.meta.payloads import (
+    Entry,
+    Message,
+    MessageAttachment,
+    MessagingEvent,
+    Party,
+)
 from crossdesk.domain import Attachment, InboundEvent, MessageStatus, StatusEvent
 
 _ATTACHMENT_KINDS = {
@@ -23,6 +29,18 @@ _ATTACHMENT_KINDS = {
     "audio": "audio",
     "file": "document",
     "location": "location",
+}
+# Attachment types that are files of their own: a message of only these needs no text.
+_MEDIA_TYPES = frozenset({"image", "video", "audio", "file"})
+# What an agent reads for content that has no text of its own.
+_LABELS = {
+    "share": "shared post",
+    "ig_post": "shared post",
+    "story_mention": "story mention",
+    "ig_reel": "reel",
+    "reel": "reel",
+    "fallback": "link",
+    "template": "template",
 }
 
 
@@ -43,11 +61,32 @@ def ms_to_datetime(value: int) -> datetime:
     return datetime.fromtimestamp(value / 1000, tz=UTC)
 
 
+def entry_events(entry: Entry) -> list[ParsedEvent]:
+    """Events of one ``entry[]``: its ``messaging[]`` and ``standby[]`` elements.
+
+    Standby events (another app owns the thread under the handover protocol) are still the
+    customer's messages and the page's replies, so the inbox shows them too.
+    """
+    events: list[ParsedEvent] = []
+    for item in (*entry.messaging, *entry.standby):
+        events.extend(to_events(item))
+    return events
+
+
+def _id(party: Party | None) -> str | None:
+    return party.id if party is not None else None
+
+
 def to_events(item: MessagingEvent) -> list[ParsedEvent]:
     """Convert one ``messaging[]`` element; event types we do not handle yield nothing."""
     at = ms_to_datetime(item.timestamp)
+    sender = _id(item.sender)
     if item.message is not None:
-        return _message(item, item.message, at)
+        echo = item.message.is_echo
+        contact = _id(item.recipient) if echo else sender
+        return _message(contact, item.message, at) if contact else []
+    if sender is None:  # policy_enforcement, plugin opt-ins by user_ref: no contact
+        return []
     if item.delivery is not None:
         when = ms_to_datetime(item.delivery.watermark)
         if item.delivery.mids:
@@ -55,7 +94,7 @@ def to_events(item: MessagingEvent) -> list[ParsedEvent]:
                 StatusEvent(platform_message_id=mid, status=MessageStatus.DELIVERED, at=when)
                 for mid in item.delivery.mids
             ]
-        return [_watermark(item.sender.id, MessageStatus.DELIVERED, when)]
+        return [_watermark(sender, MessageStatus.DELIVERED, when)]
     if item.read is not None:
         if item.read.mid:
             return [
@@ -63,15 +102,15 @@ def to_events(item: MessagingEvent) -> list[ParsedEvent]:
             ]
         if item.read.watermark is not None:
             when = ms_to_datetime(item.read.watermark)
-            return [_watermark(item.sender.id, MessageStatus.READ, when)]
+            return [_watermark(sender, MessageStatus.READ, when)]
         return []
     if item.reaction is not None:
         reaction = item.reaction
         text = "" if reaction.action == "unreact" else reaction.emoji or reaction.reaction or ""
         return [
             InboundEvent(
-                platform_message_id=f"reaction:{reaction.mid}:{item.sender.id}:{item.timestamp}",
-                sender_id=item.sender.id,
+                platform_message_id=f"reaction:{reaction.mid}:{sender}:{item.timestamp}",
+                sender_id=sender,
                 text=text,
                 sent_at=at,
                 reply_to_platform_id=reaction.mid,
@@ -83,34 +122,36 @@ def to_events(item: MessagingEvent) -> list[ParsedEvent]:
         return [
             InboundEvent(
                 platform_message_id=f"edit:{edit.mid}:{edit.num_edit}",
-                sender_id=item.sender.id,
+                sender_id=sender,
                 text=edit.text,
                 sent_at=at,
                 reply_to_platform_id=edit.mid,
                 kind="edit",
             )
         ]
-    if item.postback is not None and item.postback.mid:
+    if item.postback is not None:
+        # A tapped button reads like a message from the customer (its title). Before
+        # v11.0 there is no mid: the (sender, time) pair is stable across redeliveries.
+        postback = item.postback
         return [
             InboundEvent(
-                platform_message_id=item.postback.mid,
-                sender_id=item.sender.id,
-                text=item.postback.title or item.postback.payload or "",
+                platform_message_id=postback.mid or f"postback:{sender}:{item.timestamp}",
+                sender_id=sender,
+                text=postback.title or postback.payload or "[button]",
                 sent_at=at,
             )
         ]
-    return []
+    return []  # referral, optin, handover, account linking, feedback, game plays ...
 
 
 def _watermark(contact_id: str, status: MessageStatus, at: datetime) -> WatermarkStatus:
     return WatermarkStatus(platform_message_id="", status=status, at=at, contact_id=contact_id)
 
 
-def _message(item: MessagingEvent, message: Message, at: datetime) -> list[ParsedEvent]:
-    if message.is_unsupported:
-        return []
+def _message(contact: str, message: Message, at: datetime) -> list[ParsedEvent]:
+    if message.is_unsupported and not message.text and not message.attachments:
+        return []  # Meta could not show it either: there is nothing to file
     echo = message.is_echo
-    contact = item.recipient.id if echo else item.sender.id
     if message.is_deleted:
         return [
             InboundEvent(
@@ -123,8 +164,14 @@ def _message(item: MessagingEvent, message: Message, at: datetime) -> list[Parse
                 kind="delete",
             )
         ]
-    attachments = tuple(_attachment(a) for a in message.attachments)
-    text = message.text or ""
+    attachments = [_attachment(a) for a in message.attachments]
+    reply_to = message.reply_to
+    story = reply_to.story if reply_to is not None else None
+    if story is not None:  # an Instagram story reply: keep a link to the story
+        attachments.append(
+            Attachment(kind="story", url=story.url, platform_file_id=story.id, caption="story")
+        )
+    text = message.text or _placeholder(message.attachments)
     if not text and not attachments:
         return []
     return [
@@ -133,12 +180,30 @@ def _message(item: MessagingEvent, message: Message, at: datetime) -> list[Parse
             sender_id=contact,
             text=text,
             sent_at=at,
-            attachments=attachments,
-            reply_to_platform_id=message.reply_to.mid if message.reply_to else None,
+            attachments=tuple(attachments),
+            reply_to_platform_id=reply_to.mid if reply_to is not None else None,
             echo=echo,
             kind="echo" if echo else "message",
         )
     ]
+
+
+def _placeholder(items: tuple[MessageAttachment, ...]) -> str:
+    """Readable text for attachments that are not plain files ("" when all are files)."""
+    labels = []
+    for item in items:
+        payload = item.payload
+        title = (payload.title if payload is not None else None) or item.title
+        if payload is not None and payload.sticker_id:
+            labels.append("[sticker]")
+        elif item.type == "location":
+            point = payload.coordinates if payload is not None else None
+            where = f"{point.lat},{point.long}" if point is not None else ""
+            labels.append("[" + " ".join(p for p in (f"location: {where}", title) if p) + "]")
+        elif item.type not in _MEDIA_TYPES:
+            label = _LABELS.get(item.type, item.type.replace("_", " "))
+            labels.append(f"[{label}: {title}]" if title else f"[{label}]")
+    return " ".join(labels)
 
 
 def _attachment(item: MessageAttachment) -> Attachment:
@@ -155,6 +220,7 @@ def _attachment(item: MessageAttachment) -> Attachment:
     # share, story_mention, ig_reel, reel, ig_post, template, fallback keep Meta's type name.
     return Attachment(
         kind=_ATTACHMENT_KINDS.get(item.type, item.type),
-        url=payload.url if payload is not None else None,
+        url=(payload.url if payload is not None else None) or item.url,
+        platform_file_id=payload.reel_video_id if payload is not None else None,
         caption=(payload.title if payload is not None else None) or item.title,
     )

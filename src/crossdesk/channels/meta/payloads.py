@@ -3,18 +3,24 @@
 References:
     https://developers.facebook.com/docs/messenger-platform/reference/webhook-events
     (``messages``, ``message_echoes``, ``message_deliveries``, ``message_reads``,
-    ``message_reactions``, ``message_edits``, ``messaging_postbacks``),
+    ``message_reactions``, ``message_edits``, ``messaging_postbacks``,
+    ``messaging_referrals``, ``messaging_optins``, ``messaging_handovers``, ``standby``,
+    ``messaging_policy_enforcement``),
     https://developers.facebook.com/docs/instagram-platform/webhooks/examples
-    (Instagram: ``messaging_seen`` carries ``read.mid``; ``is_deleted``, ``is_unsupported``),
+    (Instagram: ``messaging_seen`` carries ``read.mid``; ``is_deleted``, ``is_unsupported``,
+    ``reply_to.story``; attachments ``share``, ``story_mention``, ``ig_reel``, ``reel``),
     https://developers.facebook.com/docs/messenger-platform/reference/send-api (reply body).
 
 Models ignore unknown fields (Meta adds fields without notice) but require what we rely on,
 so a body missing them is reported as invalid rather than silently dropped.
 """
 
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict, Field
+
+# Milliseconds since the epoch, bounded so a hostile value cannot overflow ``datetime``.
+Millis = Annotated[int, Field(ge=0, le=253_402_300_799_999)]
 
 
 class MetaModel(BaseModel):
@@ -24,9 +30,13 @@ class MetaModel(BaseModel):
 
 
 class Party(MetaModel):
-    """``sender`` / ``recipient``: a PSID, IGSID, page id or Instagram account id."""
+    """``sender`` / ``recipient``: a PSID, IGSID, page id or Instagram account id.
 
-    id: str
+    Opt-ins and postbacks from the checkbox plugin carry a ``user_ref`` instead of an id.
+    """
+
+    id: str | None = None
+    user_ref: str | None = None
 
 
 class Coordinates(MetaModel):
@@ -38,6 +48,7 @@ class AttachmentPayload(MetaModel):
     url: str | None = None
     title: str | None = None
     sticker_id: str | None = None
+    reel_video_id: str | None = None
     coordinates: Coordinates | None = None
 
 
@@ -48,10 +59,21 @@ class MessageAttachment(MetaModel):
     type: str
     payload: AttachmentPayload | None = None
     title: str | None = None
+    url: str | None = None  # ``fallback`` attachments may put the link here
+
+
+class Story(MetaModel):
+    """``reply_to.story`` (Instagram): the account's story the customer replied to."""
+
+    id: str | None = None
+    url: str | None = None
 
 
 class ReplyTo(MetaModel):
+    """``reply_to``: a message (``mid``) or, on Instagram, a story."""
+
     mid: str | None = None
+    story: Story | None = None
 
 
 class QuickReply(MetaModel):
@@ -77,13 +99,13 @@ class Delivery(MetaModel):
     """``delivery`` (Messenger ``message_deliveries``); ``mids`` may be absent."""
 
     mids: tuple[str, ...] = ()
-    watermark: int
+    watermark: Millis
 
 
 class Read(MetaModel):
     """``read``: Messenger sends a ``watermark``; Instagram (``messaging_seen``) a ``mid``."""
 
-    watermark: int | None = None
+    watermark: Millis | None = None
     mid: str | None = None
 
 
@@ -113,11 +135,18 @@ class Postback(MetaModel):
 
 
 class MessagingEvent(MetaModel):
-    """One element of ``entry[].messaging[]``."""
+    """One element of ``entry[].messaging[]`` (or ``entry[].standby[]``).
 
-    sender: Party
-    recipient: Party
-    timestamp: int
+    Only the objects crossdesk turns into events are typed. ``referral``
+    (``messaging_referrals``), ``optin``, ``account_linking``, ``pass_thread_control`` /
+    ``take_thread_control`` / ``request_thread_control`` (handover), ``app_roles``,
+    ``policy_enforcement`` (no ``sender`` at all), ``game_play``, ``response_feedback`` and
+    whatever Meta adds later are accepted and ignored.
+    """
+
+    sender: Party | None = None
+    recipient: Party | None = None
+    timestamp: Millis
     message: Message | None = None
     delivery: Delivery | None = None
     read: Read | None = None
@@ -129,13 +158,15 @@ class MessagingEvent(MetaModel):
 class Entry(MetaModel):
     """``entry[]``: ``id`` is the page id (Messenger) or Instagram account id.
 
-    ``standby`` events (handover protocol, another app in control) and ``changes`` (feed,
-    comments) are not messaging events for this app and are ignored.
+    ``standby`` holds the same events as ``messaging`` while another app owns the thread
+    (handover protocol); ``changes`` (feed, comments, mentions) are not messaging and are
+    ignored.
     """
 
     id: str
-    time: int
+    time: int | None = None
     messaging: tuple[MessagingEvent, ...] = ()
+    standby: tuple[MessagingEvent, ...] = ()
 
 
 class WebhookBody(MetaModel):

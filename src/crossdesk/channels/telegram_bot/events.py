@@ -9,7 +9,11 @@ Identity conventions:
       ``…:reaction:{user}:{date}``) so de-duplication never mistakes them for redeliveries.
 
 The Bot API reports no delivery or read receipts, so there are no status events, and a
-bot's own messages are not echoed back to it.
+bot's own messages are not echoed back to it. Content without text of its own reads as a
+placeholder (``[sticker 😀]``, ``[location: lat,lng]``, ``[contact: name phone]``,
+``[poll: question]`` ...); files keep their caption (or no text) and their metadata.
+Channel posts are the channel's own broadcasts, not a customer writing, and are ignored,
+as are service messages (members joining, pins ...) and update kinds we do not file.
 """
 
 from datetime import UTC, datetime
@@ -25,7 +29,7 @@ def message_id(chat_id: int, message_id: int) -> str:
 
 
 def update_events(update: Update) -> list[ParsedEvent]:
-    """Events of one update; channel posts and update types we do not handle yield none."""
+    """Events of one update; channel posts and update kinds we do not file yield none."""
     if update.message is not None:
         event = _message(update.message, edit=False)
         return [event] if event is not None else []
@@ -44,7 +48,7 @@ def _at(timestamp: int) -> datetime:
 def _message(message: Message, *, edit: bool) -> InboundEvent | None:
     text, attachments = _content(message)
     if not text and not attachments:
-        return None  # service messages, polls, dice, games ...
+        return None  # service messages: members joining or leaving, pins, topics ...
     chat_id = message.chat.id
     original = message_id(chat_id, message.message_id)
     reply_to = (
@@ -60,7 +64,7 @@ def _message(message: Message, *, edit: bool) -> InboundEvent | None:
             sender_id=str(chat_id),
             text=text,
             sent_at=_at(stamp),
-            sender_name=author.full_name if author else message.chat.title,
+            sender_name=_name(message),
             attachments=attachments,
             reply_to_platform_id=original,
             kind="edit",
@@ -70,11 +74,19 @@ def _message(message: Message, *, edit: bool) -> InboundEvent | None:
         sender_id=str(chat_id),
         text=text,
         sent_at=_at(message.date),
-        sender_name=author.full_name if author else message.chat.title,
+        sender_name=_name(message),
         language_hint=author.language_code if author else None,
         attachments=attachments,
         reply_to_platform_id=reply_to,
     )
+
+
+def _name(message: Message) -> str | None:
+    """The author's name; an anonymous group admin or channel writes as a chat."""
+    if message.from_ is not None and not message.sender_chat:
+        return message.from_.full_name or None
+    chat = message.sender_chat or message.chat
+    return chat.title or " ".join(p for p in (chat.first_name, chat.last_name) if p) or None
 
 
 def _file(
@@ -90,11 +102,18 @@ def _file(
     )
 
 
+def _geo(latitude: float, longitude: float, caption: str | None = None) -> Attachment:
+    return Attachment(kind="location", url=f"geo:{latitude},{longitude}", caption=caption)
+
+
 def _content(message: Message) -> tuple[str, tuple[Attachment, ...]]:
     caption = message.caption
     text = message.text or caption or ""
     if message.photo:
-        largest = max(message.photo, key=lambda p: p.file_size or 0)
+        # Sizes come smallest first; file_size may be missing, the dimensions are not.
+        largest = max(
+            message.photo, key=lambda p: ((p.width or 0) * (p.height or 0), p.file_size or 0)
+        )
         return text, (_file("image", largest, caption, "image/jpeg"),)
     # An animation message also carries the same file as ``document``: check it first.
     for kind, item, default_type in (
@@ -116,29 +135,49 @@ def _content(message: Message) -> tuple[str, tuple[Attachment, ...]]:
             if sticker.is_animated
             else "image/webp"
         )
-        return text or sticker.emoji or "", (_file("sticker", sticker, None, sticker_type),)
+        label = f"[sticker {sticker.emoji}]" if sticker.emoji else "[sticker]"
+        return text or label, (_file("sticker", sticker, None, sticker_type),)
     if message.venue is not None:
         venue = message.venue
-        label = f"{venue.title}, {venue.address}"
         point = venue.location
-        geo = Attachment(
-            kind="location", url=f"geo:{point.latitude},{point.longitude}", caption=label
-        )
-        return label, (geo,)
+        name = ", ".join(p for p in (venue.title, venue.address) if p)
+        label = f"[location: {point.latitude},{point.longitude} {name}]"
+        return label, (_geo(point.latitude, point.longitude, name or None),)
     if message.location is not None:
         point = message.location
-        return text, (Attachment(kind="location", url=f"geo:{point.latitude},{point.longitude}"),)
+        label = f"[location: {point.latitude},{point.longitude}]"
+        return text or label, (_geo(point.latitude, point.longitude),)
     if message.contact is not None:
         contact = message.contact
         name = " ".join(p for p in (contact.first_name, contact.last_name) if p)
-        return f"{name} {contact.phone_number}", ()
+        return f"[contact: {name} {contact.phone_number}]", ()
+    if message.poll is not None:
+        options = " / ".join(o.text for o in message.poll.options)
+        return f"[poll: {message.poll.question}]" + (f" {options}" if options else ""), ()
+    if message.dice is not None:
+        return f"[dice {message.dice.emoji} {message.dice.value}]", ()
+    for label, titled in (
+        ("game", message.game),
+        ("invoice", message.invoice),
+        ("checklist", message.checklist),
+    ):
+        if titled is not None:
+            return text or (f"[{label}: {titled.title}]" if titled.title else f"[{label}]"), ()
+    for label, present in (
+        ("story", message.story),
+        ("paid media", message.paid_media),
+        ("giveaway", message.giveaway),
+    ):
+        if present is not None:
+            return text or f"[{label}]", ()
     return text, ()
 
 
 def _reaction(update: MessageReactionUpdated) -> InboundEvent:
     chat_id = update.chat.id
     target = message_id(chat_id, update.message_id)
-    who = update.user.id if update.user is not None else chat_id
+    actor = update.actor_chat.id if update.actor_chat is not None else chat_id
+    who = update.user.id if update.user is not None else actor
     emoji = "".join(r.emoji or "" for r in update.new_reaction if r.type == "emoji")
     return InboundEvent(
         platform_message_id=f"{target}:reaction:{who}:{update.date}",

@@ -2,14 +2,17 @@
 
 References (each class names its section of https://core.telegram.org/bots/api):
     #update, #message, #user, #chat, #photosize, #document, #video, #audio, #voice,
-    #videonote, #animation, #sticker, #location, #venue, #contact,
-    #messagereactionupdated, #reactiontype, #making-requests (``ok``, ``result``,
+    #videonote, #animation, #sticker, #location, #venue, #contact, #poll, #dice, #game,
+    #story, #invoice, #messagereactionupdated, #reactiontype, #making-requests (``ok``, ``result``,
     ``error_code``, ``description``, ``parameters``), #responseparameters.
 """
 
-from typing import Any
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field
+
+# Unix seconds, bounded so a hostile value cannot overflow ``datetime``.
+Seconds = Annotated[int, Field(ge=0, le=253_402_300_799)]
 
 
 class TgModel(BaseModel):
@@ -53,6 +56,8 @@ class File(TgModel):
     file_size: int | None = None
     file_name: str | None = None
     mime_type: str | None = None
+    width: int | None = None  # #photosize
+    height: int | None = None
 
 
 class Sticker(File):
@@ -86,14 +91,41 @@ class Contact(TgModel):
     last_name: str | None = None
 
 
+class PollOption(TgModel):
+    """#polloption"""
+
+    text: str
+
+
+class Poll(TgModel):
+    """#poll"""
+
+    question: str
+    options: tuple[PollOption, ...] = ()
+
+
+class Dice(TgModel):
+    """#dice"""
+
+    emoji: str
+    value: int
+
+
+class Titled(TgModel):
+    """#game, #invoice, #checklist: only the title is shown."""
+
+    title: str = ""
+
+
 class Message(TgModel):
     """#message (the subset crossdesk reads)."""
 
     message_id: int
     from_: User | None = Field(default=None, alias="from")
+    sender_chat: Chat | None = None
     chat: Chat
-    date: int
-    edit_date: int | None = None
+    date: Seconds
+    edit_date: Seconds | None = None
     text: str | None = None
     caption: str | None = None
     photo: tuple[File, ...] = ()
@@ -107,6 +139,14 @@ class Message(TgModel):
     location: Location | None = None
     venue: Venue | None = None
     contact: Contact | None = None
+    poll: Poll | None = None
+    dice: Dice | None = None
+    game: Titled | None = None
+    invoice: Titled | None = None
+    checklist: Titled | None = None
+    story: dict[str, Any] | None = None  # Any: only its presence matters
+    paid_media: dict[str, Any] | None = None  # Any: only its presence matters
+    giveaway: dict[str, Any] | None = None  # Any: only its presence matters
     reply_to_message: "Message | None" = None
     media_group_id: str | None = None
 
@@ -125,13 +165,20 @@ class MessageReactionUpdated(TgModel):
     chat: Chat
     message_id: int
     user: User | None = None
-    date: int
+    actor_chat: Chat | None = None  # reactions made anonymously on behalf of a chat
+    date: Seconds
     old_reaction: tuple[ReactionType, ...] = ()
     new_reaction: tuple[ReactionType, ...] = ()
 
 
 class Update(TgModel):
-    """#update: at most one of the optional fields is present."""
+    """#update: at most one of the optional fields is present.
+
+    Only the kinds crossdesk files are typed; ``callback_query``, ``my_chat_member``,
+    ``chat_member``, ``chat_join_request``, ``message_reaction_count``, ``poll``,
+    ``poll_answer``, ``inline_query``, business updates, boosts ... are accepted and
+    ignored.
+    """
 
     update_id: int
     message: Message | None = None
