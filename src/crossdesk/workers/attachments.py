@@ -16,7 +16,11 @@ records the relative path in ``attachment.storage_path``.
   content-type checked: the type is taken from the bytes where they identify it (images,
   PDF), a claimed image that is not one is refused, and only an allow-list is stored.
 - Failures are retried with backoff; permanent ones (unknown file, refused type, too big)
-  are given up for the life of the process (there is no column to record them yet).
+  are given up for the life of the process. Why is recorded in the message's stage notes
+  (``attachments``: {attachment id: note}, no column for it), so the conversation shows
+  "refused" or "could not be downloaded" instead of "not downloaded yet"
+  (``download_problem``; the Telegram user worker writes the same notes, one string for its
+  message's file). A later run (after a restart) may still fetch it: a stored file wins.
 """
 
 import asyncio
@@ -25,9 +29,10 @@ import logging
 import mimetypes
 import os
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import httpx
 from sqlalchemy import select
@@ -107,6 +112,44 @@ EXTENSIONS = {
 
 class AttachmentRefused(Exception):
     """The file may not be stored (too big, type not allowed or not what it claims)."""
+
+
+# Stage-notes key and note prefixes for files that were not stored (see the module doc).
+NOTES_KEY = "attachments"
+REFUSED = "refused: "
+NOT_DOWNLOADED = "not downloaded: "
+
+
+@dataclass(frozen=True, slots=True)
+class DownloadProblem:
+    state: str  # "refused" (too big, type not allowed) or "failed" (gave up fetching it)
+    reason: str
+
+
+def download_problem(notes: Mapping[str, Any] | None, attachment_id: str) -> DownloadProblem | None:
+    """Why this attachment of a message with these stage notes was not stored, if known."""
+    value = (notes or {}).get(NOTES_KEY)
+    if isinstance(value, dict):  # this worker: one note per attachment
+        value = value.get(attachment_id)
+    if not isinstance(value, str) or not value:  # the Telegram user worker: one string
+        return None
+    if value.startswith(REFUSED):
+        return DownloadProblem("refused", value.removeprefix(REFUSED))
+    return DownloadProblem("failed", value.removeprefix(NOT_DOWNLOADED))
+
+
+def download_problems(
+    rows: Iterable[Attachment], notes_by_message: Mapping[str, Mapping[str, Any] | None]
+) -> dict[str, DownloadProblem]:
+    """The problems of the attachments without a stored file, by attachment id."""
+    found: dict[str, DownloadProblem] = {}
+    for row in rows:
+        if row.storage_path:
+            continue
+        problem = download_problem(notes_by_message.get(row.message_id), row.id)
+        if problem is not None:
+            found[row.id] = problem
+    return found
 
 
 def sniff(head: bytes) -> str | None:
@@ -257,7 +300,7 @@ class AttachmentWorker:
         ]
         for item in found:
             if not item.fetchable:
-                self.given_up[item.attachment_id] = "no file id or https URL to fetch"
+                await self._give_up(item, "no file id or https URL to fetch")
         return [item for item in found if item.fetchable][: self._batch]
 
     async def run_once(self) -> int:
@@ -277,11 +320,14 @@ class AttachmentWorker:
         # The session is closed: downloads may take a while.
         try:
             stored = await self._download(context, item)
-        except (PermanentSendError, AttachmentRefused) as exc:
-            self._give_up(item, str(exc))
+        except AttachmentRefused as exc:
+            await self._give_up(item, str(exc), refused=True)
+            return None
+        except PermanentSendError as exc:
+            await self._give_up(item, str(exc))
             return None
         except (RetryableSendError, httpx.TransportError) as exc:
-            self._retry_later(item, exc)
+            await self._retry_later(item, exc)
             return None
         async with transaction(self._services.sessionmaker) as session:
             row = await session.get(Attachment, item.attachment_id)
@@ -293,16 +339,50 @@ class AttachmentWorker:
         self._attempts.pop(item.attachment_id, None)
         return stored
 
-    def _give_up(self, item: Pending, reason: str) -> None:
+    async def _give_up(
+        self, item: Pending, reason: str, *, refused: bool = False, shown: str | None = None
+    ) -> None:
+        """Stop fetching it in this process and record why on its message (``shown``: the
+        reason for people, when ``reason`` may carry more than they should see)."""
         logger.warning("attachment %s not fetched: %s", item.attachment_id, reason)
         self.given_up[item.attachment_id] = reason
         self._attempts.pop(item.attachment_id, None)
+        note = (REFUSED if refused else NOT_DOWNLOADED) + (shown or reason)
+        try:
+            await self._record(item.attachment_id, note[:500])
+        except Exception:  # the in-process give-up still holds; the view says "not yet"
+            logger.exception(
+                "recording why attachment %s was not fetched failed", item.attachment_id
+            )
 
-    def _retry_later(self, item: Pending, exc: Exception) -> None:
+    async def _record(self, attachment_id: str, note: str) -> None:
+        async with transaction(self._services.sessionmaker) as session:
+            message = await session.scalar(
+                select(Message)
+                .join(Attachment, Attachment.message_id == Message.id)
+                .where(Attachment.id == attachment_id)
+            )
+            if message is None:
+                return
+            notes = dict(message.stage_notes or {})
+            current = notes.get(NOTES_KEY)
+            files = dict(current) if isinstance(current, dict) else {}
+            files[attachment_id] = note
+            notes[NOTES_KEY] = files
+            message.stage_notes = notes  # a new dict: the JSON column sees the change
+
+    async def _retry_later(self, item: Pending, exc: Exception) -> None:
         attempts, _ = self._attempts.get(item.attachment_id, (0, 0.0))
         attempts += 1
         if attempts >= MAX_ATTEMPTS:
-            self._give_up(item, f"still failing after {attempts} attempts: {exc}")
+            # Shown to agents: our own message, or only the error's name (a transport
+            # error's text may name the download URL, which can carry a token).
+            cause = exc.message if isinstance(exc, RetryableSendError) else type(exc).__name__
+            await self._give_up(
+                item,
+                f"still failing after {attempts} attempts: {exc}",
+                shown=f"still failing after {attempts} attempts ({cause})",
+            )
             return
         retry_after = getattr(exc, "retry_after", None)
         delay = max(float(retry_after or 0), min(300.0, 2.0**attempts))
