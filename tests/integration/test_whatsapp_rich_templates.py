@@ -580,12 +580,6 @@ async def test_a_header_format_changed_on_the_platform_fails_with_its_reason(
     assert message.error is not None and "132012" in message.error
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the template route is not among the upload routes (UPLOAD_PATHS in "
-    "web/api/v1/outbound_attachments.py, not this area's file): its body is capped at "
-    "web.max_body_bytes (1 MB by default), so a 1-5 MB header image gets 413",
-)
 async def test_a_header_image_of_two_megabytes_is_sent(
     services: Services, world: DemoWorld, graph: tuple[FakeGraphApi, str], ui: httpx.AsyncClient
 ) -> None:

@@ -25,6 +25,7 @@ router = APIRouter(prefix="/conversations", tags=["conversations"])
 # Upload routes (the API's and the composer's) take bodies up to the file cap.
 UPLOAD_PATHS = re.compile(
     r"/api/v1/conversations/[^/]+/attachments|/ui/conversations/[^/]+/reply-file"
+    r"|/ui/conversations/[^/]+/template"  # a template's header image, video or document
 )
 FORM_OVERHEAD = 64 * 1024  # the caption and the multipart framing around the file
 
