@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 from sqlalchemy import select
-from tests.factories import DemoWorld, asgi_client, build_world
+from tests.factories import DemoWorld, asgi_client, bearer, build_world
 from tests.fakes.platforms.mtproto import FakeMTProto
 from tests.integration.test_telegram_login_ui import _add, _code, _log_in, _send_code
 from tests.integration.test_telegram_user import (
@@ -29,8 +29,9 @@ from tests.integration.test_telegram_user import _account as _new_account
 from crossdesk.actions.account_health import probe
 from crossdesk.actions.accounts import account_context
 from crossdesk.channels.telegram_user.adapter import TelegramUserAdapter, random_id
+from crossdesk.db.base import utcnow
 from crossdesk.db.models import ChannelAccount, Outbox
-from crossdesk.domain import MessageStatus, OutboundMessage
+from crossdesk.domain import InboundEvent, MessageStatus, OutboundMessage
 from crossdesk.errors import PermanentSendError
 from crossdesk.services import Services
 from crossdesk.web.app import create_app
@@ -230,3 +231,51 @@ async def test_placeholder_receipt_is_recorded_when_no_echo_gave_the_real_id(
         placeholder = (await _message(services, second)).platform_message_id
         assert placeholder == f"random:{random_id(key)}"
         assert (await _message(services, first)).platform_message_id == real
+
+
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + bytes(range(256)) * 8
+PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << >>\n%%EOF\n" + b"x" * 200_000
+
+
+async def test_files_uploaded_in_the_composer_reach_a_telegram_user_contact(
+    services: Services, world: DemoWorld, fake: FakeMTProto
+) -> None:
+    """The whole path: the upload API stores the file, the real DeliveryWorker hands its
+    local path to the adapter, which uploads it in parts and sends it with messages.sendMedia
+    (a PNG as a photo with its caption, a PDF as a document with its name)."""
+    account = await _logged_in(services, world, fake)
+    worker = TelegramUserWorker(services)
+    contact = f"{ALICE}:{fake.contacts[ALICE][0]}"
+    assert await worker.store(account.id, InboundEvent("900", contact, "Photo?", utcnow()))
+    (inbound,) = await _messages(services, account.id)
+    sent_ids = []
+    async with asgi_client(create_app(services.settings, services=services)) as client:
+        for name, data, text in (("shoe.png", PNG, "Model A"), ("invoice.pdf", PDF, "")):
+            response = await client.post(
+                f"/api/v1/conversations/{inbound.conversation_id}/attachments",
+                headers=bearer(world.tokens["supervisor"]),
+                files={"file": (name, data, "application/octet-stream")},
+                data={"text": text, "send_as_written": "true"},
+            )
+            assert response.status_code == 201, response.text
+            async with asyncio.timeout(30):
+                assert await DeliveryWorker(services).run_once() == 1
+            sent_ids.append(response.json()["message"]["id"])
+    photo, document = fake.sent
+    assert (photo.media_kind, photo.media, photo.text, photo.peer_user_id) == (
+        "photo",
+        PNG,
+        "Model A",
+        ALICE,
+    )
+    assert (document.media_kind, document.filename, document.mime_type) == (
+        "document",
+        "invoice.pdf",
+        "application/pdf",
+    )
+    assert document.media == PDF and document.text == ""
+    assert fake.requests.count("SaveFilePartRequest") >= 2  # the PDF went up in parts
+    for message_id, sent in zip(sent_ids, fake.sent, strict=True):
+        stored = await _message(services, message_id)
+        assert stored.status == MessageStatus.SENT.value, stored.error
+        assert stored.platform_message_id == str(sent.message_id)
