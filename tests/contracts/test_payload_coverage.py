@@ -177,8 +177,14 @@ MALFORMED = [
     ("messenger", b'{"object": "page", "entry": {"id": "1"}}', "entry"),
     (
         "instagram",
-        _without(_fixture("instagram", "webhook-image"), "entry", 0, "messaging", 0, "timestamp"),
-        "timestamp",
+        _without(_fixture("instagram", "webhook-image"), "entry", 0, "messaging", 0, "sender"),
+        "a message needs sender.id",
+    ),
+    (
+        "instagram",
+        b'{"object": "instagram", "entry": [{"id": "1", "changes": [{"field": "messages",'
+        b' "value": {"timestamp": 1, "message": {"text": "no mid"}}}]}]}',
+        "entry.0.messaging_changes.0.message.mid",
     ),
     ("instagram", b'{"object": "instagram", "entry": [{"messaging": []}]}', "entry.0.id"),
     ("telegram_bot", _without(_fixture("telegram_bot", "update-text"), "message", "chat"), "chat"),

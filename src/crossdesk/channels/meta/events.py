@@ -62,14 +62,14 @@ def ms_to_datetime(value: int) -> datetime:
 
 
 def entry_events(entry: Entry) -> list[ParsedEvent]:
-    """Events of one ``entry[]``: its ``messaging[]`` and ``standby[]`` elements.
+    """Events of one ``entry[]``: ``messaging[]``, ``standby[]`` and messaging ``changes``.
 
     Standby events (another app owns the thread under the handover protocol) are still the
     customer's messages and the page's replies, so the inbox shows them too.
     """
     events: list[ParsedEvent] = []
-    for item in (*entry.messaging, *entry.standby):
-        events.extend(to_events(item))
+    for item in (*entry.messaging, *entry.standby, *entry.messaging_changes):
+        events.extend(to_events(item, entry.time))
     return events
 
 
@@ -77,9 +77,13 @@ def _id(party: Party | None) -> str | None:
     return party.id if party is not None else None
 
 
-def to_events(item: MessagingEvent) -> list[ParsedEvent]:
-    """Convert one ``messaging[]`` element; event types we do not handle yield nothing."""
-    at = ms_to_datetime(item.timestamp)
+def to_events(item: MessagingEvent, entry_time: int | None = None) -> list[ParsedEvent]:
+    """Convert one ``messaging[]`` element; event types we do not handle yield nothing.
+
+    Without its own ``timestamp`` an event takes the entry's ``time``.
+    """
+    stamp = item.timestamp if item.timestamp is not None else entry_time
+    at = ms_to_datetime(stamp) if stamp is not None else datetime.now(UTC)
     sender = _id(item.sender)
     if item.message is not None:
         echo = item.message.is_echo
@@ -109,7 +113,7 @@ def to_events(item: MessagingEvent) -> list[ParsedEvent]:
         text = "" if reaction.action == "unreact" else reaction.emoji or reaction.reaction or ""
         return [
             InboundEvent(
-                platform_message_id=f"reaction:{reaction.mid}:{sender}:{item.timestamp}",
+                platform_message_id=f"reaction:{reaction.mid}:{sender}:{stamp}",
                 sender_id=sender,
                 text=text,
                 sent_at=at,
@@ -135,7 +139,7 @@ def to_events(item: MessagingEvent) -> list[ParsedEvent]:
         postback = item.postback
         return [
             InboundEvent(
-                platform_message_id=postback.mid or f"postback:{sender}:{item.timestamp}",
+                platform_message_id=postback.mid or f"postback:{sender}:{stamp}",
                 sender_id=sender,
                 text=postback.title or postback.payload or "[button]",
                 sent_at=at,

@@ -15,9 +15,9 @@ Models ignore unknown fields (Meta adds fields without notice) but require what 
 so a body missing them is reported as invalid rather than silently dropped.
 """
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 # Milliseconds since the epoch, bounded so a hostile value cannot overflow ``datetime``.
 Millis = Annotated[int, Field(ge=0, le=253_402_300_799_999)]
@@ -146,7 +146,7 @@ class MessagingEvent(MetaModel):
 
     sender: Party | None = None
     recipient: Party | None = None
-    timestamp: Millis
+    timestamp: Millis | None = None  # the reference's delivery example has none
     message: Message | None = None
     delivery: Delivery | None = None
     read: Read | None = None
@@ -154,19 +154,67 @@ class MessagingEvent(MetaModel):
     message_edit: MessageEdit | None = None
     postback: Postback | None = None
 
+    @model_validator(mode="after")
+    def _message_has_a_contact(self) -> "MessagingEvent":
+        """A message is filed under its contact: the sender, or for an echo the recipient."""
+        if self.message is not None:
+            party = self.recipient if self.message.is_echo else self.sender
+            if party is None or not party.id:
+                side = "recipient" if self.message.is_echo else "sender"
+                raise ValueError(f"a message needs {side}.id")
+        return self
+
+
+# ``changes[].field`` names whose ``value`` is a messaging event: the shape of the
+# reference's examples and of the App Dashboard's test notifications.
+MESSAGING_FIELDS = frozenset(
+    {
+        "messages",
+        "message_echoes",
+        "message_deliveries",
+        "message_reads",
+        "message_reactions",
+        "message_edits",
+        "message_edit",
+        "messaging_seen",
+        "messaging_postbacks",
+        "messaging_referral",
+        "messaging_referrals",
+        "messaging_optins",
+        "messaging_handover",
+        "messaging_handovers",
+        "messaging_account_linking",
+        "messaging_policy_enforcement",
+        "standby",
+    }
+)
+
 
 class Entry(MetaModel):
     """``entry[]``: ``id`` is the page id (Messenger) or Instagram account id.
 
     ``standby`` holds the same events as ``messaging`` while another app owns the thread
-    (handover protocol); ``changes`` (feed, comments, mentions) are not messaging and are
-    ignored.
+    (handover protocol). ``changes`` whose ``field`` is a messaging field carry one such
+    event as ``value``; other changes (feed, comments, mentions) are ignored.
     """
 
     id: str
-    time: int | None = None
+    time: Millis | None = None
     messaging: tuple[MessagingEvent, ...] = ()
     standby: tuple[MessagingEvent, ...] = ()
+    messaging_changes: tuple[MessagingEvent, ...] = ()
+
+    @model_validator(mode="before")
+    @classmethod
+    def _pick_messaging_changes(cls, data: Any) -> Any:  # Any: raw JSON before validation
+        if not isinstance(data, dict) or not isinstance(data.get("changes"), list):
+            return data
+        picked = [
+            change.get("value")
+            for change in data["changes"]
+            if isinstance(change, dict) and change.get("field") in MESSAGING_FIELDS
+        ]
+        return {**data, "messaging_changes": picked}
 
 
 class WebhookBody(MetaModel):
