@@ -191,6 +191,11 @@ MALFORMED = [
     ("telegram_bot", b'{"update_id": "twelve"}', "update_id"),
     ("telegram_bot", _telegram_message(photo={"file_id": "x"}), "message.photo"),
     ("telegram_bot", _telegram_message(date=-5), "message.date"),
+    (
+        "telegram_bot",
+        _telegram_message(text=None, location={"latitude": float("nan"), "longitude": 1.0}),
+        "message.location.latitude",
+    ),
     ("telegram_bot", _telegram_message(venue={"title": "no location"}), "message.venue"),
     ("line", _line_event(message={"type": "text", "id": "1"}), "has no 'text'"),
     ("line", _line_event(message={"type": "location", "id": "1"}), "has no coordinates"),

@@ -22,7 +22,9 @@ Millis = Annotated[int, Field(ge=0, le=253_402_300_799_999)]
 class LineModel(BaseModel):
     """Base for LINE payload models: frozen, tolerant of new fields."""
 
-    model_config = ConfigDict(extra="ignore", frozen=True, coerce_numbers_to_str=True)
+    model_config = ConfigDict(
+        extra="ignore", frozen=True, coerce_numbers_to_str=True, allow_inf_nan=False
+    )  # NaN / Infinity coordinates are a malformed body, not a place
 
 
 class Source(LineModel):

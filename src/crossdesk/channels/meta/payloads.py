@@ -26,7 +26,9 @@ Millis = Annotated[int, Field(ge=0, le=253_402_300_799_999)]
 class MetaModel(BaseModel):
     """Base for Meta payload models: frozen, tolerant of new fields, ids as strings."""
 
-    model_config = ConfigDict(extra="ignore", frozen=True, coerce_numbers_to_str=True)
+    model_config = ConfigDict(
+        extra="ignore", frozen=True, coerce_numbers_to_str=True, allow_inf_nan=False
+    )  # NaN / Infinity coordinates are a malformed body, not a place
 
 
 class Party(MetaModel):

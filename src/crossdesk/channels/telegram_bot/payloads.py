@@ -18,7 +18,9 @@ Seconds = Annotated[int, Field(ge=0, le=253_402_300_799)]
 class TgModel(BaseModel):
     """Base for Bot API objects: frozen and tolerant of fields added by new API versions."""
 
-    model_config = ConfigDict(extra="ignore", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(
+        extra="ignore", frozen=True, populate_by_name=True, allow_inf_nan=False
+    )  # NaN / Infinity coordinates are a malformed body, not a place
 
 
 class User(TgModel):
