@@ -165,12 +165,6 @@ async def test_why_a_file_was_not_stored_is_recorded_on_its_message(
     }
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="needs web/ui/attachment_views.py to pass `problems` (download_problems) to "
-    "_attachments.html: not this engineer's file, change reported",
-)
 async def test_conversation_shows_refused_and_failed_files_apart_from_waiting_ones(
     services: Services, web: tuple[httpx.AsyncClient, DemoWorld], fake: FakeMTProto
 ) -> None:

@@ -6,6 +6,7 @@ inline, everything else is a download.
 """
 
 from pathlib import Path
+from typing import Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import FileResponse, HTMLResponse
@@ -16,7 +17,11 @@ from crossdesk.errors import NotFound
 from crossdesk.risk.rbac import conversation_scope
 from crossdesk.web.deps import Reader, ServicesDep, SessionDep
 from crossdesk.web.ui.render import render
-from crossdesk.workers.attachments import INLINE_IMAGE_TYPES, attachments_root
+from crossdesk.workers.attachments import (
+    INLINE_IMAGE_TYPES,
+    attachments_root,
+    download_problems,
+)
 
 router = APIRouter(prefix="/ui", include_in_schema=False)
 
@@ -38,10 +43,22 @@ async def conversation_attachments(
     by_message: dict[str, list[Attachment]] = {}
     for row in rows:
         by_message.setdefault(row.message_id, []).append(row)
+    # Why a file is not stored (refused, could not be downloaded) is in its message's notes.
+    unstored = [m for m, items in by_message.items() if any(not a.storage_path for a in items)]
+    notes: dict[str, Any] = {}
+    if unstored:
+        result = await session.execute(
+            select(Message.id, Message.stage_notes).where(Message.id.in_(unstored))
+        )
+        notes = {message_id: stage_notes for message_id, stage_notes in result}
     return render(
         request,
         "_attachments.html",
-        {"by_message": by_message, "inline_types": INLINE_IMAGE_TYPES},
+        {
+            "by_message": by_message,
+            "inline_types": INLINE_IMAGE_TYPES,
+            "problems": download_problems(rows, notes),
+        },
     )
 
 
