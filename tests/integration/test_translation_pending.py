@@ -11,6 +11,7 @@ from collections.abc import AsyncIterator, Iterator
 from contextlib import contextmanager
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 import uvicorn
@@ -206,3 +207,36 @@ async def test_messages_skipped_for_the_quota_wait_and_translate_when_it_resets(
     assert message.translation_engine == "deepseek"
     assert message.translation_note is None or "quota" not in message.translation_note
     assert worker.backoff_of(message.id) == 0
+
+
+class _NotedMeanwhile(TranslationWorker):
+    """A worker during whose engine call another worker notes something on the message."""
+
+    async def _retranslate(self, row: Any) -> Any:
+        draft = await super()._retranslate(row)
+        async with transaction(self._services.sessionmaker) as session:
+            message = await session.get(Message, row.id)
+            assert message is not None
+            message.stage_notes = {
+                **(message.stage_notes or {}),
+                "attachments": {"att1": "refused: the file has 99 bytes; the limit is 10"},
+            }
+        return draft
+
+
+async def test_storing_a_late_translation_keeps_notes_written_meanwhile(
+    engine_services: Services, engine_port: int
+) -> None:
+    services = engine_services
+    world = await build_world(services)
+    await receive(services, world.account_a, inbound(SPANISH))
+    worker = _NotedMeanwhile(services, base_delay=10.0, max_delay=40.0, clock=lambda: 0.0)
+    with fake_server_on(engine_port):
+        assert await worker.run_once() == 1
+    message = await _message(services)
+    assert message.translation_status == "translated"
+    assert message.stage_notes["translate"] == "translated by deepseek"
+    # the give-up noted while the engine was busy is not overwritten by the worker's copy
+    assert message.stage_notes["attachments"] == {
+        "att1": "refused: the file has 99 bytes; the limit is 10"
+    }

@@ -361,6 +361,7 @@ class AttachmentWorker:
                 select(Message)
                 .join(Attachment, Attachment.message_id == Message.id)
                 .where(Attachment.id == attachment_id)
+                .with_for_update(of=Message)  # other workers note on the same message
             )
             if message is None:
                 return

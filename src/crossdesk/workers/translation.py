@@ -56,7 +56,6 @@ class _Outcome:
     message_id: str
     conversation_id: str
     body_masked: str
-    stage_notes: dict[str, Any]
     draft: Draft
 
 
@@ -125,9 +124,7 @@ class TranslationWorker:
             draft = await self._retranslate(row)
             if draft is None:
                 continue
-            outcomes.append(
-                _Outcome(row.id, row.conversation_id, row.body_masked, row.stage_notes, draft)
-            )
+            outcomes.append(_Outcome(row.id, row.conversation_id, row.body_masked, draft))
         translated = await self._store(outcomes)
         for outcome in outcomes:
             if outcome.draft.translation_status is StageStatus.PENDING:
@@ -151,7 +148,6 @@ class TranslationWorker:
                 Message.body_raw_enc,
                 Message.language,
                 Message.translation_language,
-                Message.stage_notes,
                 Workspace.default_language,
             )
             .join(Workspace, Workspace.id == Message.workspace_id)
@@ -199,7 +195,14 @@ class TranslationWorker:
         async with self._services.sessionmaker() as session:
             for outcome in settled:
                 draft = outcome.draft
-                notes = dict(outcome.stage_notes or {})
+                # Other workers note things on the message meanwhile (the attachment worker's
+                # give-ups): merge into the row as it is now, locked, not the copy read before.
+                current = await session.scalar(
+                    select(Message.stage_notes)
+                    .where(Message.id == outcome.message_id)
+                    .with_for_update()
+                )
+                notes = dict(current or {})
                 notes["translate"] = draft.notes.get("translate", "")
                 result = await session.execute(
                     update(Message)
