@@ -202,6 +202,7 @@ MALFORMED = [
     ("line", _line_event(source=None), "has no source id"),
     ("line", _line_event(timestamp=10**19), "events.0.timestamp"),
     ("line", b'{"destination": "U1", "events": {}}', "events"),
+    ("line", _line_event(unsend={"messageId": "9" * 101}, type="unsend"), "unsend.messageId"),
 ]
 
 
@@ -422,3 +423,19 @@ async def test_line_redelivery_of_a_stored_message_is_not_stored_again(
     assert await _messages(services, ids["line"]) == 1
     verify = await _post(client, "line", ids["line"], b'{"destination": "U1", "events": []}')
     assert verify.status_code == 200
+
+
+@pytest.mark.parametrize(
+    ("slug", "name"),
+    [("telegram_bot", "update-large-video"), ("instagram", "webhook-long-mid-reaction")],
+)
+async def test_webhook_stores_values_at_the_edge_of_the_columns(
+    web: tuple[httpx.AsyncClient, dict[str, str]], services: Services, slug: str, name: str
+) -> None:
+    """A 3 GB Telegram video (size beyond a 32-bit column) and a reaction to a 190-character
+    Instagram mid (an id beyond 200 characters) are stored, on PostgreSQL too."""
+    client, ids = web
+    reply = await _post(client, slug, ids[slug], (FIXTURES / slug / f"{name}.json").read_bytes())
+    assert reply.status_code == 200, reply.text
+    assert reply.json()["stored"] == 1
+    assert await _messages(services, ids[slug]) == 1

@@ -18,6 +18,7 @@ from crossdesk.domain import Attachment, InboundEvent
 from crossdesk.errors import InvalidInput
 
 _MEDIA = {"image": "image", "video": "video", "audio": "audio"}
+MAX_SIZE = 2**31 - 1  # sizes are stored in a 32-bit column
 
 
 def event_to_events(event: Event, index: int) -> list[ParsedEvent]:
@@ -70,8 +71,8 @@ def _content(message: EventMessage, index: int) -> tuple[str, tuple[Attachment, 
         attachment = Attachment(
             kind="document",
             platform_file_id=message.id,
-            filename=message.fileName,
-            size=message.fileSize,
+            filename=message.fileName[-255:] if message.fileName else None,  # keeps the extension
+            size=message.fileSize if (message.fileSize or 0) <= MAX_SIZE else None,
         )
         return "", (attachment,)
     if message.type == "location":
@@ -89,4 +90,4 @@ def _content(message: EventMessage, index: int) -> tuple[str, tuple[Attachment, 
         )
         return message.text or "[sticker]", (sticker,)
     # A message type newer than this code: the customer still wrote something.
-    return f"[{message.type}]", ()
+    return f"[{message.type[:40]}]", ()

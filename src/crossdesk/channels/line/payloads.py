@@ -17,6 +17,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 # Milliseconds since the epoch, bounded so a hostile value cannot overflow ``datetime``.
 Millis = Annotated[int, Field(ge=0, le=253_402_300_799_999)]
+# User, group, room and message ids are short (``U`` + 32 hex digits, 18-digit numbers).
+LineId = Annotated[str, Field(max_length=100)]
 
 
 class LineModel(BaseModel):
@@ -31,9 +33,9 @@ class Source(LineModel):
     """#source-user, #source-group, #source-room."""
 
     type: str
-    userId: str | None = None
-    groupId: str | None = None
-    roomId: str | None = None
+    userId: LineId | None = None
+    groupId: LineId | None = None
+    roomId: LineId | None = None
 
     @property
     def chat_id(self) -> str | None:
@@ -52,11 +54,11 @@ class ContentProvider(LineModel):
 class EventMessage(LineModel):
     """``message`` of a message event; fields depend on ``type``."""
 
-    id: str
+    id: LineId
     type: str
     text: str | None = None
     quoteToken: str | None = None
-    quotedMessageId: str | None = None
+    quotedMessageId: LineId | None = None
     contentProvider: ContentProvider | None = None
     duration: int | None = None
     fileName: str | None = None
@@ -71,7 +73,7 @@ class EventMessage(LineModel):
 
 
 class Unsend(LineModel):
-    messageId: str
+    messageId: LineId
 
 
 class DeliveryContext(LineModel):

@@ -10,6 +10,7 @@ Identity conventions (the same for every adapter in crossdesk):
       original.
 """
 
+import hashlib
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -42,6 +43,20 @@ _LABELS = {
     "fallback": "link",
     "template": "template",
 }
+
+
+# Stored platform ids and attachment kinds have bounded columns (200 and 32 characters).
+MAX_ID = 200
+MAX_KIND = 32
+
+
+def own_id(kind: str, *parts: object) -> str:
+    """The id of a reaction, edit, delete or postback: readable, or hashed when a long
+    mid would not fit (the same input always gives the same id, so redeliveries match)."""
+    readable = ":".join((kind, *(str(p) for p in parts)))
+    if len(readable) <= MAX_ID:
+        return readable
+    return f"{kind}:sha256:{hashlib.sha256(readable.encode()).hexdigest()}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -113,7 +128,7 @@ def to_events(item: MessagingEvent, entry_time: int | None = None) -> list[Parse
         text = "" if reaction.action == "unreact" else reaction.emoji or reaction.reaction or ""
         return [
             InboundEvent(
-                platform_message_id=f"reaction:{reaction.mid}:{sender}:{stamp}",
+                platform_message_id=own_id("reaction", reaction.mid, sender, stamp),
                 sender_id=sender,
                 text=text,
                 sent_at=at,
@@ -125,7 +140,7 @@ def to_events(item: MessagingEvent, entry_time: int | None = None) -> list[Parse
         edit = item.message_edit
         return [
             InboundEvent(
-                platform_message_id=f"edit:{edit.mid}:{edit.num_edit}",
+                platform_message_id=own_id("edit", edit.mid, edit.num_edit),
                 sender_id=sender,
                 text=edit.text,
                 sent_at=at,
@@ -139,7 +154,7 @@ def to_events(item: MessagingEvent, entry_time: int | None = None) -> list[Parse
         postback = item.postback
         return [
             InboundEvent(
-                platform_message_id=postback.mid or f"postback:{sender}:{stamp}",
+                platform_message_id=postback.mid or own_id("postback", sender, stamp),
                 sender_id=sender,
                 text=postback.title or postback.payload or "[button]",
                 sent_at=at,
@@ -159,7 +174,7 @@ def _message(contact: str, message: Message, at: datetime) -> list[ParsedEvent]:
     if message.is_deleted:
         return [
             InboundEvent(
-                platform_message_id=f"delete:{message.mid}",
+                platform_message_id=own_id("delete", message.mid),
                 sender_id=contact,
                 text="",
                 sent_at=at,
@@ -223,7 +238,7 @@ def _attachment(item: MessageAttachment) -> Attachment:
         )
     # share, story_mention, ig_reel, reel, ig_post, template, fallback keep Meta's type name.
     return Attachment(
-        kind=_ATTACHMENT_KINDS.get(item.type, item.type),
+        kind=_ATTACHMENT_KINDS.get(item.type, item.type[:MAX_KIND]),
         url=(payload.url if payload is not None else None) or item.url,
         platform_file_id=payload.reel_video_id if payload is not None else None,
         caption=(payload.title if payload is not None else None) or item.title,

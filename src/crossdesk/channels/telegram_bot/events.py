@@ -22,6 +22,10 @@ from crossdesk.channels.base import ParsedEvent
 from crossdesk.channels.telegram_bot.payloads import File, Message, MessageReactionUpdated, Update
 from crossdesk.domain import Attachment, InboundEvent
 
+# Sizes are stored in a 32-bit column; files of 2 GiB and more (Telegram allows up to 4 GB)
+# are kept without a size rather than refused.
+MAX_SIZE = 2**31 - 1
+
 
 def message_id(chat_id: int, message_id: int) -> str:
     """The crossdesk id of a Telegram message."""
@@ -92,12 +96,14 @@ def _name(message: Message) -> str | None:
 def _file(
     kind: str, item: File, caption: str | None, content_type: str | None = None
 ) -> Attachment:
+    mime_type = item.mime_type if item.mime_type and len(item.mime_type) <= 100 else None
     return Attachment(
         kind=kind,
-        content_type=item.mime_type or content_type,
+        content_type=mime_type or content_type,
         platform_file_id=item.file_id,
-        filename=item.file_name,
-        size=item.file_size,
+        # Stored names are bounded; the tail keeps the extension.
+        filename=item.file_name[-255:] if item.file_name else None,
+        size=item.file_size if item.file_size is not None and item.file_size <= MAX_SIZE else None,
         caption=caption,
     )
 

@@ -13,6 +13,8 @@ from pydantic import BaseModel, ConfigDict, Field
 
 # Unix seconds, bounded so a hostile value cannot overflow ``datetime``.
 Seconds = Annotated[int, Field(ge=0, le=253_402_300_799)]
+# Ids and sizes are at most 64-bit integers (chat ids have up to 52 significant bits).
+Int64 = Annotated[int, Field(ge=-(2**63), le=2**63 - 1)]
 
 
 class TgModel(BaseModel):
@@ -26,7 +28,7 @@ class TgModel(BaseModel):
 class User(TgModel):
     """#user"""
 
-    id: int
+    id: Int64
     is_bot: bool = False
     first_name: str = ""
     last_name: str | None = None
@@ -41,7 +43,7 @@ class User(TgModel):
 class Chat(TgModel):
     """#chat: ``type`` is private, group, supergroup or channel."""
 
-    id: int
+    id: Int64
     type: str
     title: str | None = None
     username: str | None = None
@@ -55,7 +57,7 @@ class File(TgModel):
 
     file_id: str
     file_unique_id: str
-    file_size: int | None = None
+    file_size: Int64 | None = None
     file_name: str | None = None
     mime_type: str | None = None
     width: int | None = None  # #photosize
@@ -122,7 +124,7 @@ class Titled(TgModel):
 class Message(TgModel):
     """#message (the subset crossdesk reads)."""
 
-    message_id: int
+    message_id: Int64
     from_: User | None = Field(default=None, alias="from")
     sender_chat: Chat | None = None
     chat: Chat
@@ -165,7 +167,7 @@ class MessageReactionUpdated(TgModel):
     """#messagereactionupdated (only with ``allowed_updates`` including ``message_reaction``)."""
 
     chat: Chat
-    message_id: int
+    message_id: Int64
     user: User | None = None
     actor_chat: Chat | None = None  # reactions made anonymously on behalf of a chat
     date: Seconds
@@ -182,7 +184,7 @@ class Update(TgModel):
     ignored.
     """
 
-    update_id: int
+    update_id: Int64
     message: Message | None = None
     edited_message: Message | None = None
     channel_post: Message | None = None
