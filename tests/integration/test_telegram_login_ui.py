@@ -22,6 +22,7 @@ from tests.fakes.platforms.mtproto import FakeMTProto
 
 from crossdesk.actions.accounts import account_context
 from crossdesk.actions.identity import create_user
+from crossdesk.actions.telegram_login_flow import OWNER_TYPE, PENDING_TTL
 from crossdesk.actions.vault_rotation import verify_vault
 from crossdesk.channels.telegram_user import login as steps
 from crossdesk.channels.telegram_user.settings import telegram_user_settings
@@ -32,7 +33,6 @@ from crossdesk.domain import Role
 from crossdesk.errors import InvalidInput
 from crossdesk.services import Services
 from crossdesk.web.app import create_app
-from crossdesk.web.ui.telegram_login_views import OWNER_TYPE, PENDING_TTL
 
 PHONE = "+15550001234"
 CODE = "24680"

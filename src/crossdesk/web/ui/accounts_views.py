@@ -17,6 +17,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from crossdesk.actions import telegram_login_flow
 from crossdesk.actions.account_health import (
     PLATFORM_FORMS,
     HealthResult,
@@ -30,6 +31,7 @@ from crossdesk.actions.account_health import (
 )
 from crossdesk.actions.account_overview import account_overviews
 from crossdesk.actions.sessions import force_checkin, lease_active, may_use
+from crossdesk.actions.telegram_login_flow import TELEGRAM_USER_FORM, add_telegram_user_account
 from crossdesk.db.base import utcnow
 from crossdesk.db.models import AccountSession, ChannelAccount, Team, User
 from crossdesk.domain import ChannelKind, Permission
@@ -39,7 +41,6 @@ from crossdesk.services import Services
 from crossdesk.web.deps import ServicesDep, actor_of, require
 from crossdesk.web.ui import telegram_login_views
 from crossdesk.web.ui.render import render
-from crossdesk.web.ui.telegram_login_views import TELEGRAM_USER_FORM, add_telegram_user_account
 
 router = APIRouter(prefix="/ui/accounts", include_in_schema=False)
 Manager = Annotated[Principal, Depends(require(Permission.ACCOUNT_MANAGE))]
@@ -157,7 +158,7 @@ async def _rows(services: Services, principal: Principal) -> tuple[list[AccountR
         }
     checks = await last_checks(services, principal.workspace_id, [a.id for a in visible])
     telegram_ids = [a.id for a in visible if a.kind == ChannelKind.TELEGRAM_USER.value]
-    telegram_logged_in = await telegram_login_views.logged_in(services, telegram_ids)
+    telegram_logged_in = await telegram_login_flow.logged_in(services, telegram_ids)
     team_names = {t.id: t.name for t in teams}
     rows = []
     for account in visible:
