@@ -18,7 +18,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from sqlalchemy import select, update
 from tests.factories import PASSWORD, DemoWorld, asgi_client, build_world
-from tests.fakes.platforms.mtproto import FakeMTProto
+from tests.fakes.platforms.mtproto import Account, FakeMTProto
 
 from crossdesk.actions.accounts import account_context
 from crossdesk.actions.identity import create_user
@@ -517,3 +517,32 @@ def test_phone_numbers_are_normalised_and_masked_to_four_digits(digits: str, plu
 def test_a_phone_number_not_in_international_format_is_refused(bad: str) -> None:
     with pytest.raises(InvalidInput, match="international format"):
         steps.normalise_phone(bad)
+
+
+async def test_another_telegram_user_cannot_be_logged_into_the_account(
+    services: Services, web: tuple[httpx.AsyncClient, DemoWorld], fake: FakeMTProto
+) -> None:
+    client, world = web
+    other = "+15550009876"
+    fake.accounts[other.lstrip("+")] = Account(
+        phone=other.lstrip("+"), code="13579", user_id=777000999
+    )
+    csrf = await _log_in(client, world.users["owner"].email)
+    account_id = await _add(client, csrf, world, fake, PHONE)
+    login = await _send_code(client, csrf, account_id, PHONE)
+    assert (await _code(client, csrf, account_id, login, CODE)).status_code == 303
+    first = await _session_of(services, account_id)
+
+    login = await _send_code(client, csrf, account_id, other)
+    refused = await _code(client, csrf, account_id, login, "13579")
+    assert refused.status_code == 409
+    assert "another Telegram user" in refused.text
+    assert await _session_of(services, account_id) == first  # the first login stays
+    assert await _pending_rows(services) == []
+    async with services.read_sessionmaker() as session:
+        account = await session.get(ChannelAccount, account_id)
+        assert account is not None
+        assert account.config["telegram_user_id"] == str(fake.accounts[PHONE.lstrip("+")].user_id)
+    refusals = await _events(services, "account.telegram_login_refused")
+    assert [e.data["reason"] for e in refusals] == ["other_telegram_user"]
+    assert other[-8:-2] not in json.dumps([e.data for e in refusals])  # the phone is masked

@@ -7,10 +7,12 @@ from crossdesk.actions.accounts import put_secret
 from crossdesk.channels.telegram_user.settings import SESSION_SECRET
 from crossdesk.db.models import ChannelAccount, Secret
 from crossdesk.domain import ChannelKind
-from crossdesk.errors import InvalidInput, NotFound
+from crossdesk.errors import Conflict, InvalidInput, NotFound
 from crossdesk.risk import audit
 from crossdesk.services import Services
 from crossdesk.vault.crypto import associated_data
+
+USER_ID_KEY = "telegram_user_id"  # in the account's config, set by its first login
 
 
 async def telegram_user_account(session: AsyncSession, account_id: str) -> ChannelAccount:
@@ -32,6 +34,17 @@ async def save_session(
 ) -> None:
     """Seal the session in the vault (replacing an earlier login) in the caller's transaction."""
     account = await telegram_user_account(session, account_id)
+    # The account is one Telegram user: its chats and contacts are that user's. Logging
+    # another number in would mix a second person's chats into them.
+    known = (account.config or {}).get(USER_ID_KEY)
+    if known and known != str(telegram_user_id):
+        raise Conflict(
+            "this account is another Telegram user: log in with the number it was set up "
+            "with, or add a new account for this one",
+            account_id=account.id,
+        )
+    if not known:
+        account.config = {**(account.config or {}), USER_ID_KEY: str(telegram_user_id)}
     existing = await session.scalar(
         select(Secret).where(Secret.owner_id == account.id, Secret.name == SESSION_SECRET)
     )

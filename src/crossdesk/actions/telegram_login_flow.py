@@ -407,7 +407,7 @@ async def enter_code(
                 raise LoginExpired("this login was cancelled or replaced: send a new code")
             _seal(services, row, asking, account.id)
         return asking
-    await _logged_in(services, account, result, actor)
+    await _logged_in(services, account, result, actor, pending)
     return None
 
 
@@ -448,7 +448,7 @@ async def enter_password(
     except steps.CodeExpired:
         await _refused(services, account, actor, "code_expired", phone, pending_id=pending.id)
         raise LoginExpired("the login expired on Telegram's side: send a new code") from None
-    await _logged_in(services, account, result, actor)
+    await _logged_in(services, account, result, actor, pending)
 
 
 async def cancel_login(services: Services, principal: Principal, account_id: str) -> None:
@@ -458,16 +458,31 @@ async def cancel_login(services: Services, principal: Principal, account_id: str
 
 
 async def _logged_in(
-    services: Services, account: ChannelAccount, result: steps.LoggedIn, actor: audit.Actor
+    services: Services,
+    account: ChannelAccount,
+    result: steps.LoggedIn,
+    actor: audit.Actor,
+    pending: Pending,
 ) -> None:
     """Seal the session (same record and audit event as the CLI) and end the pending login."""
-    async with transaction(services.sessionmaker) as session:
-        await save_session(
-            services, session, account.id, result.session, result.telegram_user_id, actor
+    try:
+        async with transaction(services.sessionmaker) as session:
+            await save_session(
+                services, session, account.id, result.session, result.telegram_user_id, actor
+            )
+            row = await _pending_row(session, account)
+            if row is not None:
+                await session.delete(row)
+    except Conflict:  # another Telegram user than the account's: nothing saved
+        await _refused(
+            services,
+            account,
+            actor,
+            "other_telegram_user",
+            pending.login.phone,
+            pending_id=pending.id,
         )
-        row = await _pending_row(session, account)
-        if row is not None:
-            await session.delete(row)
+        raise
     logger.info("Telegram user account %s logged in from the accounts page", account.id)
 
 

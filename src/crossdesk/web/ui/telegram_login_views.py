@@ -20,7 +20,7 @@ from crossdesk.actions.telegram_login_flow import (
 )
 from crossdesk.channels.telegram_user import login as steps
 from crossdesk.domain import Permission
-from crossdesk.errors import CrossdeskError, InvalidInput
+from crossdesk.errors import Conflict, CrossdeskError, InvalidInput
 from crossdesk.risk.rbac import Principal
 from crossdesk.services import Services
 from crossdesk.web.deps import ServicesDep, actor_of, require
@@ -120,7 +120,7 @@ async def code_form(
             _field(form, "code"),
             actor_of(request, principal),
         )
-    except InvalidInput as exc:
+    except (InvalidInput, Conflict) as exc:
         return await _page(
             request, services, principal, account_id, error=exc.message, status_code=_status(exc)
         )
@@ -144,7 +144,7 @@ async def password_form(
             password[:MAX_FIELD] if isinstance(password, str) else "",
             actor_of(request, principal),
         )
-    except InvalidInput as exc:
+    except (InvalidInput, Conflict) as exc:
         return await _page(
             request, services, principal, account_id, error=exc.message, status_code=_status(exc)
         )
