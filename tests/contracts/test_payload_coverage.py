@@ -187,6 +187,12 @@ MALFORMED = [
         "entry.0.messaging_changes.0.message.mid",
     ),
     ("instagram", b'{"object": "instagram", "entry": [{"messaging": []}]}', "entry.0.id"),
+    (  # found by the property test below: an unhashable ``field`` crashed the parser
+        "instagram",
+        b'{"object": "instagram", "entry": [{"id": "1", "changes": [{"field": {}}],'
+        b' "messaging": "x"}]}',
+        "entry.0.messaging",
+    ),
     ("telegram_bot", _without(_fixture("telegram_bot", "update-text"), "message", "chat"), "chat"),
     ("telegram_bot", b'{"update_id": "twelve"}', "update_id"),
     ("telegram_bot", _telegram_message(photo={"file_id": "x"}), "message.photo"),

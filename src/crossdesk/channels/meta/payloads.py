@@ -214,7 +214,9 @@ class Entry(MetaModel):
         picked = [
             change.get("value")
             for change in data["changes"]
-            if isinstance(change, dict) and change.get("field") in MESSAGING_FIELDS
+            if isinstance(change, dict)
+            and isinstance(change.get("field"), str)  # any JSON value may arrive here
+            and change["field"] in MESSAGING_FIELDS
         ]
         return {**data, "messaging_changes": picked}
 
