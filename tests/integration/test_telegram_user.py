@@ -17,6 +17,7 @@ from sqlalchemy import select
 from telethon import errors
 from telethon.tl import functions, types
 from tests.factories import DemoWorld, bearer, build_world
+from tests.fakes.mail.socks import Socks5Server
 from tests.fakes.platforms.mtproto import MIB, FakeMTProto
 from typer.testing import CliRunner
 
@@ -860,3 +861,54 @@ async def _wait_for_messages(services: Services, account_id: str, count: int) ->
             return
         await asyncio.sleep(0.05)
     raise AssertionError(f"expected {count} messages")
+
+
+async def test_login_and_probe_go_through_the_accounts_socks5_proxy(
+    services: Services, world: DemoWorld, fake: FakeMTProto
+) -> None:
+    proxy = Socks5Server(users={"shop": "proxy-pass"}).start()
+    try:
+        account = await _account(services, world, fake)
+        async with transaction(services.sessionmaker) as session:
+            row = await session.get(ChannelAccount, account.id)
+            assert row is not None
+            row.proxy_url = proxy.url_for("shop", "proxy-pass")
+        async with services.read_sessionmaker() as session:
+            refreshed = await session.get(ChannelAccount, account.id)
+            assert refreshed is not None
+        await _login_existing(services, refreshed)
+        logins = len(proxy.connects)
+        assert logins >= 1  # the login's key exchange and RPCs went through the proxy
+        async with services.read_sessionmaker() as session:
+            context = await account_context(services, session, refreshed)
+        result = await asyncio.wait_for(probe(None, context), 30)  # type: ignore[arg-type]
+        assert result.health == "connected", result.detail
+        assert len(proxy.connects) > logins
+        assert {(c.host, c.port, c.user) for c in proxy.connects} == {
+            ("127.0.0.1", fake.port, "shop")
+        }
+    finally:
+        proxy.stop()
+
+
+async def test_a_wrong_proxy_password_is_an_unreachable_account_not_a_bypass(
+    services: Services, world: DemoWorld, fake: FakeMTProto
+) -> None:
+    proxy = Socks5Server(users={"shop": "proxy-pass"}).start()
+    try:
+        account = await _logged_in(services, world, fake)
+        direct = fake.connections
+        async with transaction(services.sessionmaker) as session:
+            row = await session.get(ChannelAccount, account.id)
+            assert row is not None
+            row.proxy_url = proxy.url_for("shop", "wrong")
+        async with services.read_sessionmaker() as session:
+            refreshed = await session.get(ChannelAccount, account.id)
+            assert refreshed is not None
+            context = await account_context(services, session, refreshed)
+        result = await asyncio.wait_for(probe(None, context), 30)  # type: ignore[arg-type]
+        assert result.health != "connected"
+        assert "proxy-pass" not in (result.detail or "") and "wrong" not in (result.detail or "")
+        assert fake.connections == direct  # nothing went around the proxy
+    finally:
+        proxy.stop()

@@ -152,6 +152,7 @@ class FakeMTProto:
     get_file_calls: list[tuple[int, int]] = field(default_factory=list)  # (offset, limit)
     get_file_errors: list[tuple[int, str]] = field(default_factory=list)  # next getFile answers
     port: int = 0
+    connections: int = 0  # TCP connections accepted (a proxy test checks nothing bypassed it)
     pts: int = 1
     _server: asyncio.AbstractServer | None = None
     _conns: list[_Conn] = field(default_factory=list)
@@ -196,6 +197,7 @@ class FakeMTProto:
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         conn = _Conn(writer)
+        self.connections += 1
         self._conns.append(conn)
         try:
             while True:
