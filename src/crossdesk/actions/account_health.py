@@ -30,7 +30,9 @@ from crossdesk.channels.line.api import DEFAULT_API_BASE as LINE_API_BASE
 from crossdesk.channels.meta.graph import api_url
 from crossdesk.channels.registry import get_adapter
 from crossdesk.channels.telegram_bot.api import DEFAULT_API_BASE as TELEGRAM_API_BASE
+from crossdesk.channels.telegram_user.login import normalise_phone
 from crossdesk.channels.telegram_user.probe import probe_session as probe_telegram_user
+from crossdesk.channels.telegram_user.settings import telegram_user_settings
 from crossdesk.channels.whatsapp_bridge import api as bridge_api
 from crossdesk.channels.whatsapp_bridge.settings import parse_flavour
 from crossdesk.db.models import AuditEvent, ChannelAccount, Team
@@ -206,6 +208,21 @@ PLATFORM_FORMS: dict[ChannelKind, PlatformForm] = {
             steps="Paste the webhook URL in the LINE Developers console, enable Use webhook "
             "and press Verify.",
         ),
+        PlatformForm(
+            ChannelKind.TELEGRAM_USER,
+            "Telegram user account (phone number, MTProto)",
+            "Phone number of the account",
+            (FieldSpec("api_hash", "api_hash from my.telegram.org"),),
+            (
+                FieldSpec("api_id", "api_id from my.telegram.org", placeholder="1234567"),
+                FieldSpec("dc_host", "Data centre host (leave empty)", required=False),
+                FieldSpec("dc_port", "Data centre port (leave empty)", required=False),
+                FieldSpec("dc_id", "Data centre number (leave empty)", required=False),
+            ),
+            steps="Create an application on my.telegram.org (API development tools) for its api_id "
+            "and api_hash, add the account, then press Log in on its row: Telegram sends a code to "
+            "the account's app. Use a socks5:// or http:// proxy, stable per account.",
+        ),
     )
 }
 
@@ -297,6 +314,14 @@ def _validate(spec: NewAccount) -> tuple[PlatformForm, dict[str, str], dict[str,
     if proxy and not proxy.startswith(("http://", "https://", "socks5://", "socks5h://")):
         raise InvalidInput(
             "the proxy must be an http://, https:// or socks5:// URL", field="proxy_url"
+        )
+    if form.kind is ChannelKind.TELEGRAM_USER:
+        external_id = normalise_phone(external_id)
+        # api_id, data centre and proxy checked as the login will read them
+        telegram_user_settings(
+            AccountContext(
+                "new", "", form.kind, external_id, config, secrets, spec.proxy_url.strip() or None
+            )
         )
     if form.kind is ChannelKind.EMAIL:
         # Hosts, ports, security, the address and the proxy (mail needs a tunnel: no

@@ -22,11 +22,9 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from crossdesk.actions.account_health import FieldSpec, NewAccount, PlatformForm
-from crossdesk.actions.accounts import account_context, create_account
+from crossdesk.actions.accounts import account_context
 from crossdesk.actions.sessions import may_use
 from crossdesk.actions.telegram_login import save_session, telegram_user_account
-from crossdesk.channels.base import AccountContext
 from crossdesk.channels.telegram_user import login as steps
 from crossdesk.channels.telegram_user.settings import (
     SESSION_SECRET,
@@ -34,10 +32,10 @@ from crossdesk.channels.telegram_user.settings import (
     telegram_user_settings,
 )
 from crossdesk.db.base import utcnow
-from crossdesk.db.models import ChannelAccount, Secret, Team
+from crossdesk.db.models import ChannelAccount, Secret
 from crossdesk.db.session import transaction
-from crossdesk.domain import ChannelKind, Permission, new_id
-from crossdesk.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from crossdesk.domain import new_id
+from crossdesk.errors import Conflict, InvalidInput, NotFound
 from crossdesk.risk import audit
 from crossdesk.risk.rbac import Principal
 from crossdesk.services import Services
@@ -87,74 +85,6 @@ class Prepared:
     @property
     def expired(self) -> bool:
         return self.expired_by is not None
-
-
-# -- adding the account ------------------------------------------------------------------------
-
-TELEGRAM_USER_FORM = PlatformForm(
-    ChannelKind.TELEGRAM_USER,
-    "Telegram user account (phone number, MTProto)",
-    "Phone number of the account",
-    (FieldSpec("api_hash", "api_hash from my.telegram.org"),),
-    (
-        FieldSpec("api_id", "api_id from my.telegram.org", placeholder="1234567"),
-        FieldSpec("dc_host", "Data centre host (leave empty)", required=False),
-        FieldSpec("dc_port", "Data centre port (leave empty)", required=False),
-        FieldSpec("dc_id", "Data centre number (leave empty)", required=False),
-    ),
-    steps="Create an application on my.telegram.org (API development tools) for its api_id "
-    "and api_hash, add the account, then press Log in on its row: Telegram sends a code to "
-    "the account's app. Use a socks5:// or http:// proxy, stable per account.",
-)
-
-
-async def add_telegram_user_account(
-    services: Services, principal: Principal, spec: NewAccount, actor: audit.Actor
-) -> ChannelAccount:
-    """The add-account form for a Telegram user account: checked like the CLI's settings
-    (api_id, api_hash, data centre, proxy), api_hash straight into the vault."""
-    if not principal.can(Permission.ACCOUNT_MANAGE):
-        raise PermissionDenied("your role lacks the permission: account.manage")
-    if not spec.name.strip():
-        raise InvalidInput("the account needs a name", field="name")
-    phone = steps.normalise_phone(spec.external_id)
-    secrets = {"api_hash": spec.secrets.get("api_hash", "").strip()}
-    config = {k: v.strip() for k, v in spec.config.items() if v.strip()}
-    proxy = spec.proxy_url.strip() or None
-    # Raises InvalidInput naming the bad setting; nothing is stored.
-    telegram_user_settings(
-        AccountContext("new", "", ChannelKind.TELEGRAM_USER, phone, config, secrets, proxy)
-    )
-    async with transaction(services.sessionmaker) as session:
-        team_id = spec.team_id.strip() or None
-        if team_id is not None:
-            team = await session.get(Team, team_id)
-            if team is None or team.workspace_id != principal.workspace_id:
-                raise InvalidInput("no such team", field="team_id")
-        existing = await session.scalar(
-            select(ChannelAccount.id).where(
-                ChannelAccount.workspace_id == principal.workspace_id,
-                ChannelAccount.kind == ChannelKind.TELEGRAM_USER.value,
-                ChannelAccount.external_id == phone,
-            )
-        )
-        if existing is not None:
-            raise Conflict("a Telegram user account with this phone number already exists")
-        account = await create_account(
-            services,
-            session,
-            principal.workspace_id,
-            kind=ChannelKind.TELEGRAM_USER,
-            name=spec.name.strip(),
-            external_id=phone,
-            team_id=team_id,
-            config=config,
-            secrets=secrets,
-            actor=actor,
-            proxy_url=proxy,
-        )
-        account.health = "unchecked"
-    return account
 
 
 # -- the sealed pending record ------------------------------------------------------------------

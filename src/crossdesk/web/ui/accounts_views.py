@@ -31,7 +31,6 @@ from crossdesk.actions.account_health import (
 )
 from crossdesk.actions.account_overview import account_overviews
 from crossdesk.actions.sessions import force_checkin, lease_active, may_use
-from crossdesk.actions.telegram_login_flow import TELEGRAM_USER_FORM, add_telegram_user_account
 from crossdesk.db.base import utcnow
 from crossdesk.db.models import AccountSession, ChannelAccount, Team, User
 from crossdesk.domain import ChannelKind, Permission
@@ -208,12 +207,8 @@ async def _page(
 
 
 def _forms() -> list[PlatformForm]:
-    """Every platform's add-account form; Telegram user accounts are added here (their
-    settings are checked by the Telegram login module) until PLATFORM_FORMS has them."""
-    forms = list(PLATFORM_FORMS.values())
-    if ChannelKind.TELEGRAM_USER not in PLATFORM_FORMS:
-        forms.append(TELEGRAM_USER_FORM)
-    return forms
+    """Every platform's add-account form."""
+    return list(PLATFORM_FORMS.values())
 
 
 @router.get("")
@@ -249,12 +244,7 @@ async def add_account_form(
         config={c.name: text(f"config_{c.name}") for c in platform.config} if platform else {},
     )
     try:
-        if platform is TELEGRAM_USER_FORM:
-            account = await add_telegram_user_account(
-                services, principal, spec, actor_of(request, principal)
-            )
-        else:
-            account = await add_account(services, principal, spec, actor_of(request, principal))
+        account = await add_account(services, principal, spec, actor_of(request, principal))
     except CrossdeskError as exc:
         # The form comes back without any secret: they are typed again, never echoed.
         return await _page(

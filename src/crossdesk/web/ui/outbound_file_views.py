@@ -24,7 +24,7 @@ from crossdesk.errors import BlockedByPolicy, InvalidInput, NotFound
 from crossdesk.risk.rbac import Principal
 from crossdesk.web.deps import ServicesDep, SessionDep, actor_of, public_route, require
 from crossdesk.web.ui.render import render
-from crossdesk.web.ui.views import conversation_context
+from crossdesk.web.ui.views import conversation_context, refused_reply
 from crossdesk.workers.attachments import INLINE_IMAGE_TYPES
 
 router = APIRouter(prefix="/ui", include_in_schema=False)
@@ -62,17 +62,7 @@ async def reply_with_file(
             confirm_warnings=confirm_warnings,
         )
     except (BlockedByPolicy, InvalidInput) as exc:
-        context = await conversation_context(session, principal, conversation)
-        blocked = isinstance(exc, BlockedByPolicy)
-        context.update(
-            {
-                "composer_error": exc.message,
-                "draft": text,
-                "blocked_findings": exc.fields.get("findings", []) if blocked else [],
-                "needs_confirmation": blocked and exc.fields.get("needs_confirmation", False),
-            }
-        )
-        return render(request, "_conversation.html", context, status_code=422)
+        return await refused_reply(request, session, principal, conversation, text, exc)
     context = await conversation_context(session, principal, conversation)
     return render(request, "_conversation.html", context)
 

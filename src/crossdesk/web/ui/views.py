@@ -5,6 +5,7 @@ from typing import Annotated, cast
 
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from sqlalchemy.ext.asyncio import AsyncSession
 
 from crossdesk.actions import conversations as conv_actions
 from crossdesk.actions import identity
@@ -243,19 +244,31 @@ async def reply(
             confirm_warnings=confirm_warnings,
         )
     except (BlockedByPolicy, InvalidInput) as exc:
-        context = await conversation_context(session, principal, conversation)
-        blocked = isinstance(exc, BlockedByPolicy)
-        context.update(
-            {
-                "composer_error": exc.message,
-                "draft": text,
-                "blocked_findings": exc.fields.get("findings", []) if blocked else [],
-                "needs_confirmation": blocked and exc.fields.get("needs_confirmation", False),
-            }
-        )
-        return render(request, "_conversation.html", context, status_code=422)
+        return await refused_reply(request, session, principal, conversation, text, exc)
     context = await conversation_context(session, principal, conversation)
     return render(request, "_conversation.html", context)
+
+
+async def refused_reply(
+    request: Request,
+    session: AsyncSession,
+    principal: Principal,
+    conversation: Conversation,
+    text: str,
+    exc: BlockedByPolicy | InvalidInput,
+) -> HTMLResponse:
+    """The conversation again with the refusal in the composer and the draft kept (422)."""
+    context = await conversation_context(session, principal, conversation)
+    blocked = isinstance(exc, BlockedByPolicy)
+    context.update(
+        {
+            "composer_error": exc.message,
+            "draft": text,
+            "blocked_findings": exc.fields.get("findings", []) if blocked else [],
+            "needs_confirmation": blocked and exc.fields.get("needs_confirmation", False),
+        }
+    )
+    return render(request, "_conversation.html", context, status_code=422)
 
 
 @pages.post("/conversations/{conversation_id}/preview")
