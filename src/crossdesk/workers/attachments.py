@@ -433,21 +433,9 @@ class AttachmentWorker:
         return await asyncio.to_thread(self._write, item, content_type, data)
 
     def _write(self, item: Pending, content_type: str, data: bytes) -> Stored:
-        extension = EXTENSIONS.get(content_type) or mimetypes.guess_extension(content_type) or ""
-        relative = f"{item.workspace_id}/{item.attachment_id}{extension}"
-        target = attachments_root(self._services) / relative
-        target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        temporary = target.with_suffix(target.suffix + ".part")
-        try:
-            with temporary.open("wb") as handle:
-                handle.write(data)
-                handle.flush()
-                os.fsync(handle.fileno())
-            temporary.replace(target)
-        finally:
-            with contextlib.suppress(FileNotFoundError):
-                temporary.unlink()
-        return Stored(relative, content_type, len(data))
+        return write_checked(
+            self._services, item.workspace_id, item.attachment_id, content_type, data
+        )
 
 
 class LimitedBuffer:
@@ -481,7 +469,8 @@ def write_checked(
     services: Services, workspace_id: str, name: str, content_type: str, data: bytes
 ) -> Stored:
     """Write bytes already checked as ``content_type`` (see ``checked_type``) into the
-    attachment store; blocking, like ``AttachmentWorker._write``."""
+    attachment store as ``<workspace>/<name><ext>``: fsynced, then renamed into place, so a
+    crash never leaves half a file under the final name (blocking: run it in a thread)."""
     extension = EXTENSIONS.get(content_type) or mimetypes.guess_extension(content_type) or ""
     relative = f"{workspace_id}/{name}{extension}"
     target = attachments_root(services) / relative

@@ -40,7 +40,7 @@ from crossdesk.domain import ChannelKind, Permission
 from crossdesk.errors import InvalidInput, NotFound
 from crossdesk.risk.rbac import Principal
 from crossdesk.web import webhooks
-from crossdesk.web.account_cache import AccountCache
+from crossdesk.web.account_cache import AccountCache, WebhookTarget
 from crossdesk.web.deps import ServicesDep, actor_of, public_route, require
 from crossdesk.web.ui.accounts_views import webhook_url
 from crossdesk.web.ui.render import render
@@ -116,11 +116,9 @@ async def bridge_qr(account_id: str, principal: Manager, services: ServicesDep) 
     return Response(png, media_type="image/png", headers={"Cache-Control": "no-store"})
 
 
-@hooks.post("/whatsapp_web/{account_id}/session")
-async def session_status_hook(
-    account_id: str, request: Request, services: ServicesDep
-) -> dict[str, int]:
-    """WAHA's ``session.status`` webhook (HMAC-signed like the message webhook)."""
+async def _verified(request: Request, account_id: str) -> tuple[WebhookTarget, WebhookRequest]:
+    """The account the hook is for and its request, once its signature or secret checks out
+    (401/403 otherwise, nothing read further)."""
     targets: AccountCache = request.app.state.webhook_targets
     target = await targets.get(KIND, account_id)
     webhook = WebhookRequest(
@@ -130,6 +128,15 @@ async def session_status_hook(
         body=await request.body(),
     )
     get_adapter(ChannelKind.WHATSAPP_WEB).verify(target.context, webhook)
+    return target, webhook
+
+
+@hooks.post("/whatsapp_web/{account_id}/session")
+async def session_status_hook(
+    account_id: str, request: Request, services: ServicesDep
+) -> dict[str, int]:
+    """WAHA's ``session.status`` webhook (HMAC-signed like the message webhook)."""
+    target, webhook = await _verified(request, account_id)
     envelope = decode_body(Envelope, webhook.body, "waha")
     if envelope.session != target.context.external_id:
         raise InvalidInput("waha webhook is for another session")
@@ -149,15 +156,7 @@ async def evolution_hook(
     account_id: str, request: Request, services: ServicesDep
 ) -> dict[str, int]:
     """Evolution API's webhook: every event of the instance, with our secret header."""
-    targets: AccountCache = request.app.state.webhook_targets
-    target = await targets.get(KIND, account_id)
-    webhook = WebhookRequest(
-        method="POST",
-        headers={k.lower(): v for k, v in request.headers.items()},
-        query={},
-        body=await request.body(),
-    )
-    get_adapter(ChannelKind.WHATSAPP_WEB).verify(target.context, webhook)
+    target, webhook = await _verified(request, account_id)
     if not is_evolution(target.context):
         raise NotFound("this account's bridge is not Evolution API")
     envelope = decode_body(EvolutionEnvelope, webhook.body, "evolution")
