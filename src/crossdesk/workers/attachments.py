@@ -48,6 +48,7 @@ from crossdesk.db.session import transaction
 from crossdesk.domain import ChannelKind
 from crossdesk.errors import PermanentSendError, RetryableSendError
 from crossdesk.services import Services
+from crossdesk.workers.attachment_sweep import sweep_orphans
 
 logger = logging.getLogger(__name__)
 
@@ -69,6 +70,7 @@ URL_KINDS = frozenset({ChannelKind.MESSENGER, ChannelKind.INSTAGRAM, ChannelKind
 FETCHABLE_KINDS = ("image", "video", "audio", "document", "sticker")
 DEFAULT_MAX_BYTES = 25 * 1024 * 1024
 MAX_ATTEMPTS = 6
+SWEEP_EVERY = 3600.0  # seconds between removals of files no attachment refers to
 
 # What may be stored (and later served, images inline, everything else as a download).
 ALLOWED_TYPES = frozenset(
@@ -254,9 +256,13 @@ class AttachmentWorker:
         self.given_up: dict[str, str] = {}  # id → reason
 
     async def run_forever(self) -> None:
+        next_sweep = time.monotonic() + SWEEP_EVERY
         while True:
             try:
                 worked = await self.run_once()
+                if time.monotonic() >= next_sweep:
+                    next_sweep = time.monotonic() + SWEEP_EVERY
+                    await sweep_orphans(self._services, attachments_root(self._services))
             except Exception:
                 logger.exception("attachment pass failed")
                 worked = 0
