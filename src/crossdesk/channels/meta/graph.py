@@ -247,7 +247,11 @@ def graph_error(response: httpx.Response) -> SendError:
     if detail.code in _RETRYABLE or response.status_code == 429 or response.status_code >= 500:
         delay = header_delay if header_delay is not None else _RETRYABLE.get(detail.code)
         return RetryableSendError(message, retry_after=delay, **fields)
-    reason = _REASONS.get((detail.code, detail.error_subcode)) or _REASONS.get(
-        (detail.code, None), "rejected"
-    )
+    reason = error_reason(detail.code, detail.error_subcode) or "rejected"
     return PermanentSendError(message, reason=reason, **fields)
+
+
+def error_reason(code: int, subcode: int | None = None) -> str | None:
+    """The stable reason of a well-known permanent error code (send replies and WhatsApp
+    ``failed`` status webhooks carry the same codes), or None."""
+    return _REASONS.get((code, subcode)) or _REASONS.get((code, None))

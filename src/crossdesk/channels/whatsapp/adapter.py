@@ -84,7 +84,10 @@ class WhatsAppCloudAdapter:
         for e, entry in enumerate(body.entry):
             for c, change in enumerate(entry.changes):
                 where = f"entry.{e}.changes.{c}.value"
-                events.extend(change_events(change.field, change.value, where))
+                # One app callback receives every number of the app (unless a number has its
+                # own override): only this account's number is filed here.
+                number = account.external_id or None
+                events.extend(change_events(change.field, change.value, where, number))
         return events
 
     async def send(
