@@ -8,7 +8,20 @@ the same customer is a second conversation, as in a mail client).
 
 Attachments: the bytes are in the mail, so they are checked (size limit, type sniffed from
 the bytes, allow-list: the same rules as downloaded media) and written to the attachment
-store before the transaction; a refused one keeps its metadata only.
+store before the transaction; a refused one keeps its metadata only. A file without a name
+gets one (``attachment-2.pdf``); an inline image is captioned as such.
+
+Mail no person wrote (docs/channels.md, "What inbound mail becomes"):
+- a bounce that names one of our sent mails marks that message ``failed`` with the server's
+  reason (a bounce is the only word the mail system gives after SMTP accepted the mail); any
+  other bounce, and a delay report, is skipped;
+- an auto-reply (out of office, ticket robots, bulk mail) is skipped: storing it would reopen
+  the conversation and count as the customer's answer, and two auto-responders would answer
+  each other through our replies.
+Both move the cursor past the mail, which stays in the mailbox.
+
+Sender: the contact is the Reply-To address when the mail has one (web forms and
+marketplaces send From a no-reply address with the customer in Reply-To), else From.
 """
 
 import asyncio
@@ -19,9 +32,10 @@ import os
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from crossdesk.actions.publish import publish_on_commit
 from crossdesk.actions.receive_message import (
     PreparedMessage,
     contact_for,
@@ -41,7 +55,13 @@ from crossdesk.db.models import (
 from crossdesk.db.session import transaction
 from crossdesk.db.upsert import insert_ignore
 from crossdesk.domain import Attachment as AttachmentMeta
-from crossdesk.domain import ConversationStatus, Direction, InboundEvent, new_id
+from crossdesk.domain import (
+    ConversationStatus,
+    Direction,
+    InboundEvent,
+    MessageStatus,
+    new_id,
+)
 from crossdesk.services import Services
 from crossdesk.workers.attachments import (
     DEFAULT_MAX_BYTES,
@@ -54,6 +74,9 @@ from crossdesk.workers.attachments import (
 logger = logging.getLogger(__name__)
 
 PART_PREFIX = "mime-part-"
+INLINE_CAPTION = "(image shown inside the mail)"
+# Outbound statuses a bounce may turn into "failed" (mail has no delivered/read reports).
+_BOUNCEABLE = (MessageStatus.SENT.value, MessageStatus.SENDING.value, MessageStatus.UNKNOWN.value)
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,32 +113,51 @@ def _kind(content_type: str) -> str:
     return major if major in ("image", "video", "audio") else "document"
 
 
+def _part_name(part: MailPart, number: int) -> str:
+    if part.filename:
+        return part.filename[:300]
+    extension = EXTENSIONS.get(part.content_type) or mimetypes.guess_extension(part.content_type)
+    stem = "image" if part.inline else "attachment"
+    return f"{stem}-{number}{extension or ''}"
+
+
 def mail_event(account: ChannelAccount, mail: ParsedMail, *, new_thread: bool) -> InboundEvent:
     """The mail as an inbound event. Mail the account itself sent (from another mail client)
-    is an echo attributed to the customer it was sent to."""
+    is an echo attributed to the customer it was sent to. The quoted history of a reply is
+    left out in a known thread (it is already there) and kept under the new text when the
+    mail starts a conversation (the history may be a mail crossdesk never saw)."""
     own = account.external_id.strip().lower()
     echo = mail.from_address == own
     others = [a for a in mail.to_addresses if a != own]
-    sender = (others[0] if echo and others else mail.from_address) or "unknown@invalid"
+    reply_to = mail.reply_to_address if mail.reply_to_address != own else ""
+    if echo:
+        sender, name = (others[0] if others else mail.from_address), None
+    elif reply_to:
+        sender, name = reply_to, mail.reply_to_name or mail.from_name or None
+    else:
+        sender, name = mail.from_address, mail.from_name or None
     text = mail.text.strip()
+    if new_thread and mail.quoted:
+        text = f"{text}\n\n{mail.quoted}".strip()
     if new_thread and mail.subject:
         text = f"{mail.subject}\n\n{text}".strip()
     attachments = tuple(
         AttachmentMeta(
             kind=_kind(part.content_type),
             content_type=part.content_type,
-            filename=(part.filename or "")[:300] or None,
+            filename=_part_name(part, index + 1),
             size=len(part.data),
             platform_file_id=f"{PART_PREFIX}{index}",
+            caption=INLINE_CAPTION if part.inline else None,
         )
         for index, part in enumerate(mail.parts)
     )
     return InboundEvent(
         platform_message_id=mail.message_id[:200],
-        sender_id=sender[:200],
+        sender_id=(sender or "unknown@invalid")[:200],
         text=text or "(empty mail)",
         sent_at=mail.sent_at,
-        sender_name=None if echo else (mail.from_name or None),
+        sender_name=name,
         attachments=attachments,
         reply_to_platform_id=mail.in_reply_to[0][:200] if mail.in_reply_to else None,
         echo=echo,
@@ -178,6 +220,13 @@ async def store_mail(
     max_attachment_bytes: int = DEFAULT_MAX_BYTES,
 ) -> bool:
     """Store one mail (exactly once) and move the cursor past it; True if it was new."""
+    if mail.bounce is not None:
+        await _apply_bounce(services, account, mail, position)
+        return False
+    if mail.auto_reply:
+        logger.info("auto-reply in account %s not stored", account.id)
+        await advance_cursor(services, account, position)
+        return False
     conversation_id = await thread_conversation(services, account.id, mail)
     event = mail_event(account, mail, new_thread=conversation_id is None)
     prepared = await prepare_events(services, account, [event])  # [] when already stored
@@ -206,6 +255,51 @@ async def store_mail(
     if not new:
         _discard(services, files)
     return new
+
+
+async def _apply_bounce(
+    services: Services, account: ChannelAccount, mail: ParsedMail, position: MailboxPosition
+) -> None:
+    """Mark the sent mail a bounce names as failed; move the cursor either way."""
+    bounce = mail.bounce
+    assert bounce is not None
+    ids = [i[:200] for i in bounce.original_ids]
+    async with transaction(services.sessionmaker) as session:
+        rows = (
+            (
+                await session.scalars(
+                    select(Message).where(
+                        Message.account_id == account.id,
+                        Message.direction == Direction.OUTBOUND.value,
+                        Message.platform_message_id.in_(ids),
+                        Message.status.in_(_BOUNCEABLE),
+                    )
+                )
+            ).all()
+            if ids and bounce.failed
+            else []
+        )
+        for row in rows:
+            await session.execute(
+                update(Message)
+                .where(Message.id == row.id)
+                .values(
+                    status=MessageStatus.FAILED.value,
+                    status_at=utcnow(),
+                    error=f"bounced: {bounce.detail}"[:500],
+                )
+            )
+            conversation = await session.get(Conversation, row.conversation_id)
+            if conversation is not None:
+                publish_on_commit(
+                    services,
+                    session,
+                    "message.status",
+                    conversation,
+                    {"message_id": row.id, "status": MessageStatus.FAILED.value},
+                )
+        await _move_cursor(session, account, position)
+    logger.info("bounce in account %s: %d sent message(s) marked failed", account.id, len(rows))
 
 
 async def _new_conversation(
