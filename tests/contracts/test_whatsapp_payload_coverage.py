@@ -462,11 +462,6 @@ async def test_webhook_applies_statuses_forward_only(
     assert row is not None and row.status == "read"
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="MessageStatus.can_become refuses sent -> failed (domain/enums.py, not this "
-    "area): a WhatsApp message accepted by the send API that later fails is never marked",
-)
 async def test_webhook_marks_a_sent_message_failed_with_its_reason(
     web: tuple[httpx.AsyncClient, str], services: Services
 ) -> None:

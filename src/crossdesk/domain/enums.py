@@ -43,15 +43,22 @@ class MessageStatus(StrEnum):
     def can_become(self, new: "MessageStatus") -> bool:
         """True if a status event may move a message from this status to ``new``.
 
-        Progress is monotonic so a late "sent" never overwrites "read"; "failed" and
-        "unknown" may still be corrected by a later positive platform report.
+        Progress is monotonic so a late "sent" never overwrites "read". A platform may report
+        a failure after it accepted the message (WhatsApp's 131047 or 131026 follow "sent"),
+        but not after "delivered" or "read". "unknown" may be settled by any later report;
+        "failed" only by proof the message got through (delivered, read): a "sent" arriving
+        after a failure report is the earlier event, delivered late.
         """
         if self is new:
             return False
-        if self in (MessageStatus.FAILED, MessageStatus.UNKNOWN):
-            return new in (MessageStatus.SENT, MessageStatus.DELIVERED, MessageStatus.READ)
-        if new in (MessageStatus.FAILED, MessageStatus.UNKNOWN):
+        if new is MessageStatus.FAILED:
+            return self in _MAY_STILL_FAIL
+        if new is MessageStatus.UNKNOWN:
             return self.rank < MessageStatus.SENT.rank
+        if self is MessageStatus.FAILED:
+            return new in (MessageStatus.DELIVERED, MessageStatus.READ)
+        if self is MessageStatus.UNKNOWN:
+            return new in (MessageStatus.SENT, MessageStatus.DELIVERED, MessageStatus.READ)
         return new.rank > self.rank
 
 
@@ -123,3 +130,8 @@ class Permission(StrEnum):
     NOTIFICATION_MANAGE = "notification.manage"  # where alerts are sent (webhook, email)
     TRANSLATION_COMPARE = "translation.compare"  # run a text through several engines at once
     WORKSPACE_READ = "workspace.read"
+
+
+_MAY_STILL_FAIL = frozenset(
+    {MessageStatus.QUEUED, MessageStatus.SENDING, MessageStatus.SENT, MessageStatus.UNKNOWN}
+)
