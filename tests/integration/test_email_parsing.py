@@ -179,6 +179,26 @@ def test_many_parts_are_bounded() -> None:
     assert len(mail.parts) < 200 and "only the first" in mail.text
 
 
+def test_regressions_found_by_fuzzing() -> None:
+    # filename* next to filename*0*: the standard library's decode_params sorts None with 0.
+    mixed = (
+        b'Content-Type: multipart/mixed; boundary="M"\r\n\r\n--M\r\n'
+        b"Content-Type: text/plain\r\n\r\nwords\r\n--M\r\nContent-Type: application/pdf\r\n"
+        b"Content-Disposition: attachment; filename*=UTF-8''a.pdf; filename*0*=UTF-8''b\r\n"
+        b"\r\n%PDF-1.4\r\n--M--\r\n"
+    )
+    mail = parse_mail(mixed)
+    assert not mail.unreadable and mail.text == "words"
+    assert [p.content_type for p in mail.parts] == ["application/pdf"]
+    # A charset with a NUL in it, under a multipart (get_payload() decoded with it).
+    nul = (
+        b'Content-Type: multipart/mixed; boundary="M"\r\n\r\n--M\r\n'
+        b'Content-Type: text/plain; charset="utf\x00-8"\r\n\r\nw\xc3\xb6rds\r\n--M--\r\n'
+    )
+    mail = parse_mail(nul)
+    assert not mail.unreadable and mail.text == "w\u00f6rds"
+
+
 def _assert_clean(mail: ParsedMail) -> None:
     assert mail.message_id.startswith("<") and mail.message_id.endswith(">")
     assert isinstance(mail.text, str) and len(mail.text) <= 50_000

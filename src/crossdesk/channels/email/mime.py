@@ -120,7 +120,10 @@ def _param(part: Message, name: str, header: str = "content-type") -> str | None
     raw = part.get(header)
     if raw is None or len(str(raw)) > MAX_HEADER:
         return None
-    value = part.get_param(name, header=header)
+    try:
+        value = part.get_param(name, header=header)
+    except (TypeError, ValueError, IndexError, LookupError, UnicodeError):
+        return None  # e.g. RFC 2231 continuations mixed with a plain filename*: stdlib sorts None
     if isinstance(value, tuple):  # RFC 2231 (charset, language, value)
         charset, _, text = value
         data = text.encode("latin-1", "replace") if isinstance(text, str) else b""
@@ -196,7 +199,7 @@ class _Reader:
             return self.forwarded(part, depth)
         if content_type in _REPORT_PARTS:
             return []
-        children = part.get_payload()
+        children = part.get_payload() if part.is_multipart() else None
         if part.is_multipart() and isinstance(children, list):
             subparts = [c for c in children if isinstance(c, Message)]
             if content_type == "multipart/alternative":
@@ -212,10 +215,13 @@ class _Reader:
         body_like = content_type in ("text/plain", "text/html") and (
             _disposition(part) != "attachment" and _filename(part, self.hint) is None
         )
-        if body_like:
-            text = self.text_of(part).strip()
-            return [text] if text else []
-        self.file(part, content_type)
+        try:  # one broken part costs that part, not the mail
+            if body_like:
+                text = self.text_of(part).strip()
+                return [text] if text else []
+            self.file(part, content_type)
+        except (ValueError, TypeError, LookupError, UnicodeError, IndexError, AttributeError):
+            self.notes.append("(a part of this mail could not be read)")
         return []
 
     def alternative(self, subparts: list[Message], depth: int) -> list[str]:
@@ -237,7 +243,7 @@ class _Reader:
         if depth > MAX_DEPTH or not self._count():
             return
         content_type = _content_type(part)
-        children = part.get_payload()
+        children = part.get_payload() if part.is_multipart() else None
         if part.is_multipart() and isinstance(children, list):
             for child in children:
                 if isinstance(child, Message):
@@ -246,7 +252,7 @@ class _Reader:
             self.file(part, content_type)
 
     def forwarded(self, part: Message, depth: int) -> list[str]:
-        children = part.get_payload()
+        children = part.get_payload() if part.is_multipart() else None
         inner = children[0] if isinstance(children, list) and children else None
         if not isinstance(inner, Message):
             return []

@@ -51,7 +51,7 @@ def is_auto_reply(headers: dict[str, str], content_type: str, report_type: str) 
 
 
 def _field_blocks(part: Message) -> list[Message]:
-    payload = part.get_payload()
+    payload = part.get_payload() if part.is_multipart() else None
     if isinstance(payload, list):
         return [p for p in payload if isinstance(p, Message)][:50]
     return []
@@ -60,7 +60,7 @@ def _field_blocks(part: Message) -> list[Message]:
 def _inner_ids(part: Message) -> tuple[str, ...]:
     """The Message-ID of a returned message (message/rfc822) or its headers only."""
     if part.get_content_type() == "message/rfc822":
-        inner = part.get_payload()
+        inner = part.get_payload() if part.is_multipart() else None
         first = inner[0] if isinstance(inner, list) and inner else None
         if isinstance(first, Message):
             return tuple(_MSGID.findall(str(first.get("Message-ID", ""))[:1000]))[:1]
