@@ -14,7 +14,7 @@ from typing import Any
 import httpx
 import pytest
 from fastapi import FastAPI
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from tests.factories import DemoWorld, asgi_client, bearer, inbound, receive
 from tests.fakes.platforms.graph import FakeGraphApi
 from tests.fakes.platforms.line import FakeLineApi
@@ -22,6 +22,7 @@ from tests.fakes.platforms.server import RunningServer
 from tests.fakes.platforms.telegram import FakeTelegramBotApi, TgUpload
 
 from crossdesk.actions.accounts import create_account
+from crossdesk.db.base import utcnow
 from crossdesk.db.models import (
     Attachment,
     AuditEvent,
@@ -315,6 +316,25 @@ async def test_whatsapp_cloud_uploads_media_then_sends_by_id(
     assert sends[1]["type"] == "document"
     assert sends[1]["document"]["filename"] == "factura.pdf"
     assert image.platform_message_id and image.platform_message_id.startswith("wamid.")
+
+
+async def test_whatsapp_retry_after_an_outage_reuses_the_uploaded_media(
+    services: Services, world: DemoWorld, fakes: Fakes, web: FastAPI
+) -> None:
+    conversation_id = await _conversation(services, world, fakes, ChannelKind.WHATSAPP)
+    fakes.graph.messages_down = 1  # the upload goes through, the send gets a 503
+    first = await _send_and_deliver(services, web, world, conversation_id, "shoe.png", PNG)
+    assert first.status != "sent"
+    async with transaction(services.sessionmaker) as session:  # the retry is due now
+        await session.execute(update(Outbox).values(next_attempt_at=utcnow()))
+    assert await DeliveryWorker(services).run_once() == 1
+    async with services.read_sessionmaker() as session:
+        message = await session.get(Message, first.id)
+        assert message is not None and message.status == "sent", message.error
+    uploads = [r for r in fakes.graph.requests if r.path.endswith("/media")]
+    sends = [r.body for r in fakes.graph.requests if r.path.endswith("/messages")]
+    assert len(uploads) == 1  # the 100 MB a document may weigh is not sent twice
+    assert len(sends) == 2 and sends[0]["image"] == sends[1]["image"]
 
 
 async def test_whatsapp_upload_refused_by_the_platform_fails_the_message(

@@ -126,6 +126,7 @@ class FakeGraphApi:
     requests: list[Recorded] = field(default_factory=list)
     scripted: deque[ScriptedReply] = field(default_factory=deque)
     uploads: dict[str, Upload] = field(default_factory=dict)  # media / attachment id -> file
+    messages_down: int = 0  # the next N send requests answer 503 (an outage after an upload)
 
     def __post_init__(self) -> None:
         self.app = FastAPI()
@@ -143,6 +144,7 @@ class FakeGraphApi:
         self.requests.clear()
         self.scripted.clear()
         self.uploads.clear()
+        self.messages_down = 0
 
     def add_node(self, node_id: str, token: str, product: str) -> None:
         max_text = {"whatsapp": 4096, "messenger": 2000, "instagram": 1000}[product]
@@ -270,6 +272,12 @@ class FakeGraphApi:
                 )
             return JSONResponse(
                 graph_error(190, "Invalid OAuth access token - Cannot parse access token"), 401
+            )
+        if self.messages_down:
+            self.messages_down -= 1
+            return JSONResponse(
+                graph_error(2, "Service temporarily unavailable"),
+                503,
             )
         if self.scripted:
             reply = self.scripted.popleft()

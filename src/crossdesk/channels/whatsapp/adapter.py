@@ -15,6 +15,7 @@ References:
     (a file agents send is uploaded to ``/{phone-number-id}/media`` first, then sent by id)
 """
 
+import time
 from collections.abc import Mapping
 from dataclasses import replace
 from datetime import timedelta
@@ -37,7 +38,7 @@ from crossdesk.channels.whatsapp.outbound import request_body
 from crossdesk.channels.whatsapp.payloads import SendReply, WebhookBody
 from crossdesk.channels.whatsapp.signature import answer_subscription, verify_signature
 from crossdesk.domain import Attachment, ChannelKind, MessageStatus, OutboundMessage, Receipt
-from crossdesk.errors import InvalidInput, RetryableSendError
+from crossdesk.errors import InvalidInput, PermanentSendError, RetryableSendError
 
 WEBHOOK_OBJECT = "whatsapp_business_account"
 DEFAULT_API_BASE = "https://graph.facebook.com"
@@ -106,13 +107,23 @@ class WhatsAppCloudAdapter:
             # (a media message's own object, or a template's media header).
             placeholder = replace(upload, platform_file_id=_PENDING_UPLOAD)
             request_body(replace(message, attachments=(placeholder,)))
-            media_id = await upload_media(client, account, upload)
+            key = (account.id, upload.local_path or "")
+            media_id = _UPLOADED.get(key)
+            if media_id is None:
+                media_id = await upload_media(client, account, upload)
+                _UPLOADED.put(key, media_id)
             uploaded = replace(upload, platform_file_id=media_id, local_path=None)
             body = request_body(replace(message, attachments=(uploaded,)))
         else:
+            key = None
             body = request_body(message)
         url = graph.api_url(account, DEFAULT_API_BASE, account.external_id, "messages")
-        data = await graph.post_json(client, url, graph.access_token(account), body)
+        try:
+            data = await graph.post_json(client, url, graph.access_token(account), body)
+        except PermanentSendError:
+            if key is not None:
+                _UPLOADED.forget(key)  # e.g. the media id was refused: upload afresh
+            raise
         try:
             reply = SendReply.model_validate(data)
         except ValidationError:
@@ -139,6 +150,38 @@ async def upload_media(
     if not isinstance(media_id, str) or not media_id:
         raise RetryableSendError("the media upload reply has no id", outcome="not_sent")
     return media_id
+
+
+class _UploadedMedia:
+    """Media ids of files already uploaded, by (account, stored file), for a while.
+
+    A send that fails after its upload (5xx, rate limit, timeout) is retried by the outbox;
+    the retry reuses the id instead of uploading the file again (up to 100 MB). The Cloud API
+    keeps uploaded media for 30 days; ids are reused for a day, per process, bounded.
+    """
+
+    TTL = 24 * 3600.0
+    MAX = 1024
+
+    def __init__(self) -> None:
+        self._ids: dict[tuple[str, str], tuple[str, float]] = {}
+
+    def get(self, key: tuple[str, str]) -> str | None:
+        found = self._ids.get(key)
+        if found is None or found[1] < time.monotonic():
+            return None
+        return found[0]
+
+    def put(self, key: tuple[str, str], media_id: str) -> None:
+        if len(self._ids) >= self.MAX:
+            self._ids.pop(next(iter(self._ids)))  # the oldest
+        self._ids[key] = (media_id, time.monotonic() + self.TTL)
+
+    def forget(self, key: tuple[str, str]) -> None:
+        self._ids.pop(key, None)
+
+
+_UPLOADED = _UploadedMedia()
 
 
 def _to_upload(message: OutboundMessage) -> Attachment | None:
