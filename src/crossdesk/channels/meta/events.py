@@ -168,8 +168,6 @@ def _watermark(contact_id: str, status: MessageStatus, at: datetime) -> Watermar
 
 
 def _message(contact: str, message: Message, at: datetime) -> list[ParsedEvent]:
-    if message.is_unsupported and not message.text and not message.attachments:
-        return []  # Meta could not show it either: there is nothing to file
     echo = message.is_echo
     if message.is_deleted:
         return [
@@ -191,6 +189,10 @@ def _message(contact: str, message: Message, at: datetime) -> list[ParsedEvent]:
             Attachment(kind="story", url=story.url, platform_file_id=story.id, caption="story")
         )
     text = message.text or _placeholder(message.attachments)
+    if not text and not attachments and message.is_unsupported:
+        # Meta cannot show its content either; the agent still sees that the customer wrote
+        # (and can look in the Instagram app), as with WhatsApp's unsupported messages.
+        text = "[unsupported message]"
     if not text and not attachments:
         return []
     return [
