@@ -9,6 +9,7 @@ hard fixtures into a real dovecot and reads them with the e-mail worker.
 
 import asyncio
 import base64
+import itertools
 import json
 import random
 import time
@@ -26,7 +27,9 @@ from tests.fakes.mail.dovecot import Dovecot, new_dovecot
 
 from crossdesk.actions.accounts import create_account
 from crossdesk.actions.email_inbox import INLINE_CAPTION, mail_event
+from crossdesk.channels.email.html_text import html_to_text
 from crossdesk.channels.email.mime import UNREADABLE_NOTE, ParsedMail, parse_mail
+from crossdesk.channels.email.quotes import split_quoted
 from crossdesk.db.models import Attachment, ChannelAccount, Conversation, Message
 from crossdesk.db.session import transaction
 from crossdesk.domain import ChannelKind, ConversationStatus, Direction, MessageStatus, new_id
@@ -170,6 +173,53 @@ def test_deep_nesting_is_bounded() -> None:
     assert "nested deeper" in parse_mail(shallow).text
 
 
+@pytest.mark.parametrize("unit", ["<a ", "<!--", "<![", "<", "<!x>", '<a href="'])
+def test_hostile_html_is_linear(unit: str) -> None:
+    # Unclosed constructs made the standard library's parser rescan to the end each time
+    # (64 KB of "<a " took 34 s) and "<![" made it raise.
+    html = (unit * (1_000_000 // len(unit))).encode()
+    raw = b"Content-Type: text/html; charset=utf-8\r\n\r\n" + html
+    started = time.monotonic()
+    mail = parse_mail(raw)
+    assert time.monotonic() - started < 5
+    assert not mail.unreadable
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(
+            [
+                "<",
+                ">",
+                "<!--",
+                "-->",
+                "<![",
+                "]>",
+                "<a href='",
+                '"',
+                "<p>",
+                "</p>",
+                "<blockquote>",
+                "</blockquote>",
+                "<script>",
+                "</script>",
+                "&",
+                "&#",
+                "x",
+                " ",
+                "\n",
+                "\ue000",
+                "<body>",
+            ]
+        ),
+        max_size=60,
+    )
+)
+def test_html_to_text_takes_anything(pieces: list[str]) -> None:
+    assert isinstance(html_to_text("".join(pieces)), str)
+
+
 def test_many_parts_are_bounded() -> None:
     parts = b"".join(
         b"--M\r\nContent-Type: application/octet-stream\r\n\r\nx%d\r\n" % n for n in range(5000)
@@ -291,6 +341,13 @@ def test_event_uses_reply_to_and_names_files() -> None:
     assert inline.attachments[0].caption == INLINE_CAPTION
 
 
+def test_separator_lines_are_not_history_without_a_header_block() -> None:
+    text = "Part one\n______________\nPart two\n\n-- \nAna"
+    assert split_quoted(text) == (text, "")
+    outlook = "New\n______________\nFrom: Shop\nSent: Friday\n\nold"
+    assert split_quoted(outlook) == ("New", "______________\nFrom: Shop\nSent: Friday\n\nold")
+
+
 def test_quoted_history_only_in_a_new_conversation() -> None:
     reply = parse_mail(_fixture("quote-outlook-original-message"))
     assert "OLD INVOICE TEXT" not in mail_event(_account(), reply, new_thread=False).text
@@ -302,18 +359,18 @@ def test_quoted_history_only_in_a_new_conversation() -> None:
 
 @pytest.fixture(scope="module")
 def dovecot() -> Iterator[Dovecot]:
-    server = new_dovecot({f"parse-{n}": PASSWORD for n in range(4)})
+    server = new_dovecot({f"parse-{n}": PASSWORD for n in range(8)})
     yield server
     server.stop()
 
 
-_BOXES = iter(range(4))
+_BOXES = itertools.count()
 
 
 async def _mail_account(
     services: Services, world: DemoWorld, dovecot: Dovecot
 ) -> tuple[ChannelAccount, str]:
-    user = f"parse-{next(_BOXES)}"
+    user = f"parse-{next(_BOXES) % 8}"
     async with transaction(services.sessionmaker) as session:
         account = await create_account(
             services,

@@ -8,6 +8,7 @@ reply's new text can be told from it. A ``<head>`` left unclosed (common in gene
 ends at ``<body>``. At most ``MAX_HTML`` characters are read.
 """
 
+import html as html_module
 import re
 from html.parser import HTMLParser
 
@@ -22,6 +23,9 @@ _SPACES = re.compile(r"[ \t\r\f\v\u00a0]+")
 _BLANK_LINES = re.compile(r"\n{3,}")
 _QUOTE_IN, _QUOTE_OUT = "\x00q+", "\x00q-"  # blockquote markers, removed from the output
 MAX_HTML = 2_000_000
+_DOWNLEVEL = re.compile(r"<!\[[^<>\]]{0,200}\]>")  # Word's <![if !supportLists]> markers
+_ANY_TAG = re.compile(r"<[^<>]*>")
+_LT = "\ue000"  # a private-use character standing for a literal "<" while parsing
 
 
 class _TextCollector(HTMLParser):
@@ -73,11 +77,57 @@ class _TextCollector(HTMLParser):
             self.chunks.append(data)
 
 
+def _defuse(html: str) -> str:
+    """Escape every ``<`` that does not open a complete construct (a comment with its
+    ``-->``, or a tag whose ``>`` comes before the next ``<``), in one linear pass. The
+    standard library's parser rescans to the end of the document for each unclosed one,
+    which makes 64 KB of ``<a `` take half a minute; a marked section it cannot read
+    (``<![``) even raises."""
+    html = _DOWNLEVEL.sub("", html)
+    out: list[str] = []
+    last_comment_end = html.rfind("-->")
+    last_gt = html.rfind(">")  # no find() beyond it: it would scan to the end every time
+    position = 0
+    next_gt = -1
+    while True:
+        lt = html.find("<", position)
+        if lt < 0:
+            out.append(html[position:])
+            return "".join(out)
+        out.append(html[position:lt])
+        if html.startswith("<!--", lt):
+            end = html.find("-->", lt + 4) if lt + 4 <= last_comment_end else -1
+            if end >= 0:
+                out.append(html[lt : end + 3])
+                position = end + 3
+                continue
+        elif not html.startswith("<![", lt):
+            if next_gt < lt:
+                next_gt = html.find(">", lt) if lt < last_gt else -1
+            following = html.find("<", lt + 1, next_gt) if next_gt >= 0 else 0
+            if next_gt >= 0 and following < 0:
+                out.append(html[lt : next_gt + 1])
+                position = next_gt + 1
+                continue
+        out.append(_LT)  # not "&lt;": the parser is slow on millions of entities
+        position = lt + 1
+
+
+def _plain(html: str) -> str:
+    """Last resort when the parser fails: tags dropped, entities decoded."""
+    return html_module.unescape(_ANY_TAG.sub(" ", html))
+
+
 def html_to_text(html: str) -> str:
     """Readable plain text of an HTML document or fragment."""
+    source = _defuse(html[:MAX_HTML].replace("\x00", "").replace(_LT, ""))
     collector = _TextCollector()
-    collector.feed(html[:MAX_HTML].replace("\x00", ""))
-    collector.close()
+    try:
+        collector.feed(source)
+        collector.close()
+    except (AssertionError, ValueError, IndexError):  # _markupbase asserts on odd markup
+        collector.chunks = [_plain(source)]
+    collector.chunks = [chunk.replace(_LT, "<") for chunk in collector.chunks]
     lines: list[str] = []
     depth = 0
     for raw in "".join(collector.chunks).split("\n"):

@@ -22,10 +22,10 @@ _WROTE = re.compile(
 )
 _SEPARATOR = re.compile(
     r"^(-{2,}\s*(Original Message|Ursprüngliche Nachricht|Message d'origine|原始邮件|原始郵件"
-    r"|Forwarded message|转发的邮件)\s*-{2,}"
-    r"|_{10,})$",
+    r"|Forwarded message|转发的邮件)\s*-{2,})$",
     re.I,
 )
+_RULE = re.compile(r"^_{10,}$")  # Outlook's line above its header block
 _HEADER_FROM = re.compile(r"^\*?(From|Von|De|发件人|寄件者)\s*\*?\s*[:：]", re.I)
 _HEADER_NEXT = re.compile(
     r"^\*?(Sent|Date|Gesendet|Envoyé|发送时间|寄件日期|日期)\s*\*?\s*[:：]", re.I
@@ -40,9 +40,16 @@ def _marker_at(lines: list[str], index: int) -> bool:
     following = lines[index + 1].strip() if index + 1 < len(lines) else ""
     if line.startswith("On ") and _WROTE.match(f"{line} {following}"):
         return True  # Gmail folds a long "On …, … wrote:" line
-    if _HEADER_FROM.match(line):
-        return any(_HEADER_NEXT.match(n.strip()) for n in lines[index + 1 : index + 3])
-    return False
+    if _RULE.match(line):  # only with the header block under it: else a separator line
+        return _header_block(lines, index + 1)
+    return _header_block(lines, index)
+
+
+def _header_block(lines: list[str], index: int) -> bool:
+    """A "From: …" line followed by "Sent: …" (or a translation) within two lines."""
+    if index >= len(lines) or not _HEADER_FROM.match(lines[index].strip()):
+        return False
+    return any(_HEADER_NEXT.match(n.strip()) for n in lines[index + 1 : index + 3])
 
 
 def split_quoted(text: str) -> tuple[str, str]:
