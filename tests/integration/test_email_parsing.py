@@ -58,6 +58,11 @@ def test_the_corpus_is_there() -> None:
     assert len(list(OWN.glob("*.json"))) >= 40
 
 
+def _strings(value: str | list[str] | None) -> list[str]:
+    """The shared samples give one string, the corpus a list."""
+    return [value] if isinstance(value, str) else list(value or [])
+
+
 def _check(mail: ParsedMail, expected: dict[str, Any]) -> None:
     simple = {
         "message_id": mail.message_id,
@@ -85,9 +90,9 @@ def _check(mail: ParsedMail, expected: dict[str, Any]) -> None:
         assert mail.in_reply_to == ()
     if "text_startswith" in expected:
         assert mail.text.startswith(expected["text_startswith"])
-    for fragment in expected.get("text_contains", []):
+    for fragment in _strings(expected.get("text_contains")):
         assert fragment in mail.text
-    for fragment in expected.get("text_not_contains", []):
+    for fragment in _strings(expected.get("text_not_contains")):
         assert fragment not in mail.text
     for fragment in expected.get("quoted_contains", []):
         assert fragment in mail.quoted and fragment not in mail.text
@@ -120,9 +125,6 @@ def test_fixture_parses_as_expected(path: Path) -> None:
     raw, expected = _load(path)
     mail = parse_mail(raw)
     _check(mail, expected)
-    # Shared samples spell a few keys differently.
-    if "from_addr" in expected and "from_address" in expected:
-        assert mail.from_address == expected["from_address"]
     assert "\ufeff" not in mail.text and "\r" not in mail.text
     assert parse_mail(raw).message_id == mail.message_id  # stable
 

@@ -54,6 +54,7 @@ MAX_PARTS = 100
 MAX_DEPTH = 12
 MAX_TEXT_PART = 2_000_000  # bytes of one text part that are decoded
 _MSGID = re.compile(r"<[^<>\s]+>")
+_ANGLE_ADDRESS = re.compile(r"^([^<>]*)<\s*([^<>\s@]+@[^<>\s]+)\s*>")
 _SIGNATURES = frozenset(
     {"application/pgp-signature", "application/pkcs7-signature", "application/x-pkcs7-signature"}
 )
@@ -176,7 +177,10 @@ class _Reader:
         text = decode_bytes(payload[:MAX_TEXT_PART], charset)
         if _content_type(part) == "text/html":
             return html_to_text(text)
-        return text.replace("\r\n", "\n").replace("\r", "\n")
+        text = text.replace("\r\n", "\n").replace("\r", "\n")
+        if (_param(part, "format") or "").lower() == "flowed":
+            return _unflow(text, delsp=(_param(part, "delsp") or "").lower() == "yes")
+        return text
 
     def file(self, part: Message, content_type: str) -> None:
         payload = part.get_payload(decode=True)
@@ -266,9 +270,32 @@ class _Reader:
         return ["\n".join(lines) + ("\n\n" + body if body else "")]
 
 
+def _unflow(text: str, *, delsp: bool) -> str:
+    """RFC 3676: a line ending in a space continues on the next one (Apple Mail, Thunderbird)."""
+    out: list[str] = []
+    pending = ""
+    for line in text.split("\n"):
+        line = line[1:] if line.startswith(" ") else line  # space-stuffing
+        if line.endswith(" ") and line != "-- ":
+            pending += line[:-1] if delsp else line
+        else:
+            out.append(pending + line)
+            pending = ""
+    if pending:
+        out.append(pending)
+    return "\n".join(out)
+
+
 def _address(value: str, hint: str | None) -> tuple[str, str]:
     """(name, lower-case address) of a From or Reply-To header."""
-    name, address = parseaddr(value[:4000])
+    value = value[:4000]
+    angle = _ANGLE_ADDRESS.match(value)
+    if angle:  # not parseaddr: it splits "Doe, John <j@x>" and "=?q?Doe,_John?=" at the comma
+        name, address = angle.group(1).strip(), angle.group(2)
+        if len(name) >= 2 and name[0] == name[-1] == '"':
+            name = name[1:-1].replace('\\"', '"').replace("\\\\", "\\")
+    else:
+        name, address = parseaddr(value)
     name = " ".join(decode_header(name, hint).split())[:200]
     return name, address.strip().lower()[:320]
 
