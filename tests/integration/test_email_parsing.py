@@ -14,7 +14,6 @@ import json
 import random
 import time
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -24,17 +23,21 @@ from hypothesis import strategies as st
 from sqlalchemy import select, update
 from tests.factories import DemoWorld
 from tests.fakes.mail.dovecot import Dovecot, new_dovecot
+from tests.fakes.mail.smtp import start_smtp
 
 from crossdesk.actions.accounts import create_account
 from crossdesk.actions.email_inbox import INLINE_CAPTION, mail_event
+from crossdesk.actions.identity import principal_for
+from crossdesk.actions.send_reply import send_reply
 from crossdesk.channels.email.html_text import html_to_text
 from crossdesk.channels.email.mime import UNREADABLE_NOTE, ParsedMail, parse_mail
 from crossdesk.channels.email.quotes import split_quoted
 from crossdesk.db.models import Attachment, ChannelAccount, Conversation, Message
 from crossdesk.db.session import transaction
-from crossdesk.domain import ChannelKind, ConversationStatus, Direction, MessageStatus, new_id
+from crossdesk.domain import ChannelKind, ConversationStatus, MessageStatus
 from crossdesk.risk import audit
 from crossdesk.services import Services
+from crossdesk.workers.delivery import DeliveryWorker
 from crossdesk.workers.email import EmailWorker
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -370,9 +373,13 @@ _BOXES = itertools.count()
 
 
 async def _mail_account(
-    services: Services, world: DemoWorld, dovecot: Dovecot
+    services: Services,
+    world: DemoWorld,
+    dovecot: Dovecot,
+    user: str | None = None,
+    smtp_port: int = 1,
 ) -> tuple[ChannelAccount, str]:
-    user = f"parse-{next(_BOXES) % 8}"
+    user = user or f"parse-{next(_BOXES) % 8}"
     async with transaction(services.sessionmaker) as session:
         account = await create_account(
             services,
@@ -388,7 +395,7 @@ async def _mail_account(
                 "username": user,
                 "imap_security": "none",
                 "smtp_host": "127.0.0.1",
-                "smtp_port": "1",
+                "smtp_port": str(smtp_port),
                 "smtp_security": "none",
             },
             secrets={"password": PASSWORD},
@@ -440,34 +447,47 @@ async def test_hard_fixtures_through_dovecot_and_the_worker(
 async def test_bounce_fails_our_reply_and_auto_reply_is_skipped(
     services: Services, world: DemoWorld, dovecot: Dovecot
 ) -> None:
-    account, user = await _mail_account(services, world, dovecot)
-    dovecot.deliver(user, _fixture("alternative-text-and-html"))
-    async with asyncio.timeout(60):
-        assert await EmailWorker(services).sync_account(account.id) == 1
-    customer_mail = (await _messages(services, account.id))[0]
-    # Our reply in that conversation, sent with the Message-ID the bounce names.
-    ours = "<0b1c2d3e.crossdesk@shop.example>"
-    async with transaction(services.sessionmaker) as session:
-        session.add(
-            Message(
-                id=new_id(),
-                workspace_id=account.workspace_id,
-                conversation_id=customer_mail.conversation_id,
-                account_id=account.id,
-                direction=Direction.OUTBOUND.value,
-                body_masked="Your order shipped.",
-                status=MessageStatus.SENT.value,
-                platform_message_id=ours,
-                created_at=datetime.now(UTC),
+    user = f"parse-{next(_BOXES) % 8}"
+    controller, sink = start_smtp(user, PASSWORD)
+    try:
+        account, _ = await _mail_account(services, world, dovecot, user, controller.port)
+        dovecot.deliver(user, _fixture("alternative-text-and-html"))
+        async with asyncio.timeout(60):
+            assert await EmailWorker(services).sync_account(account.id) == 1
+        # Our reply goes out through the delivery worker and SMTP.
+        async with services.sessionmaker() as session:
+            supervisor = await principal_for(session, world.users["supervisor"])
+            conversation = await session.scalar(
+                select(Conversation).where(Conversation.account_id == account.id)
             )
-        )
+            assert conversation is not None
+            sent = await send_reply(
+                services,
+                session,
+                supervisor,
+                conversation,
+                "Your order shipped.",
+                idempotency_key=None,
+                actor=audit.Actor(supervisor.user_id),
+                allow_untranslated=True,
+            )
+            conversation_id = conversation.id
+        async with asyncio.timeout(60):
+            await DeliveryWorker(services).run_once()
+        assert len(sink.received) == 1
+        ours = str(sink.received[0].message["Message-ID"])
+    finally:
+        controller.stop()
+    async with transaction(services.sessionmaker) as session:
         await session.execute(
             update(Conversation)
-            .where(Conversation.id == customer_mail.conversation_id)
+            .where(Conversation.id == conversation_id)
             .values(status=ConversationStatus.RESOLVED.value)
         )
-    dovecot.deliver(user, _fixture("bounce-dsn-failed"))
-    dovecot.deliver(user, _fixture("auto-reply-auto-submitted"))
+    # The receiving server bounces it; the customer's out-of-office answers it too.
+    fixture_id = b"<0b1c2d3e.crossdesk@shop.example>"
+    dovecot.deliver(user, _fixture("bounce-dsn-failed").replace(fixture_id, ours.encode()))
+    dovecot.deliver(user, _fixture("auto-reply-auto-submitted").replace(fixture_id, ours.encode()))
     dovecot.deliver(user, _fixture("bounce-dsn-delayed-headers-only"))
     async with asyncio.timeout(60):
         assert await EmailWorker(services).sync_account(account.id) == 0
@@ -475,10 +495,11 @@ async def test_bounce_fails_our_reply_and_auto_reply_is_skipped(
 
     messages = await _messages(services, account.id)
     assert len(messages) == 2  # neither the bounces nor the auto-reply became messages
-    reply = next(m for m in messages if m.platform_message_id == ours)
+    reply = next(m for m in messages if m.id == sent.message.id)
+    assert reply.platform_message_id == ours
     assert reply.status == MessageStatus.FAILED.value
     assert reply.error is not None and "5.1.1" in reply.error
     assert "gone@buyer.example" not in reply.error
     async with services.read_sessionmaker() as session:
-        conversation = await session.get(Conversation, customer_mail.conversation_id)
-    assert conversation is not None and conversation.status == ConversationStatus.RESOLVED.value
+        after = await session.get(Conversation, conversation_id)
+    assert after is not None and after.status == ConversationStatus.RESOLVED.value
