@@ -4,7 +4,7 @@ URL instead of taking an upload (LINE's ``originalContentUrl``).
 The URL is ``{CROSSDESK_WEB__PUBLIC_URL}/files/{attachment id}/{expires}/{signature}/{name}``:
 the signature is an HMAC (a key derived from the secret key for this purpose only) over the
 attachment id and the expiry, so URLs cannot be guessed, altered or extended. Only
-attachments of outbound messages are ever served this way (see web/ui/signed_file_views.py).
+attachments of outbound messages are ever served this way (see web/ui/outbound_file_views.py).
 """
 
 import hashlib
