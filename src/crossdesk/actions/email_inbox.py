@@ -28,7 +28,6 @@ import asyncio
 import contextlib
 import logging
 import mimetypes
-import os
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -69,6 +68,7 @@ from crossdesk.workers.attachments import (
     AttachmentRefused,
     attachments_root,
     checked_type,
+    write_checked,
 )
 
 logger = logging.getLogger(__name__)
@@ -194,21 +194,8 @@ def _write_part(
     except AttachmentRefused as exc:
         logger.info("e-mail attachment not stored: %s", exc)
         return None
-    extension = EXTENSIONS.get(content_type) or mimetypes.guess_extension(content_type) or ""
-    relative = f"{workspace_id}/{new_id()}{extension}"
-    target = attachments_root(services) / relative
-    target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    temporary = target.with_suffix(target.suffix + ".part")
-    try:
-        with temporary.open("wb") as handle:
-            handle.write(part.data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        temporary.replace(target)
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            temporary.unlink()
-    return StoredFile(relative, content_type, len(part.data))
+    stored = write_checked(services, workspace_id, new_id(), content_type, part.data)
+    return StoredFile(stored.relative_path, stored.content_type, stored.size)
 
 
 async def store_mail(

@@ -66,6 +66,11 @@ class OutboundMessage:
     metadata: dict[str, str] = field(default_factory=dict)
 
 
+# A receipt id with this prefix names no platform message: Telegram refused a resend as a
+# duplicate of an attempt whose answer was lost ("random:<our random_id>").
+PLACEHOLDER_ID_PREFIX = "random:"
+
+
 @dataclass(frozen=True, slots=True)
 class Receipt:
     """The platform's acceptance of an outbound message."""

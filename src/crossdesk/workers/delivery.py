@@ -19,7 +19,7 @@ from collections.abc import Callable
 from datetime import timedelta
 
 import httpx
-from sqlalchemy import and_, exists, or_, select, update
+from sqlalchemy import ColumnElement, and_, exists, or_, select, update
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import aliased
 
@@ -35,18 +35,15 @@ from crossdesk.db.base import utcnow
 from crossdesk.db.models import ChannelAccount, Contact, Conversation, Message, Outbox
 from crossdesk.db.session import commit
 from crossdesk.domain import Attachment, ChannelKind, MessageStatus, OutboundMessage
+from crossdesk.domain.events import PLACEHOLDER_ID_PREFIX
 from crossdesk.domain.send_limits import Verdict
 from crossdesk.errors import CrossdeskError, PermanentSendError, RetryableSendError
 from crossdesk.services import Services
-from crossdesk.vault.crypto import associated_data
+from crossdesk.vault.crypto import Envelope, associated_data
 
 logger = logging.getLogger(__name__)
 
 ClientFactory = Callable[[AccountContext], httpx.AsyncClient]
-
-# A receipt id with this prefix names no platform message: Telegram refused a resend as a
-# duplicate of an attempt whose answer was lost ("random:<our random_id>").
-PLACEHOLDER_ID_PREFIX = "random:"
 
 UNKNOWN_NOTE = (
     "The worker stopped while the platform was receiving this message: it may or may not "
@@ -214,13 +211,7 @@ class DeliveryWorker:
             return
         await session.execute(
             update(Message)
-            .where(
-                Message.id == message.id,
-                or_(
-                    Message.platform_message_id.is_(None),
-                    Message.platform_message_id.startswith(PLACEHOLDER_ID_PREFIX, autoescape=True),
-                ),
-            )
+            .where(Message.id == message.id, lacks_platform_id())
             .values(platform_message_id=platform_id)
             .execution_options(synchronize_session=False)
         )
@@ -262,15 +253,14 @@ class DeliveryWorker:
         return tuple(items)
 
     def _outgoing_text(self, message: Message) -> str:
-        """The customer's copy of the translation when there is one, else the agent's own
-        words (decrypted: masks are for viewers, not for the customer)."""
-        envelope = self._services.envelope
-        if message.outgoing_enc is not None:
-            aad = associated_data(message.workspace_id, message.id, "message.outgoing")
-            return envelope.open(message.outgoing_enc, aad, record=f"message {message.id}").decode()
-        assert message.body_raw_enc is not None
-        aad = associated_data(message.workspace_id, message.id, "message.body")
-        return envelope.open(message.body_raw_enc, aad, record=f"message {message.id}").decode()
+        assert message.outgoing_enc is not None or message.body_raw_enc is not None
+        return outgoing_text(
+            self._services.envelope,
+            message.workspace_id,
+            message.id,
+            message.outgoing_enc,
+            message.body_raw_enc,
+        )
 
     async def _retry(
         self,
@@ -363,3 +353,30 @@ class DeliveryWorker:
                 self._announce(session, conversation, message)
             await commit(session)
             return len(rows)
+
+
+def lacks_platform_id() -> ColumnElement[bool]:
+    """A message with no real platform id yet: none, or only a resend's placeholder."""
+    return or_(
+        Message.platform_message_id.is_(None),
+        Message.platform_message_id.startswith(PLACEHOLDER_ID_PREFIX, autoescape=True),
+    )
+
+
+def outgoing_text(
+    envelope: Envelope,
+    workspace_id: str,
+    message_id: str,
+    outgoing_enc: bytes | None,
+    body_raw_enc: bytes | None,
+) -> str:
+    """What the customer gets: the customer's copy of the translation when there is one,
+    else the agent's own words (decrypted: masks are for viewers, not for the customer)."""
+    record = f"message {message_id}"
+    if outgoing_enc is not None:
+        aad = associated_data(workspace_id, message_id, "message.outgoing")
+        return envelope.open(outgoing_enc, aad, record=record).decode()
+    if body_raw_enc is None:
+        return ""
+    aad = associated_data(workspace_id, message_id, "message.body")
+    return envelope.open(body_raw_enc, aad, record=record).decode()

@@ -49,7 +49,7 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from telethon import errors, events
@@ -85,9 +85,10 @@ from crossdesk.domain import (
 )
 from crossdesk.errors import InvalidInput
 from crossdesk.services import Services
-from crossdesk.vault.crypto import associated_data
 from crossdesk.workers.attachments import (
     DEFAULT_MAX_BYTES,
+    NOT_DOWNLOADED,
+    REFUSED,
     AttachmentRefused,
     LimitedBuffer,
     Stored,
@@ -95,6 +96,7 @@ from crossdesk.workers.attachments import (
     checked_type,
     write_checked,
 )
+from crossdesk.workers.delivery import lacks_platform_id, outgoing_text
 
 logger = logging.getLogger(__name__)
 
@@ -335,11 +337,11 @@ class TelegramUserWorker:
         attachment = event.attachments[0]
         if attachment.size is not None and attachment.size > self.max_attachment_bytes:
             return None, (
-                f"refused: the file has {attachment.size} bytes; "
+                f"{REFUSED}the file has {attachment.size} bytes; "
                 f"the limit is {self.max_attachment_bytes}"
             )
         if download is None:
-            return None, "not downloaded: no connection to fetch it through"
+            return None, f"{NOT_DOWNLOADED}no connection to fetch it through"
         clock = asyncio.get_running_loop()
         deadline = clock.time() + DOWNLOAD_TIMEOUT  # all attempts together
         for attempt in range(1, DOWNLOAD_ATTEMPTS + 1):
@@ -348,7 +350,7 @@ class TelegramUserWorker:
                 await asyncio.wait_for(download(target), max(deadline - clock.time(), 0.001))
                 break
             except AttachmentRefused as exc:
-                return None, f"refused: {exc}"
+                return None, f"{REFUSED}{exc}"
             except TRANSIENT as exc:
                 wait = float(getattr(exc, "seconds", 0) or RETRY_SECONDS)
                 if (
@@ -357,18 +359,18 @@ class TelegramUserWorker:
                     or clock.time() + wait >= deadline
                 ):
                     logger.info("Telegram file of account %s not downloaded: %s", account.id, exc)
-                    return None, f"not downloaded: {type(exc).__name__}"
+                    return None, f"{NOT_DOWNLOADED}{type(exc).__name__}"
                 await asyncio.sleep(wait)  # the account's next updates wait: kept short
             except errors.RPCError as exc:
                 logger.info("Telegram file of account %s not downloaded: %s", account.id, exc)
-                return None, f"not downloaded: {type(exc).__name__}"
+                return None, f"{NOT_DOWNLOADED}{type(exc).__name__}"
         data = target.getvalue()
         if not data:
-            return None, "not downloaded: Telegram returned no file"
+            return None, f"{NOT_DOWNLOADED}Telegram returned no file"
         try:
             content_type = checked_type(attachment.content_type, None, data[:16])
         except AttachmentRefused as exc:
-            return None, f"refused: {exc}"
+            return None, f"{REFUSED}{exc}"
         stored = await asyncio.to_thread(
             write_checked, self._services, account.workspace_id, new_id(), content_type, data
         )
@@ -403,10 +405,7 @@ class TelegramUserWorker:
                         Message.direction == Direction.OUTBOUND.value,
                         Message.echo.is_(False),
                         Message.status.in_(IN_FLIGHT),
-                        or_(
-                            Message.platform_message_id.is_(None),
-                            Message.platform_message_id.startswith("random:", autoescape=True),
-                        ),
+                        lacks_platform_id(),
                         Message.created_at >= utcnow() - OWN_SEND_WINDOW,
                         Contact.account_id == account.id,
                         Contact.platform_user_id == event.sender_id,
@@ -417,7 +416,14 @@ class TelegramUserWorker:
             ).all()
         wanted = event.text.strip()
         for message_id, workspace_id, outgoing, raw, current, attempts in rows:
-            if self._sent_text(message_id, workspace_id, outgoing, raw).strip() != wanted:
+            sent = outgoing_text(
+                self._services.envelope,
+                message_id=message_id,
+                workspace_id=workspace_id,
+                outgoing_enc=outgoing,
+                body_raw_enc=raw,
+            )
+            if sent.strip() != wanted:
                 continue
             # Record the real id now when a send was attempted: if that attempt's answer is
             # lost, the resend only gets a "random:" placeholder (and the delivery worker
@@ -426,21 +432,6 @@ class TelegramUserWorker:
                 await self._claim(message_id, platform_id)
             return True
         return False
-
-    def _sent_text(
-        self, message_id: str, workspace_id: str, outgoing: bytes | None, raw: bytes | None
-    ) -> str:
-        """What the customer got: the translation when there is one, else the agent's words
-        (the same choice the delivery worker makes)."""
-        envelope = self._services.envelope
-        record = f"message {message_id}"
-        if outgoing is not None:
-            aad = associated_data(workspace_id, message_id, "message.outgoing")
-            return envelope.open(outgoing, aad, record=record).decode()
-        if raw is None:
-            return ""
-        aad = associated_data(workspace_id, message_id, "message.body")
-        return envelope.open(raw, aad, record=record).decode()
 
     async def _claim(self, message_id: str, platform_id: str) -> None:
         """Give our reply its real id, unless it already has one (no id yet, or only a
@@ -451,10 +442,7 @@ class TelegramUserWorker:
                     update(Message)
                     .where(
                         Message.id == message_id,
-                        or_(
-                            Message.platform_message_id.is_(None),
-                            Message.platform_message_id.startswith("random:", autoescape=True),
-                        ),
+                        lacks_platform_id(),
                     )
                     .values(platform_message_id=platform_id)
                 )
@@ -486,7 +474,7 @@ class TelegramUserWorker:
             StatusEvent(platform_id, MessageStatus.READ, now)
             for platform_id, status in rows
             if platform_id is not None
-            and platform_id.isdigit()  # "random:..." receipts carry no message id
+            and platform_id.isdigit()  # placeholder receipts carry no message id
             and int(platform_id) <= max_id
             and MessageStatus(status).can_become(MessageStatus.READ)
         ]

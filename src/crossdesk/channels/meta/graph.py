@@ -12,16 +12,15 @@ The HTTP client is passed in by the caller, who configures the account's outboun
 it; this module never builds its own client.
 """
 
-import asyncio
 import logging
 from collections.abc import Mapping
-from pathlib import Path
 from typing import Any
 
 import httpx
 from pydantic import BaseModel, ConfigDict, ValidationError
 
 from crossdesk.channels.base import AccountContext
+from crossdesk.channels.stored_files import read_stored
 from crossdesk.domain import Attachment
 from crossdesk.errors import PermanentSendError, RetryableSendError, SendError
 
@@ -147,7 +146,7 @@ async def post_multipart(
 ) -> dict[str, Any]:
     """POST a multipart form with the attachment's stored bytes as ``field`` and return the
     JSON reply, or raise a SendError (the same mapping as ``post_json``)."""
-    content = await read_file(attachment)
+    content = await read_stored(attachment)
     files = {
         field: (
             attachment.filename or "file",
@@ -174,18 +173,6 @@ async def post_multipart(
             raise RetryableSendError("Graph API upload reply is unreadable", outcome="unknown")
         return reply
     raise graph_error(response)
-
-
-async def read_file(attachment: Attachment) -> bytes:
-    """The stored bytes of an outbound attachment (read off the event loop)."""
-    if not attachment.local_path:
-        raise PermanentSendError("the attachment has no stored file", reason="invalid_message")
-    try:
-        return await asyncio.to_thread(Path(attachment.local_path).read_bytes)
-    except OSError:
-        raise PermanentSendError(
-            "the attachment's stored file cannot be read", reason="file_missing"
-        ) from None
 
 
 async def send_request(

@@ -8,15 +8,14 @@ Reference: https://core.telegram.org/bots/api#making-requests — requests go to
 The HTTP client is passed in by the caller, configured with the account's proxy.
 """
 
-import asyncio
 import json
-from pathlib import Path
 from typing import Any
 
 import httpx
 from pydantic import ValidationError
 
 from crossdesk.channels.base import AccountContext
+from crossdesk.channels.stored_files import read_stored
 from crossdesk.channels.telegram_bot.payloads import ApiResponse
 from crossdesk.domain import Attachment
 from crossdesk.errors import PermanentSendError, RetryableSendError, SendError
@@ -74,14 +73,7 @@ async def call_upload(
     """Call a send method as ``multipart/form-data`` with the stored file as ``field`` (an
     InputFile upload); other parameters are form fields, objects JSON-serialised, as the Bot
     API asks. Errors as ``call``."""
-    if not attachment.local_path:
-        raise PermanentSendError("the attachment has no stored file", reason="invalid_message")
-    try:
-        content = await asyncio.to_thread(Path(attachment.local_path).read_bytes)
-    except OSError:
-        raise PermanentSendError(
-            "the attachment's stored file cannot be read", reason="file_missing"
-        ) from None
+    content = await read_stored(attachment)
     data = {
         key: value if isinstance(value, str) else json.dumps(value) for key, value in params.items()
     }

@@ -38,6 +38,7 @@ from crossdesk.channels.base import (
 from crossdesk.channels.telegram_user.client import make_client, parse_peer_reference
 from crossdesk.channels.telegram_user.settings import telegram_user_settings
 from crossdesk.domain import Attachment, ChannelKind, MessageStatus, OutboundMessage, Receipt
+from crossdesk.domain.events import PLACEHOLDER_ID_PREFIX
 from crossdesk.errors import InvalidInput, PermanentSendError, RetryableSendError, SignatureInvalid
 from crossdesk.workers.attachments import DEFAULT_MAX_BYTES, sniff
 
@@ -120,7 +121,9 @@ class TelegramUserAdapter:
             ) from None
         except errors.RandomIdDuplicateError:
             # Already delivered by an earlier attempt whose answer we lost.
-            return Receipt(platform_message_id=f"random:{random_id(message.idempotency_key)}")
+            return Receipt(
+                platform_message_id=f"{PLACEHOLDER_ID_PREFIX}{random_id(message.idempotency_key)}"
+            )
         except (errors.AuthKeyError, errors.UnauthorizedError) as exc:
             raise PermanentSendError(
                 f"Telegram refused the saved session ({type(exc).__name__}): log in again",
