@@ -9,8 +9,13 @@ forms to ASCII, case folded), so match offsets are original offsets with no map 
 from __future__ import annotations
 
 import functools
+import itertools
+import operator
 import re
 import unicodedata
+from array import array
+from collections.abc import Callable
+from typing import NamedTuple, Protocol
 
 import ahocorasick_rs
 import re2
@@ -90,14 +95,25 @@ _ASCII_DIGITS = "0123456789"
 
 _SEP = r"[\s\-\.\(\)/]{0,3}"
 _PHONE_RE = re2.compile(r"(\+\s*)?\d(?:" + _SEP + r"\d){6,16}")
+# the cues _phone_ok looks for in the 24 characters before a number ("wa" only as a whole word)
+_PHONE_CUES = (
+    "phone", "call", "tel", "mobile", "cell", "whats", "电话", "手机", "号码", "联系", "打给",
+    "加v", "加", "微信", "número", "numero", "celular", "llama", "liga", "телефон", "номер",
+    "звон", "رقم", "اتصل", "هاتف", "جوال", "واتس",
+)  # fmt: skip
+_PHONE_CUES_WORD_END = ("wa",)
+_ORDER_CUES = (
+    "order", "tracking", "invoice", "sku", "batch", "isbn", "imei", "订单", "单号", "批次", "物流",
+    "pedido", "factura", "заказ", "трек", "طلب", "فاتورة",
+)  # fmt: skip
 _PHONE_CUE = re2.compile(
-    r"(phone|call|tel|mobile|cell|whats|wa\b|电话|手机|号码|联系|打给|加v|加|微信|número|numero|"
-    r"celular|llama|liga|телефон|номер|звон|رقم|اتصل|هاتف|جوال|واتس)"
+    "("
+    + "|".join(
+        [*map(re2.escape, _PHONE_CUES), *(re2.escape(c) + r"\b" for c in _PHONE_CUES_WORD_END)]
+    )
+    + ")"
 )
-_ORDER_CUE = re2.compile(
-    r"(order|tracking|invoice|sku|batch|isbn|imei|订单|单号|批次|物流|pedido|factura|"
-    r"заказ|трек|طلب|فاتورة)"
-)
+_ORDER_CUE = re2.compile("(" + "|".join(map(re2.escape, _ORDER_CUES)) + ")")
 
 _AT = r"(?:\s*@\s*|\s*[\(\[\{]\s*at\s*[\)\]\}]\s*|\s+at\s+)"
 _DOT = r"(?:\s*\.\s*|\s*[\(\[\{]\s*dot\s*[\)\]\}]\s*|\s+dot\s+)"
@@ -118,9 +134,10 @@ _HOSTS = (
     "open.kakao.com", "discord.gg",
 )  # fmt: skip
 _HOST_RE = "|".join(_DOT.join(re2.escape(part) for part in host.split(".")) for host in _HOSTS)
+_SCHEMES = ("whatsapp", "tg", "viber", "skype", "weixin", "line")
 _URL_RE = re2.compile(
     r"(?:https?://)?(?:www" + _DOT + r")?(?:" + _HOST_RE + r")\s*/\s*[\w+\-/=?&#%.]+|"
-    r"\b(?:whatsapp|tg|viber|skype|weixin|line)://[\w+\-/=?&#%.:]+"
+    r"\b(?:" + "|".join(_SCHEMES) + r")://[\w+\-/=?&#%.:]+"
 )
 
 
@@ -153,9 +170,19 @@ def _phone_ok(view: str, start: int, end: int) -> bool:
     )
 
 
-def find_contacts(text: str) -> list[tuple[str, int, int]]:
-    """Every (rule, start, end) contact found in ``text``, offsets into ``text``."""
-    # cheap gates first: most messages have no digit run, no "@"/"at" and no link host
+class _Gates(NamedTuple):
+    """Today's cheap gates, computed on the raw text (they also decide which passes run)."""
+
+    digitish: int  # digits of any script, Chinese numerals, circled digits
+    words: bool  # few digits but enough number words to spell a phone
+    email: bool  # an "@" or an "at" that can be one
+    url: bool  # "://", a dot before "me", or a link host
+
+    def any(self) -> bool:
+        return self.digitish >= 7 or self.words or self.email or self.url
+
+
+def _cheap_gates(text: str) -> _Gates:
     lower = text.casefold()
     if text.isascii():
         digitish = sum(map(text.count, _ASCII_DIGITS))
@@ -177,8 +204,27 @@ def find_contacts(text: str) -> list[tuple[str, int, int]]:
         or ("me" in lower and _ME_GATE.search(lower) is not None)
         or _HOST_GATE_RE.search(lower) is not None
     )
+    return _Gates(digitish, words, email, url)
+
+
+def python_may_have_contact(text: str) -> bool:
+    """The pure-Python gate: False means :func:`find_contacts` finds nothing (a superset of
+    the compiled gate's True answers; it does not look at what the digit runs are)."""
+    return _cheap_gates(text).any()
+
+
+def find_contacts(text: str) -> list[tuple[str, int, int]]:
+    """Every (rule, start, end) contact found in ``text``, offsets into ``text``."""
+    if _fast is not None and not _fast.may_have_contact(text):
+        return []
+    return _find_contacts(text)
+
+
+def _find_contacts(text: str) -> list[tuple[str, int, int]]:
+    # cheap gates first: most messages have no digit run, no "@"/"at" and no link host
+    digitish, words, email, url = gates = _cheap_gates(text)
     found: list[tuple[str, int, int]] = []
-    if not (digitish >= 7 or words or email or url):
+    if not gates.any():
         return found
     view = contact_view(text)
     if digitish >= 7 or (words and _WORDS_RE.search(view)):
@@ -206,3 +252,78 @@ def _spell_words(view: str) -> str:
         last = m.end()
     out.append(view[last:])
     return "".join(out)
+
+
+# --- the compiled gate ---------------------------------------------------------------------
+# crossdesk.guard._fastcontacts walks the text once in C over a table of code point → folded
+# character (the same fold as contact_view) and says whether any rule can match: a digit run
+# that _phone_ok can accept, an e-mail's "@"/"at" with a local part, a domain and a dot, or a
+# link host / scheme. The table is built here, on first use (about 0.1 s; build_gate_tables()
+# does it at start-up), from _contact_char itself, so the two folds cannot drift apart.
+
+_FOLD_PLANES = 0x20000  # planes 0 and 1 hold every digit and nearly every folded character
+# above them only the CJK compatibility ideographs and plane 14's tags and variation
+# selectors fold to something else (tests/unit/guard/test_contacts_gate.py checks all of them)
+_FOLD_RANGES = ((0, _FOLD_PLANES), (0x2F800, 0x2FA20), (0xE0000, 0xE1000))
+_MARKS = frozenset(("Mn", "Me", "Cf"))
+
+
+def _fold_range(lo: int, hi: int) -> array[int]:
+    """``ord(_contact_char(chr(cp)))`` for lo <= cp < hi; only characters that can fold to
+    something else (a decomposition, a case fold, a digit, a mark) pay for _contact_char."""
+    chars = list(map(chr, range(lo, hi)))
+    cps = range(lo, hi)
+    changed = set(itertools.compress(cps, map(unicodedata.decomposition, chars)))
+    changed.update(itertools.compress(cps, map(operator.ne, map(str.casefold, chars), chars)))
+    changed.update(itertools.compress(cps, map(str.isdigit, chars)))
+    changed.update(
+        itertools.compress(cps, map(_MARKS.__contains__, map(unicodedata.category, chars)))
+    )
+    changed.update(cp for cp in map(ord, _CN_DIGITS) if lo <= cp < hi)
+    table = array("I", cps)
+    for cp in changed:
+        table[cp - lo] = ord(_contact_char(chr(cp)))
+    return table
+
+
+def fold_table() -> array[int]:
+    """The folds of _FOLD_RANGES one after the other (what the compiled gate indexes)."""
+    table = array("I")
+    for lo, hi in _FOLD_RANGES:
+        table.extend(_fold_range(lo, hi))
+    return table
+
+
+def build_gate_tables() -> None:
+    """Build the compiled gate's table now rather than on the first message."""
+    if _fast is not None:
+        _fast.prepare()
+
+
+def _configure_fast() -> _FastContacts | None:
+    try:
+        from crossdesk.guard import _fastcontacts
+    except ImportError:  # no compiler at install time: the Python gate answers
+        return None
+    _fastcontacts.configure(
+        fold_table,
+        words=[(word, int(digit)) for word, digit in _NUMBER_WORDS.items()],
+        phone_cues=list(_PHONE_CUES),
+        phone_cues_word_end=list(_PHONE_CUES_WORD_END),
+        order_cues=list(_ORDER_CUES),
+        hosts=list(_HOSTS),
+        schemes=list(_SCHEMES),
+    )
+    return _fastcontacts
+
+
+class _FastContacts(Protocol):
+    def may_have_contact(self, text: str, /) -> bool: ...
+    def prepare(self) -> None: ...
+
+
+_fast = _configure_fast()
+may_have_contact: Callable[[str], bool] = (
+    _fast.may_have_contact if _fast is not None else python_may_have_contact
+)
+"""False means :func:`find_contacts` finds nothing in the text (True may be a false alarm)."""
