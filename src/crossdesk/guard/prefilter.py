@@ -29,10 +29,16 @@ import functools
 import itertools
 import re
 import unicodedata
+from array import array
 from collections.abc import Callable
 
 from crossdesk.guard.folding import _ARABIC, LEET, _t2s_table, pinyin_of
 from crossdesk.guard.matcher import Automaton
+
+try:
+    from crossdesk.guard._fastview import FastPrefilter
+except ImportError:  # not compiled: the Python passes below answer alone, only slower
+    FastPrefilter = None  # type: ignore[assignment,misc]
 
 # Joins messages for a batch test (Guard.scan_many): a word of its own that no key holds and
 # that no view folds away, so nothing matches across it. A text holding it is scanned alone.
@@ -459,6 +465,14 @@ def _gaps_to_spaces(s: str) -> str:
     return _ODD.sub(_odd_repl, s) if _ODD.search(s) else s
 
 
+def _finder(automaton: Automaton | None) -> Callable[[str], list[tuple[int, int, int]]] | None:
+    """``automaton.find`` without a Python frame per call (for the compiled pass)."""
+    searcher = automaton._ac if automaton is not None else None
+    if searcher is None:
+        return None
+    return functools.partial(searcher.find_matches_as_indexes, overlapping=True)
+
+
 class Prefilter:
     """Answers "may this text hold a hit?" cheaply.
 
@@ -495,6 +509,27 @@ class Prefilter:
         self._initials = initials
         self._words = _WordCache()
         self._around: dict[str, bool] = {}  # part-pinyin windows seen (chat repeats "XL码")
+        self._fast = self._compiled(modes, han_modes)
+
+    def _compiled(self, modes: list[int], han_modes: list[int]) -> FastPrefilter | None:
+        """The compiled twin of :meth:`_may_match`, when the extension is built."""
+        if FastPrefilter is None:
+            return None
+        from crossdesk.guard.view_tables import folded_info, view_tables
+
+        return FastPrefilter(
+            view_tables(),
+            array("i", modes),
+            array("i", han_modes),
+            "".join(LEET.get(d, d) for d in "0123456789"),
+            _finder(self._keys),
+            self._syllables.any if self._syllables else None,
+            self._homophone,
+            _finder(self._homophones),
+            self._initials,
+            self._leet_pinyin_hit,
+            folded_info,
+        )
 
     def _homophone(self, written: str) -> bool:
         """A Hanzi window that reads like a term and keeps enough of its characters."""
@@ -610,24 +645,32 @@ class Prefilter:
                 self._views(raw, _SPLIT)
             ):
                 return True
-        if _JOINED.search(raw):
-            # only the words with punctuation inside, joined
-            words = b" ".join(_joined_spans(raw))
-            if self._keys_hit(self._views(words, table, _IN_WORD)):
-                return True
-            if literal is not None and self._keys_hit(self._views(words, _SPLIT, _IN_WORD)):
-                return True
+        if _JOINED.search(raw) and self._joined_hit(raw, table, literal is not None):
+            return True
         if not han:
             return False
         # Hanzi and digits as written, gaps removed; all-Hanzi homophones never cross a
         # sentence break (the exact path refuses a hard gap inside a Hanzi match)
         if self._syllables and self._homophone(raw.translate(None, _SOFT_GAPS).decode()):
             return True
-        written = raw.translate(_SPACED_RAW, _ASCII_GAPS).decode()
-        if self._pinyin_hit(written):
+        return self._han_latin(raw.translate(_SPACED_RAW, _ASCII_GAPS).decode())
+
+    def _joined_hit(self, raw: bytes, table: bytes, digits: bool) -> bool:
+        """Whole-word keys in the words with punctuation inside, joined ("غ-بي", "w.a")."""
+        words = b" ".join(_joined_spans(raw))
+        if self._keys_hit(self._views(words, table, _IN_WORD)):
             return True
-        # a leet digit inside a word of Hanzi reads as a letter ("私1聊" is "私i聊")
-        # (only the Latin runs holding such a digit are new)
+        return digits and self._keys_hit(self._views(words, _SPLIT, _IN_WORD))
+
+    def _han_latin(self, written: str) -> bool:
+        """Latin letters and leet digits in Chinese text (``written``: ASCII gaps removed)."""
+        return self._pinyin_hit(written) or self._leet_pinyin_hit(written)
+
+    def _leet_pinyin_hit(self, written: str) -> bool:
+        """A leet digit inside a word of Hanzi reads as a letter ("私1聊" is "私i聊").
+
+        Only the Latin runs holding such a digit are new (see :meth:`_pinyin_hit`).
+        """
         starts = [m.start() for m in _LEET_DIGIT_RUN.finditer(written)]
         return bool(starts) and self._pinyin_runs(
             _LEET_DIGIT_RUN.sub(_leet_letters, written), starts
@@ -670,6 +713,14 @@ class Prefilter:
 
     def may_match(self, text: str) -> bool:
         """False only when no term, variant or homophone can match ``text``."""
+        if self._fast is not None:
+            answer = self._fast.check(text)
+            if answer >= 0:
+                return answer == 1
+        return self.may_match_python(text)
+
+    def may_match_python(self, text: str) -> bool:
+        """:meth:`may_match` without the compiled pass (the reference it is tested against)."""
         if SEPARATOR in text:
             text = text.replace(SEPARATOR, " ")
         return self._may_match(text)

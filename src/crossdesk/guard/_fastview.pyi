@@ -1,0 +1,21 @@
+from collections.abc import Callable
+from typing import Any
+
+from crossdesk.guard.view_tables import ViewTables
+
+class FastPrefilter:
+    def __init__(
+        self,
+        tables: ViewTables,
+        modes: Any,
+        han_modes: Any,
+        leet_digits: str,
+        keys_find: Callable[[str], list[tuple[int, int, int]]] | None,
+        syllables_any: Callable[[str], bool] | None,
+        homophone: Callable[[str], bool],
+        homophones_find: Callable[[str], list[tuple[int, int, int]]] | None,
+        initials: frozenset[str],
+        leet_pinyin: Callable[[str], bool],
+        astral: Callable[[int], tuple[tuple[int, int, int], ...] | None],
+    ) -> None: ...
+    def check(self, text: str) -> int: ...

@@ -1,0 +1,924 @@
+# cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True, initializedcheck=False
+"""The pre-filter's views built in one compiled pass (see prefilter.py for what they are).
+
+``FastPrefilter.check`` answers what ``Prefilter._may_match`` answers, for the same text:
+0 (no key can match), 1 (the exact path must look) or -1 (this pass does not handle the text:
+the caller runs the Python pre-filter). It reads the message once through the tables of
+``view_tables`` (case fold, NFKD, traditional characters, gaps), builds the spaced and gapless
+views of every reading (digits as letters, as written, as breaks; words joined across
+punctuation) in C buffers, and asks the shared automaton once for all of them. Part-pinyin
+spellings and initials are checked here too; the homophone check and leet digits inside
+Hanzi words call back into Python, only when their gate here says they may apply.
+``tests/unit/guard/test_fastview.py`` checks that both answer alike.
+"""
+
+from libc.stdint cimport int32_t, uint8_t, uint32_t
+from libc.stdlib cimport free, malloc
+from libc.string cimport memcpy
+
+
+cdef extern from "Python.h":
+    int PyUnicode_KIND(object o)
+    void* PyUnicode_DATA(object o)
+    Py_ssize_t PyUnicode_GET_LENGTH(object o)
+    Py_UCS4 PyUnicode_READ(int kind, void* data, Py_ssize_t index)
+    object PyUnicode_FromKindAndData(int kind, const void* buffer, Py_ssize_t size)
+
+
+cdef enum:
+    F_WORD = 1
+    F_LETTER = 2
+    F_ZW = 4
+    F_ALPHA = 8
+    F_HAN = 16
+    F_INSTANT = 32
+    DEFER_LEN = 255
+    MAX_FOLD = 3
+    UCS4 = 4
+    # answers
+    CLEAN = 0
+    MAYBE = 1
+    UNSURE = -1
+    # how a view reads ASCII digits
+    D_LEET = 0  # as the letters they imitate, runs of three or more a barrier word
+    D_RAW = 1  # as written
+    D_SPLIT = 2  # as word breaks
+    D_JOINED = 3  # as D_LEET, runs of three or more a gap (the joined words' view)
+    MAX_PIECES = 8  # prefilter._MAX_PIECES
+    # key modes (prefilter.SKIP / FREE / ANCHORED)
+    M_FREE = 0
+    M_ANCHORED = 1
+    HOMOPHONE_REACH = 8  # prefilter._HOMOPHONE_REACH
+
+cdef uint32_t REMOVED = 0xFFFFFFFF
+cdef int32_t NO_LENGTH = 1 << 30
+cdef uint32_t SEPARATOR = 0x10FFFD
+cdef uint32_t BARRIER = 1
+
+
+cdef inline bint ascii_lower(uint32_t c) noexcept nogil:
+    return 0x61 <= c <= 0x7A
+
+
+cdef inline bint ascii_digit(uint32_t c) noexcept nogil:
+    return 0x30 <= c <= 0x39
+
+
+cdef inline bint two_byte(uint32_t c) noexcept nogil:
+    # a character UTF-8 spells in two bytes: the byte-level regexes of prefilter.py see it
+    return 0x80 <= c <= 0x7FF
+
+
+cdef inline bint ascii_punct(uint32_t c) noexcept nogil:
+    # [!-/:-@\[-`{-\x7f]
+    return (0x21 <= c <= 0x2F) or (0x3A <= c <= 0x40) or (0x5B <= c <= 0x60) or (0x7B <= c <= 0x7F)
+
+
+cdef inline bint ascii_alnum(uint32_t c) noexcept nogil:
+    return (0x30 <= c <= 0x39) or (0x41 <= c <= 0x5A) or (0x61 <= c <= 0x7A)
+
+
+cdef inline bint soft_gap(uint32_t c) noexcept nogil:
+    # prefilter._SOFT_GAPS: ASCII non-alnum except sentence punctuation and line breaks
+    return c < 0x80 and not ascii_alnum(c) and c != 0x2C and c != 0x3B and c != 0x3A \
+        and c != 0x21 and c != 0x3F and c != 0x0A
+
+
+cdef inline bint leet_symbol(uint32_t c) noexcept nogil:
+    return c == 0x40 or c == 0x24 or c == 0x21 or c == 0x7C or c == 0x20AC
+
+
+cdef inline bint edge_symbol(uint32_t c) noexcept nogil:
+    return c == 0x40 or c == 0x24 or c == 0x20AC
+
+
+cdef class FastPrefilter:
+    """Compiled twin of ``Prefilter._may_match`` (see the module docstring)."""
+
+    # raw pointers into the tables (``owners`` keeps their buffers alive): a memoryview
+    # per access or per call would cost more than the work
+    cdef const uint8_t* fold_len
+    cdef const uint32_t* fold
+    cdef const uint8_t* flags
+    cdef const uint32_t* gap
+    cdef const uint32_t* syllable
+    cdef const int32_t* modes
+    cdef const int32_t* han_modes
+    cdef list owners
+    cdef uint32_t leet[10]
+    cdef object keys_find
+    cdef object syllables_any
+    cdef object homophone
+    cdef object homophones_find
+    cdef object initials
+    cdef object leet_pinyin
+    cdef const uint32_t* pinyin_at
+    cdef const uint8_t* pinyin_len
+    cdef const uint8_t* pinyin
+    cdef object astral
+    cdef dict astral_cache
+
+    def __init__(self, tables, modes, han_modes, leet_digits, keys_find, syllables_any,
+                 homophone, homophones_find, initials, leet_pinyin, astral):
+        cdef const uint8_t[::1] fold_len = tables.fold_len
+        cdef const uint32_t[::1] fold = tables.fold
+        cdef const uint8_t[::1] flag_table = tables.flags
+        cdef const uint32_t[::1] gap = tables.gap
+        cdef const uint32_t[::1] syllable = tables.syllable
+        cdef const int32_t[::1] key_modes = modes
+        cdef const int32_t[::1] key_han_modes = han_modes
+        cdef const uint32_t[::1] pinyin_at = tables.pinyin_at
+        cdef const uint8_t[::1] pinyin_len = tables.pinyin_len
+        cdef const uint8_t[::1] pinyin = tables.pinyin
+        self.owners = [fold_len, fold, flag_table, gap, syllable, key_modes, key_han_modes, pinyin_at,
+                       pinyin_len, pinyin]
+        self.fold_len = &fold_len[0]
+        self.fold = &fold[0]
+        self.flags = &flag_table[0]
+        self.gap = &gap[0]
+        self.syllable = &syllable[0]
+        self.modes = &key_modes[0] if len(modes) else NULL
+        self.han_modes = &key_han_modes[0] if len(han_modes) else NULL
+        self.pinyin_at = &pinyin_at[0]
+        self.pinyin_len = &pinyin_len[0]
+        self.pinyin = &pinyin[0]
+        for d in range(10):
+            self.leet[d] = ord(leet_digits[d])
+        self.keys_find = keys_find
+        self.syllables_any = syllables_any
+        self.homophone = homophone
+        self.homophones_find = homophones_find
+        self.initials = initials
+        self.leet_pinyin = leet_pinyin
+        self.astral = astral
+        self.astral_cache = {}
+
+    cdef object _astral_info(self, uint32_t cp):
+        key = <int>cp
+        info = self.astral_cache.get(key, self)
+        if info is self:
+            if len(self.astral_cache) >= 65536:
+                self.astral_cache.clear()
+            info = self.astral(key)
+            self.astral_cache[key] = info
+        return info
+
+    def check(self, str text):
+        """0: no key can match; 1: the exact path must look; -1: ask the Python pre-filter."""
+        cdef Py_ssize_t n = PyUnicode_GET_LENGTH(text)
+        cdef uint32_t* u = <uint32_t*>malloc((MAX_FOLD * n + 1) * sizeof(uint32_t))
+        if u == NULL:
+            raise MemoryError()
+        try:
+            return self._check(text, n, u)
+        finally:
+            free(u)
+
+    cdef int _check(self, str text, Py_ssize_t n, uint32_t* u) except -2:
+        cdef int kind = PyUnicode_KIND(text)
+        cdef void* data = PyUnicode_DATA(text)
+        cdef Py_ssize_t i, m = 0
+        cdef int k, count
+        cdef uint32_t cp, c, o, prev = 0
+        cdef uint8_t f, prev_flags = 0
+        cdef bint han = False, seen_latin = False, seen_other = False, latin, other
+        cdef bint symbols_open = False, prev_symbol = False, has_digit = False
+        cdef uint32_t folded[MAX_FOLD]
+        cdef uint8_t folded_flags[MAX_FOLD]
+        cdef uint32_t gapped[MAX_FOLD]
+        for i in range(n):
+            cp = PyUnicode_READ(kind, data, i)
+            if cp == BARRIER or cp == SEPARATOR:
+                return UNSURE
+            if cp < 0x10000:
+                count = self.fold_len[cp]
+                if count == DEFER_LEN:
+                    return UNSURE
+                for k in range(count):
+                    c = self.fold[cp * MAX_FOLD + k]
+                    folded[k] = c
+                    folded_flags[k] = self.flags[c]
+                    gapped[k] = self.gap[c]
+            else:
+                info = self._astral_info(cp)
+                if info is None:
+                    return UNSURE
+                count = len(info)
+                for k in range(count):
+                    folded[k] = info[k][0]
+                    folded_flags[k] = info[k][1]
+                    gapped[k] = info[k][2]
+            for k in range(count):
+                c = folded[k]
+                f = folded_flags[k]
+                o = gapped[k]
+                if f & F_INSTANT:
+                    return MAYBE  # styled letters, rare Hanzi: the exact path decides
+                if c == 0x2A and prev_flags & F_WORD:
+                    return MAYBE  # a masked word ("a**")
+                # a Latin letter and a Cyrillic/Greek one in one word: look-alikes
+                latin = ascii_lower(c)
+                other = 0x370 <= c <= 0x4FF
+                if (latin and seen_other) or (other and seen_latin):
+                    return MAYBE
+                if f & (F_LETTER | F_ZW):
+                    seen_latin = seen_latin or latin
+                    seen_other = seen_other or other
+                else:
+                    seen_latin = False
+                    seen_other = other
+                # leetspeak symbols ("wh@ts@pp"): the Python pass reads them as letters too
+                if edge_symbol(c) and prev_flags & F_LETTER:
+                    return UNSURE
+                if f & F_LETTER and edge_symbol(prev):
+                    return UNSURE
+                if leet_symbol(c):
+                    symbols_open = symbols_open if prev_symbol else bool(
+                        prev_flags & F_WORD and prev != 0x5F
+                    )
+                    prev_symbol = True
+                else:
+                    if prev_symbol and symbols_open and f & F_WORD and c != 0x5F:
+                        return UNSURE
+                    prev_symbol = False
+                    symbols_open = False
+                if f & F_HAN:
+                    han = True
+                prev = c
+                prev_flags = f
+                if o != REMOVED:
+                    if o >= 0x10000:
+                        return UNSURE  # an astral letter kept as a letter: no table for it
+                    u[m] = o
+                    m += 1
+                    if ascii_digit(o):
+                        has_digit = True
+        # every view of the message, searched in one call
+        views = [_view(u, m, D_LEET, han, self.leet, self.flags)]
+        if has_digit:
+            # keys with digits (handles such as "ab12") match the digits as written
+            views.append(_view(u, m, D_RAW, han, self.leet, self.flags))
+            if _letter_digit(u, m):
+                views.append(_view(u, m, D_SPLIT, False, self.leet, self.flags))
+        if _joined(u, m):
+            self._joined_views(u, m, has_digit, views)
+        if self._views_hit(views):
+            return MAYBE
+        if not han:
+            return CLEAN
+        if self.syllables_any is not None and self._homophone_hit(u, m):
+            return MAYBE
+        return MAYBE if self._han_latin_hit(u, m) else CLEAN
+
+    cdef int _joined_views(self, uint32_t* u, Py_ssize_t m, bint digits, list views) except -1:
+        """Views of the words with punctuation inside, joined ("غ-بي", "w.a").
+
+        Every run of up to eight consecutive pieces of such a word is a word of its own
+        (prefilter._joined_spans), in the views of ``Prefilter._joined_hit``.
+        """
+        cdef Py_ssize_t cap = 0, size = 0, i, j, k, a, b, first, npieces
+        cdef int32_t* piece_at = <int32_t*>malloc((2 * m + 2) * sizeof(int32_t))
+        cdef int32_t* piece_end = piece_at + m + 1
+        cdef uint32_t* spans = NULL
+        if piece_at == NULL:
+            raise MemoryError()
+        try:
+            # a joined word begins at a piece after an ASCII character other than [a-z0-9]
+            npieces = 0
+            i = 0
+            while i < m:
+                if not _piece(u[i]) or (i > 0 and (u[i - 1] >= 0x80 or ascii_lower(u[i - 1])
+                                                   or ascii_digit(u[i - 1]))):
+                    i += 1
+                    continue
+                first = npieces
+                j = i
+                while j < m and _piece(u[j]):
+                    j += 1
+                piece_at[npieces] = <int32_t>i
+                piece_end[npieces] = <int32_t>j
+                npieces += 1
+                while True:
+                    k = j
+                    while k < m and ascii_punct(u[k]):
+                        k += 1
+                    if k == j or k == m or not _piece(u[k]):
+                        break
+                    a = k
+                    while k < m and _piece(u[k]):
+                        k += 1
+                    piece_at[npieces] = <int32_t>a
+                    piece_end[npieces] = <int32_t>k
+                    npieces += 1
+                    j = k
+                if npieces - first < 2:
+                    npieces = first  # no punctuation inside: not a joined word
+                else:
+                    for a in range(first, npieces):
+                        for b in range(a + 1, min(npieces, a + MAX_PIECES) + 1):
+                            cap += piece_end[b - 1] - piece_at[a] + 1
+                    piece_at[npieces] = -1  # ends this word's pieces
+                    piece_end[npieces] = -1
+                    npieces += 1
+                i = j
+            if cap == 0:
+                return 0
+            spans = <uint32_t*>malloc((cap + 1) * sizeof(uint32_t))
+            if spans == NULL:
+                raise MemoryError()
+            first = 0
+            while first < npieces:
+                last = first
+                while piece_at[last] >= 0:
+                    last += 1
+                for a in range(first, last):
+                    for b in range(a + 1, min(last, a + MAX_PIECES) + 1):
+                        for k in range(a, b):
+                            for i in range(piece_at[k], piece_end[k]):
+                                spans[size] = u[i]
+                                size += 1
+                        spans[size] = 0x20
+                        size += 1
+                first = last + 1
+            views.append(_view(spans, size, D_JOINED, False, self.leet, self.flags))
+            if digits:
+                views.append(_view(spans, size, D_SPLIT, False, self.leet, self.flags))
+            return 0
+        finally:
+            free(piece_at)
+            free(spans)
+
+    cdef bint _homophone_hit(self, uint32_t* u, Py_ssize_t m) except -1:
+        """Hanzi as written, soft gaps removed: a homophone of a term (威信 for 微信)?"""
+        cdef uint32_t* soft = <uint32_t*>malloc((2 * m + 1) * sizeof(uint32_t))
+        cdef uint32_t* spelled = soft + m
+        cdef Py_ssize_t i, j = 0
+        cdef uint32_t c, s
+        if soft == NULL:
+            raise MemoryError()
+        try:
+            for i in range(m):
+                c = u[i]
+                if soft_gap(c):
+                    continue
+                soft[j] = c
+                s = self.syllable[c] if c < 0x10000 else 0
+                spelled[j] = s if s else c
+                j += 1
+            if not self.syllables_any(PyUnicode_FromKindAndData(UCS4, spelled, j)):
+                return False
+            return bool(self.homophone(PyUnicode_FromKindAndData(UCS4, soft, j)))
+        finally:
+            free(soft)
+
+    cdef bint _han_latin_hit(self, uint32_t* u, Py_ssize_t m) except -1:
+        """Latin letters or leet digits in Chinese text: part-pinyin spellings and initials.
+
+        Works on the text as written with ASCII gaps removed (``Prefilter._han_latin``).
+        """
+        cdef uint32_t* written = <uint32_t*>malloc((m + 1) * sizeof(uint32_t))
+        cdef Py_ssize_t i, j = 0
+        cdef uint32_t c
+        cdef bint latin = False
+        if written == NULL:
+            raise MemoryError()
+        try:
+            for i in range(m):
+                c = u[i]
+                if c < 0x80 and not ascii_alnum(c):
+                    continue
+                if 0x41 <= c <= 0x5A:
+                    c += 0x20
+                latin = latin or ascii_lower(c)
+                written[j] = c
+                j += 1
+            if not latin and not self._leet_digit_in_word(written, j):
+                return False
+            return self._pinyin_hit(written, j)
+        finally:
+            free(written)
+
+    cdef bint _pinyin_hit(self, uint32_t* w, Py_ssize_t n) except -1:
+        """Part-pinyin spellings ("wei信") and pinyin initials; then leet digits read as letters."""
+        cdef int32_t* runs = <int32_t*>malloc((2 * n + 2) * sizeof(int32_t))
+        cdef uint32_t* leet = NULL
+        cdef Py_ssize_t i = 0, lo, nruns = 0, touching = 0, k, j
+        if runs == NULL:
+            raise MemoryError()
+        try:
+            # every Latin run, those touching a Hanzi first
+            for k in range(2):
+                i = 0
+                while i < n:
+                    if not ascii_lower(w[i]):
+                        i += 1
+                        continue
+                    lo = i
+                    while i < n and ascii_lower(w[i]):
+                        i += 1
+                    if ((lo > 0 and self._han(w[lo - 1])) or (i < n and self._han(w[i]))) == (k == 0):
+                        runs[2 * nruns] = <int32_t>lo
+                        runs[2 * nruns + 1] = <int32_t>i
+                        nruns += 1
+                if k == 0:
+                    touching = nruns
+            if self.homophones_find is not None and self._part_pinyin(w, n, runs, touching):
+                return True
+            if self.initials and self._initials_hit(w, runs, nruns):
+                return True
+            # leet digits between letters ("私1聊"): read as letters, only their runs are new
+            leet = <uint32_t*>malloc((n + 1) * sizeof(uint32_t))
+            if leet == NULL:
+                raise MemoryError()
+            memcpy(leet, w, n * sizeof(uint32_t))
+            nruns = 0
+            i = 0
+            while i < n:
+                if not ascii_digit(w[i]):
+                    i += 1
+                    continue
+                j = i
+                while j < n and ascii_digit(w[j]):
+                    j += 1
+                if self._leet_run(w, n, i, j):
+                    for k in range(i, j):
+                        leet[k] = self.leet[w[k] - 0x30]
+                    runs[2 * nruns] = <int32_t>i
+                    nruns += 1
+                i = j
+            k = 0
+            for i in range(nruns):  # each leet digit's Latin run, once
+                lo = runs[2 * i]
+                j = lo + 1
+                while lo > 0 and ascii_lower(leet[lo - 1]):
+                    lo -= 1
+                while j < n and ascii_lower(leet[j]):
+                    j += 1
+                if k and runs[2 * (k - 1)] == lo:
+                    continue
+                runs[2 * k] = <int32_t>lo
+                runs[2 * k + 1] = <int32_t>j
+                k += 1
+            if k and self.homophones_find is not None and self._part_pinyin(leet, n, runs, k):
+                return True
+            return bool(k) and bool(self.initials) and self._initials_hit(leet, runs, k)
+        finally:
+            free(runs)
+            free(leet)
+
+    cdef inline bint _han(self, uint32_t c) noexcept:
+        return c < 0x10000 and self.flags[c] & F_HAN
+
+    cdef inline bint _letter(self, uint32_t c) noexcept:
+        return ascii_lower(c) or (0x80 <= c < 0x10000 and self.flags[c] & F_LETTER)
+
+    cdef bint _part_pinyin(self, uint32_t* w, Py_ssize_t n, int32_t* runs,
+                           Py_ssize_t nruns) except -1:
+        """A homophone key spelled by whole characters, Latin letters and Hanzi both in it.
+
+        Each Latin run in ``runs`` (lo, hi pairs) is spelled in pinyin with up to eight
+        characters either side (runs of a letter collapsed across characters, as the exact
+        path spells); the windows are searched in one call, separated by a character no key
+        holds (Prefilter._part_pinyin).
+        """
+        cdef Py_ssize_t r, lo, hi, a, b, idx, k, size = 0, cap = 1
+        cdef Py_ssize_t ps, pe
+        cdef uint32_t c, part, last
+        cdef int count
+        for r in range(nruns):
+            cap += (runs[2 * r + 1] + 2 * HOMOPHONE_REACH - runs[2 * r]) * 6 + 1
+        if nruns == 0:
+            return False
+        cdef uint32_t* spelled = <uint32_t*>malloc((cap + 1) * sizeof(uint32_t))
+        cdef int32_t* unit = <int32_t*>malloc((cap + 1) * sizeof(int32_t))
+        cdef uint8_t* first = <uint8_t*>malloc(cap + 1)
+        if spelled == NULL or unit == NULL or first == NULL:
+            free(spelled)
+            free(unit)
+            free(first)
+            raise MemoryError()
+        try:
+            for r in range(nruns):
+                lo = runs[2 * r]
+                hi = runs[2 * r + 1]
+                a = max(0, lo - HOMOPHONE_REACH)
+                b = min(n, hi + HOMOPHONE_REACH)
+                last = 0
+                for idx in range(a, b):
+                    c = w[idx]
+                    count = self.pinyin_len[c] if c < 0x10000 else 0
+                    for k in range(count if count else 1):
+                        part = self.pinyin[self.pinyin_at[c] + k] if count else c
+                        if part == last and self._alpha(part):
+                            continue
+                        spelled[size] = part
+                        unit[size] = <int32_t>idx
+                        first[size] = k == 0
+                        size += 1
+                        last = part
+                spelled[size] = 0  # a window ends: no key holds this character
+                unit[size] = -1
+                first[size] = 1
+                size += 1
+            for match in self.homophones_find(PyUnicode_FromKindAndData(UCS4, spelled, size)):
+                ps = match[1]
+                pe = match[2]
+                if first[ps] and first[pe] and self._mixed(w, unit[ps], unit[pe - 1] + 1):
+                    return True
+            return False
+        finally:
+            free(spelled)
+            free(unit)
+            free(first)
+
+    cdef inline bint _alpha(self, uint32_t c) noexcept:
+        if c < 0x80:
+            return ascii_lower(c) or 0x41 <= c <= 0x5A
+        return c < 0x10000 and self.flags[c] & F_ALPHA
+
+    cdef bint _mixed(self, uint32_t* w, Py_ssize_t a, Py_ssize_t b) noexcept:
+        """w[a:b] holds a Hanzi and a Latin letter."""
+        cdef bint han = False, latin = False
+        cdef Py_ssize_t k
+        for k in range(a, b):
+            han = han or self._han(w[k])
+            latin = latin or ascii_lower(w[k])
+        return han and latin
+
+    cdef bint _initials_hit(self, uint32_t* w, int32_t* runs, Py_ssize_t nruns) except -1:
+        """Pinyin initials ("wx", "cnm") as Latin tokens of two to eight letters."""
+        cdef Py_ssize_t r, p, hi, size, k, kept
+        cdef uint32_t collapsed[8]
+        for r in range(nruns):
+            p = runs[2 * r]
+            hi = runs[2 * r + 1]
+            while hi - p >= 2:  # as re.findall("[a-z]{2,8}") cuts a run
+                size = min(8, hi - p)
+                if PyUnicode_FromKindAndData(UCS4, w + p, size) in self.initials:
+                    return True
+                kept = 0
+                for k in range(size):
+                    if kept and collapsed[kept - 1] == w[p + k]:
+                        continue
+                    collapsed[kept] = w[p + k]
+                    kept += 1
+                if kept != size and (
+                    PyUnicode_FromKindAndData(UCS4, collapsed, kept) in self.initials
+                ):
+                    return True
+                p += size
+        return False
+
+    cdef bint _leet_run(self, uint32_t* w, Py_ssize_t n, Py_ssize_t i, Py_ssize_t j) noexcept:
+        """w[i:j], a whole digit run, is one or two leet digits between two letters."""
+        cdef Py_ssize_t k
+        if j - i > 2 or i == 0 or j >= n or not self._letter(w[i - 1]) or not self._letter(w[j]):
+            return False
+        for k in range(i, j):
+            if w[k] not in (0x30, 0x31, 0x33, 0x34, 0x35, 0x37):
+                return False
+        return True
+
+    cdef bint _leet_digit_in_word(self, uint32_t* w, Py_ssize_t n) noexcept:
+        """One or two leet digits between two letters (prefilter._LEET_DIGIT_RUN)."""
+        cdef Py_ssize_t i = 0, j
+        while i < n:
+            if not ascii_digit(w[i]):
+                i += 1
+                continue
+            j = i
+            while j < n and ascii_digit(w[j]):
+                j += 1
+            if self._leet_run(w, n, i, j):
+                return True
+            i = j
+        return False
+
+
+    cdef bint _views_hit(self, list views) except -1:
+        """A key occurs in one of the views where the exact path could accept it."""
+        if self.keys_find is None:
+            return False
+        cdef View v
+        cdef Py_ssize_t total = 0, at = 0, start, i, count = len(views)
+        for v in views:
+            total += v.spaced_len + 1 + v.gapless_len + 1
+        cdef uint32_t* joined = <uint32_t*>malloc(total * sizeof(uint32_t))
+        cdef Py_ssize_t* offsets = <Py_ssize_t*>malloc((count + 1) * sizeof(Py_ssize_t))
+        if joined == NULL or offsets == NULL:
+            free(joined)
+            free(offsets)
+            raise MemoryError()
+        try:
+            for i in range(count):
+                v = views[i]
+                offsets[i] = at
+                memcpy(joined + at, v.combined, (v.spaced_len + 1 + v.gapless_len) * sizeof(uint32_t))
+                at += v.spaced_len + 1 + v.gapless_len
+                joined[at] = 0
+                at += 1
+            offsets[count] = at
+            matches = self.keys_find(PyUnicode_FromKindAndData(UCS4, joined, total))
+        finally:
+            free(joined)
+        cdef int32_t ki
+        try:
+            i = 0
+            for match in matches:
+                start = match[1]
+                while start >= offsets[i + 1]:
+                    i += 1
+                while start < offsets[i]:
+                    i -= 1
+                ki = match[0]
+                if self._key_hit(views[i], ki, start - offsets[i]):
+                    return True
+            return False
+        finally:
+            free(offsets)
+
+    cdef bint _key_hit(self, View v, int32_t ki, Py_ssize_t start) noexcept:
+        """Key ``ki`` at ``start`` of view ``v`` is where the exact path could accept it."""
+        cdef Py_ssize_t cut = v.spaced_len + 1
+        cdef int32_t mode = self.modes[ki]
+        if mode == M_FREE:
+            return True
+        if start < cut:
+            return mode > M_ANCHORED and v.word_length(start) >= mode
+        if mode == M_ANCHORED and v.starts_word(start - cut):
+            return True
+        if v.han:
+            mode = self.han_modes[ki]
+            return mode == M_FREE or (mode == M_ANCHORED and v.starts_word(start - cut))
+        return False
+
+
+cdef View _view(uint32_t* u, Py_ssize_t m, int digits, bint han, uint32_t* leet,
+                const uint8_t* flags):
+    cdef View v = View(m)
+    v.build(u, m, digits, leet, flags)
+    v.han = han
+    return v
+
+
+cdef bint _letter_digit(uint32_t* u, Py_ssize_t m) noexcept:
+    """A digit run of one or two touching a letter (prefilter._LETTER_DIGIT, runs >= 3 barred)."""
+    cdef Py_ssize_t i = 0, j
+    while i < m:
+        if not ascii_digit(u[i]):
+            i += 1
+            continue
+        j = i
+        while j < m and ascii_digit(u[j]):
+            j += 1
+        if j - i <= 2:
+            if i > 0 and (ascii_lower(u[i - 1]) or two_byte(u[i - 1])):
+                return True
+            if j < m and (ascii_lower(u[j]) or two_byte(u[j])):
+                return True
+        i = j
+    return False
+
+
+cdef inline bint _piece(uint32_t c) noexcept:
+    return ascii_lower(c) or ascii_digit(c) or two_byte(c)
+
+
+cdef bint _joined(uint32_t* u, Py_ssize_t m) noexcept:
+    """Punctuation between two word pieces ("w.a", "غ-بي"): prefilter._JOINED."""
+    cdef Py_ssize_t i = 0, j
+    while i < m:
+        if not ascii_punct(u[i]) or i == 0 or not _piece(u[i - 1]):
+            i += 1
+            continue
+        j = i
+        while j < m and ascii_punct(u[j]):
+            j += 1
+        if j < m and _piece(u[j]):
+            return True
+        i = j
+    return False
+
+
+cdef class View:
+    """One digit reading's spaced and gapless views (prefilter._View), in C buffers."""
+
+    cdef uint32_t* combined  # spaced view, "\x00", gapless view
+    cdef Py_ssize_t spaced_len, gapless_len, spelled_from, words, kept
+    cdef uint32_t* text  # the view's characters before splitting
+    cdef uint32_t* lit  # the same, digits as written (the word checks read words as written)
+    cdef int32_t* word_start  # per word: its first character in ``text``
+    cdef int32_t* word_end
+    cdef int32_t* literal_len  # per word: characters as written
+    cdef uint8_t* literal_word  # per word: 1 when all letters and no Hanzi
+    cdef int32_t* gapless_start  # per kept word: where it begins in the gapless view
+    cdef int32_t* kept_word  # per kept word: its index among all words
+    cdef int32_t* spelled_len  # per spelled-out run: its letters
+    cdef Py_ssize_t runs
+    cdef bint han  # also the Hanzi-view keys (Chinese text, the first two readings)
+    cdef void* block
+
+    def __cinit__(self, Py_ssize_t m):
+        # every buffer sized for the worst case: a view never has more characters than the text
+        cdef Py_ssize_t cap = m + 4
+        self.block = malloc(
+            (6 * cap + 8) * sizeof(uint32_t) + 7 * cap * sizeof(int32_t) + cap
+        )
+        if self.block == NULL:
+            raise MemoryError()
+        self.combined = <uint32_t*>self.block
+        self.text = self.combined + 4 * cap + 8
+        self.lit = self.text + cap
+        self.word_start = <int32_t*>(self.text + 2 * cap)
+        self.word_end = self.word_start + cap
+        self.literal_len = self.word_end + cap
+        self.gapless_start = self.literal_len + cap
+        self.kept_word = self.gapless_start + cap
+        self.spelled_len = self.kept_word + cap
+        self.literal_word = <uint8_t*>(self.spelled_len + cap)
+
+    def __dealloc__(self):
+        free(self.block)
+
+    cdef void build(self, uint32_t* u, Py_ssize_t m, int digits, uint32_t* leet,
+                    const uint8_t* flags) noexcept:
+        cdef Py_ssize_t i, j, t = 0, w, pos
+        cdef uint32_t c, last
+        cdef uint32_t* text = self.text
+        cdef uint32_t* lit = self.lit
+        # 1. the view's characters: ASCII folded, gaps to spaces, digits read per ``digits``
+        i = 0
+        while i < m:
+            c = u[i]
+            if c < 0x80:
+                if ascii_digit(c):
+                    if digits == D_LEET or digits == D_JOINED:
+                        j = i
+                        while j < m and ascii_digit(u[j]):
+                            j += 1
+                        if j - i >= 3 and digits == D_JOINED:
+                            text[t] = lit[t] = 0x20
+                            t += 1
+                            i = j
+                            continue
+                        if j - i >= 3:  # an order number: a word no key holds
+                            text[t] = lit[t] = 0x20
+                            text[t + 1] = lit[t + 1] = BARRIER
+                            text[t + 2] = lit[t + 2] = 0x20
+                            t += 3
+                            i = j
+                            continue
+                        lit[t] = c
+                        text[t] = leet[c - 0x30]
+                        t += 1
+                        i += 1
+                        continue
+                    elif digits == D_SPLIT:
+                        c = 0x20
+                elif 0x41 <= c <= 0x5A:
+                    c += 0x20
+                elif not ascii_lower(c) and c != BARRIER:
+                    c = 0x20
+            text[t] = lit[t] = c
+            t += 1
+            i += 1
+        # 2. words, with what the word checks need from each as written
+        self.words = 0
+        i = 0
+        while i < t:
+            if text[i] == 0x20:
+                i += 1
+                continue
+            j = i
+            while j < t and text[j] != 0x20:
+                j += 1
+            self.word_start[self.words] = i
+            self.word_end[self.words] = j
+            self.literal_len[self.words] = <int32_t>(j - i)
+            self.literal_word[self.words] = self._literal_letters(i, j, flags)
+            self.words += 1
+            i = j
+        # 3. the spaced view: " " + folded words joined by spaces + " "
+        cdef uint32_t* out = self.combined
+        pos = 0
+        out[pos] = 0x20
+        pos += 1
+        for w in range(self.words):
+            pos = _fold_into(out, pos, text, self.word_start[w], self.word_end[w], 0)
+            out[pos] = 0x20
+            pos += 1
+        if self.words == 0:
+            out[pos] = 0x20
+            pos += 1
+        self.spelled_from = pos
+        # 4. letters spelled out one by one ("s e x"): each run of two or more, as one word
+        self.runs = 0
+        cdef Py_ssize_t run_first = -1
+        cdef Py_ssize_t run_start
+        for w in range(self.words + 1):
+            if w < self.words and self._single_letter(w, flags):
+                if run_first < 0:
+                    run_first = w
+                continue
+            if run_first >= 0 and w - run_first >= 2:
+                run_start = pos
+                last = 0
+                for i in range(run_first, w):
+                    c = text[self.word_start[i]]
+                    if c == last and (ascii_lower(c) or two_byte(c)):
+                        continue
+                    out[pos] = c
+                    pos += 1
+                    last = c
+                out[pos] = 0x20
+                pos += 1
+                self.spelled_len[self.runs] = w - run_first
+                self.runs += 1
+            run_first = -1
+        self.spaced_len = pos
+        out[pos] = 0
+        pos += 1
+        # 5. the gapless view: the folded words joined, a letter spelled out twice in a row
+        #    ("s a p p") kept once
+        self.kept = 0
+        cdef uint32_t last_single = 0
+        cdef Py_ssize_t before
+        for w in range(self.words):
+            before = pos
+            pos = _fold_into(out, pos, text, self.word_start[w], self.word_end[w], 0)
+            if pos - before == 1:
+                if out[before] == last_single:
+                    pos = before
+                    continue
+                last_single = out[before]
+            else:
+                last_single = 0
+            self.gapless_start[self.kept] = before - self.spaced_len - 1
+            self.kept_word[self.kept] = w
+            self.kept += 1
+        self.gapless_len = pos - self.spaced_len - 1
+
+    cdef bint _single_letter(self, Py_ssize_t w, const uint8_t* flags) noexcept:
+        if self.word_end[w] - self.word_start[w] != 1:
+            return False
+        cdef uint32_t c = self.text[self.word_start[w]]
+        return ascii_lower(c) or (0x80 <= c < 0x10000 and flags[c] & F_ALPHA)
+
+    cdef uint8_t _literal_letters(self, Py_ssize_t i, Py_ssize_t j,
+                                  const uint8_t* flags) noexcept:
+        """The word as written (digits as digits) is all letters and holds no Hanzi."""
+        cdef Py_ssize_t k
+        cdef uint32_t c
+        for k in range(i, j):
+            c = self.lit[k]
+            if c < 0x80:
+                if not ascii_lower(c):
+                    return 0
+                continue
+            if c >= 0x10000 or not flags[c] & F_ALPHA or flags[c] & F_HAN:
+                return 0
+        return 1
+
+    cdef int32_t word_length(self, Py_ssize_t pos) noexcept:
+        """Characters of the spaced view's word after the space at ``pos`` (as written)."""
+        cdef Py_ssize_t k, index = 0
+        cdef uint32_t* out = self.combined
+        if pos >= self.spelled_from - 1:
+            for k in range(self.spelled_from - 1, pos):
+                if out[k] == 0x20:
+                    index += 1
+            return self.spelled_len[index] if index < self.runs else NO_LENGTH
+        for k in range(pos):
+            if out[k] == 0x20:
+                index += 1
+        if index >= self.words:
+            return NO_LENGTH
+        return self.literal_len[index] if self.literal_len[index] > 1 else NO_LENGTH
+
+    cdef bint starts_word(self, Py_ssize_t pos) noexcept:
+        """The exact path could see a word start at ``pos`` of the gapless view."""
+        cdef Py_ssize_t lo = 0, hi = self.kept, mid
+        while hi - lo > 1:  # the last kept word beginning at or before pos
+            mid = (lo + hi) // 2
+            if self.gapless_start[mid] <= pos:
+                lo = mid
+            else:
+                hi = mid
+        if self.gapless_start[lo] == pos:
+            return True
+        return not self.literal_word[self.kept_word[lo]]
+
+
+cdef Py_ssize_t _fold_into(uint32_t* out, Py_ssize_t pos, uint32_t* text, Py_ssize_t i,
+                           Py_ssize_t j, uint32_t last) noexcept:
+    """Copy text[i:j] to out[pos:], repeated letters (Latin, two-byte scripts) collapsed."""
+    cdef uint32_t c
+    cdef Py_ssize_t k
+    for k in range(i, j):
+        c = text[k]
+        if c == last and (ascii_lower(c) or two_byte(c)):
+            continue
+        out[pos] = c
+        pos += 1
+        last = c
+    return pos
