@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import contextlib
 import functools
+import gc
 import re
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from importlib import resources
+from itertools import compress
 
 import re2
 
@@ -82,11 +85,15 @@ class Guard:
         self.lexicons = tuple(lexicons)
         self.allow = tuple(allow)
         self.contacts = contacts or ContactPolicy()
+        with _gc_paused():
+            self._compile()
+
+    def _compile(self) -> None:
         patterns = compile_patterns(self.lexicons, self.allow)
         self._main_keys = list(patterns.main)
-        self._main_patterns = [patterns.main[k] for k in self._main_keys]
+        self._main_patterns = list(patterns.main.values())
         self._homo_keys = list(patterns.homophones)
-        self._homo_patterns = [patterns.homophones[k] for k in self._homo_keys]
+        self._homo_patterns = list(patterns.homophones.values())
         self._homo = Automaton(self._homo_keys) if self._homo_keys else None
         self._initials = patterns.initials
         # One automaton for the exact path's keys and the pre-filter's (most are the same
@@ -94,32 +101,24 @@ class Guard:
         # Short exact-only keys ("wa", "q") would match almost every message in the
         # pre-filter's views, so they get a small automaton of their own.
         view, han = _prefilter_keys(self._main_keys, self._main_patterns)
-        keys: list[str] = []
-        self._keyed: list[list[Pattern] | None] = []
-        short: list[str] = []
-        self._short_patterns: list[list[Pattern]] = []
-        for k, group in zip(self._main_keys, self._main_patterns, strict=True):
-            if len(k) <= 3 and k not in view and k not in han:
-                short.append(k)
-                self._short_patterns.append(group)
-            else:
-                keys.append(k)
-                self._keyed.append(group)
-        index = {k: i for i, k in enumerate(keys)}
-        for extra in (view, han):
-            for k in extra:
-                if k not in index:
-                    index[k] = len(keys)
-                    keys.append(k)
-                    self._keyed.append(None)
+        main_keys, groups = self._main_keys, self._main_patterns
+        is_short = [len(k) <= 3 and k not in view and k not in han for k in main_keys]
+        is_long = [not s for s in is_short]
+        short = list(compress(main_keys, is_short))
+        self._short_patterns: list[list[Pattern]] = list(compress(groups, is_short))
+        keys = list(compress(main_keys, is_long))
+        self._keyed: list[list[Pattern] | None] = list(compress(groups, is_long))
+        # pre-filter keys that are no exact key follow, the view's first, then the Hanzi view's
+        known = set(keys)
+        only_view = [k for k in view if k not in known]
+        known.update(only_view)
+        only_han = [k for k in han if k not in known]
+        keys += only_view + only_han
+        self._keyed += [None] * (len(only_view) + len(only_han))
         self._main = Automaton(keys)
         self._short = Automaton(short)
-        modes = [SKIP] * len(keys)
-        han_modes = [SKIP] * len(keys)
-        for k, mode in view.items():
-            modes[index[k]] = mode
-        for k, mode in han.items():
-            han_modes[index[k]] = mode
+        modes = [view.get(k, SKIP) for k in keys]
+        han_modes = [han.get(k, SKIP) for k in keys]
         self._prefilter = Prefilter(
             self._main,
             modes,
@@ -140,10 +139,16 @@ class Guard:
     def _syllable_keys(self) -> dict[str, list[str]]:
         """Syllable spelling → the Hanzi terms homophones of it may stand for (pre-filter)."""
         out: dict[str, list[str]] = {}
+        texts = [[t.text for t in lexicon.terms] for lexicon in self.lexicons]
         for group in self._homo_patterns:
             for p in group:
-                key = fold_key(self.lexicons[p.lexicon].terms[p.term].text)
-                out.setdefault(syllable_key(key), []).append(key)
+                key = fold_key(texts[p.lexicon][p.term])
+                syllables = syllable_key(key)
+                spelled = out.get(syllables)
+                if spelled is None:
+                    out[syllables] = [key]
+                else:
+                    spelled.append(key)
         return out
 
     @property
@@ -502,43 +507,42 @@ def _prefilter_keys(
     """The pre-filter's keys: (view key → mode, Hanzi-view key → mode); see Prefilter."""
     view: dict[str, int] = {}  # pre-filter key → how it may match (prefilter._FREE...)
     han: dict[str, int] = {}
+    endings: dict[str, list[str]] = {}  # script → its stem endings, folded
 
     def add(target: dict[str, int], vkey: str, mode: int) -> None:
         # a key shared by several terms matches as freely as the freest of them
-        target[vkey] = min(mode, target.get(vkey, mode))
+        # (a new key goes in at the end: the automaton's key order follows insertion)
+        old = target.get(vkey)
+        if old is None or mode < old:
+            target[vkey] = mode
 
     for key, group in zip(keys, groups, strict=True):
-        weak = pinyin = stem = False
-        listed = False
-        anchored = True
-        least = 1 << 30
-        for p in group:
-            kind = p.kind
-            if kind is not Kind.ALLOW:
-                listed = True
-                weak = weak or p.weak
-                pinyin = pinyin or kind is Kind.PINYIN
-                stem = stem or kind is Kind.STEM
-                anchored = anchored and p.head in ANCHOR_SCRIPTS
-                least = min(least, p.min_letters)
-        if not listed:
-            continue
+        summary = _summary(group)
+        if summary is None:
+            continue  # allow-phrases only
+        weak, pinyin, stem, stem_only, anchored, least = summary
         vkey = fold_view(key)
         if not vkey:
             continue
         mode = ANCHORED if anchored else FREE
-        if stem and all(p.kind is Kind.STEM or p.kind is Kind.ALLOW for p in group):
+        if stem_only:
             # a stem only matches with one of its script's endings ("сук" + "ой"): the
             # pre-filter looks for stem + ending, not for every word that begins with the stem
             script = group[0].tail
-            endings = boundaries.STEM_ENDINGS.get(script, ())
-            if endings:
+            folded = endings.get(script)
+            if folded is None:
                 # a run across the junction collapses ("й" folds to "и": fold the endings)
-                folded = [fold_key(e) for e in endings]
-                spelled = [vkey + (e[1:] if e[0] == vkey[-1] else e) for e in folded if e]
-                for sp in spelled:
+                folded = endings[script] = [
+                    fold_key(e) for e in boundaries.STEM_ENDINGS.get(script, ())
+                ]
+            if folded:
+                word_start = needs_word_start(key, weak, pinyin)
+                for e in folded:
+                    if not e:
+                        continue
+                    sp = vkey + (e[1:] if e[0] == vkey[-1] else e)
                     add(view, sp, mode)
-                    if needs_word_start(key, weak, pinyin):
+                    if word_start:
                         add(han, sp, mode)
                 continue
         if needs_word_start(key, weak, pinyin):
@@ -549,9 +553,62 @@ def _prefilter_keys(
             # a whole-word key collapsed from a longer spelling needs that many letters
             need = least if whole and least > len(vkey) else FREE
             add(view, " " + vkey + (" " if whole else ""), need)
-        else:
-            add(view, vkey, mode)
+        elif vkey not in view or mode < view[vkey]:  # (most keys: add() inlined)
+            view[vkey] = mode
     return view, han
+
+
+def _summary(group: list[Pattern]) -> tuple[bool, bool, bool, bool, bool, int] | None:
+    """(weak, pinyin, stem, stem only, anchored, fewest letters) over a key's listed patterns.
+
+    None when the key stands for allow-phrases only. Stem only: every pattern is a stem or
+    an allow-phrase, and at least one is a stem.
+    """
+    if len(group) == 1:  # most keys: one term's one spelling
+        p = group[0]
+        kind = p.kind
+        if kind is _ALLOW:
+            return None
+        stem = kind is _STEM
+        return p.weak, kind is _PINYIN, stem, stem, p.head in ANCHOR_SCRIPTS, p.min_letters
+    weak = pinyin = stem = listed = False
+    stem_only = anchored = True
+    least = 1 << 30
+    for p in group:
+        kind = p.kind
+        if kind is _ALLOW:
+            continue
+        listed = True
+        weak = weak or p.weak
+        pinyin = pinyin or kind is _PINYIN
+        stem = stem or kind is _STEM
+        stem_only = stem_only and kind is _STEM
+        anchored = anchored and p.head in ANCHOR_SCRIPTS
+        least = min(least, p.min_letters)
+    if not listed:
+        return None
+    return weak, pinyin, stem, stem and stem_only, anchored, least
+
+
+_ALLOW, _PINYIN, _STEM = Kind.ALLOW, Kind.PINYIN, Kind.STEM
+
+
+@contextlib.contextmanager
+def _gc_paused() -> Iterator[None]:
+    """Cyclic garbage collection paused while a guard compiles.
+
+    Compiling a big list allocates a few hundred thousand containers that all stay alive;
+    the collector's full passes over them found nothing to free and cost up to a third of
+    the build. The previous setting comes back afterwards (objects that do become garbage are
+    collected at the next pass as usual).
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
 
 
 def _has_cue(text: str, start: int, end: int) -> bool:

@@ -130,8 +130,8 @@ class Lexicon:
         parts += [f"t:{t.text}\t{t.category}" for t in self.terms]
         parts += [f"a:{a}" for a in self.allow]
         parts += [f"r:{r.name}\t{r.pattern}\t{r.category}" for r in self.rules]
-        for part in parts:
-            digest.update(part.encode("utf-8") + b"\0")
+        # one update: the same bytes as each part followed by NUL (fingerprints are unchanged)
+        digest.update(("\0".join(parts) + "\0").encode("utf-8"))
         return digest.hexdigest()[:16]
 
     def applies_to(self, direction: str | None) -> bool:

@@ -433,10 +433,12 @@ def fold_key(term: str) -> str:
     """
     if _MIXED.search(term) or _LEET_CHAR.search(term):
         return normalize(term).text
-    words = term.split()
-    if len(words) == 1:
-        return _RUN.sub(r"\1", words[0].translate(_FOLDS))
-    return "".join([_RUN.sub(r"\1", word.translate(_FOLDS)) for word in words])
+    # whitespace folds to nothing: without a letter run the whole term folds in one pass
+    folded = term.translate(_FOLDS)
+    if _RUN.search(folded) is None:
+        return folded
+    # runs collapse within a word, never across words ("is shit")
+    return "".join([_RUN.sub(r"\1", word.translate(_FOLDS)) for word in term.split()])
 
 
 @dataclass(frozen=True, slots=True)
