@@ -47,6 +47,13 @@ cdef enum:
     MAX_DIGITS = 17  # \d(?:SEP\d){6,16}
     MAX_SEPS = 3
     BUCKETS = 64
+    # _class_bmp bits
+    C_WAKES = 1  # a digit, "+", "@", ":" or "/": always look closer
+    C_STARTS_WORD = 2  # a number word's first letter or "a" (of "at"), itself a word char:
+    #                    look closer after a non-word character
+    C_STARTS_NONWORD = 4  # a number word's first letter that is not a word char (Cyrillic):
+    #                       look closer after a word character
+    C_WORD = 8  # F_WORD
 
 
 cdef struct Strings:
@@ -61,6 +68,10 @@ cdef struct Strings:
 
 
 cdef uint32_t* _table = NULL
+# a byte per BMP code point for the idle walk's inner loop (C_* bits), and a bit per BMP
+# code point saying that byte is not 0 (8 KB, stays in the L1 cache for CJK text)
+cdef uint8_t _class_bmp[0x10000]
+cdef uint8_t _classed_bmp[0x10000 >> 3]
 cdef Strings _words, _phone_cues, _phone_cues_word_end, _order_cues, _hosts, _schemes
 cdef object _table_builder = None
 
@@ -144,6 +155,8 @@ def configure(table_builder, *, list words, list phone_cues, list phone_cues_wor
     _release(&_schemes)
     free(_table)
     _table = NULL
+    if any(len(w) < 2 for w, _ in words):
+        raise ValueError("number words have at least 2 letters (_number_word reads 2 first)")
     _fill(&_words, [w for w, _ in words], [v for _, v in words])
     _fill(&_phone_cues, phone_cues, [0] * len(phone_cues))
     _fill(&_phone_cues_word_end, phone_cues_word_end, [0] * len(phone_cues_word_end))
@@ -172,6 +185,12 @@ def prepare():
     for i in range(TABLE_SIZE):
         c = folds[i]
         table[i] = c | _flags(c)
+    for i in range(0x10000 >> 3):
+        _classed_bmp[i] = 0
+    for i in range(0x10000):
+        _class_bmp[i] = _bmp_class(table[i])
+        if _class_bmp[i]:
+            _classed_bmp[i >> 3] |= 1 << (i & 7)
     _table = table
 
 
@@ -286,12 +305,17 @@ cdef int _number_word(const Text* t, Py_ssize_t i, bint prev_word) noexcept nogi
     cdef uint32_t e = _at(t, i)
     cdef uint32_t c = e & FOLD_MASK
     cdef bint word = (e & F_WORD) != 0
-    cdef int k, length
+    cdef int k, length, first
+    cdef uint32_t second
     cdef Py_ssize_t end
-    if word == prev_word:
-        return 0  # no \b before i
+    if word == prev_word or i + 1 >= t.n:
+        return 0  # no \b before i, or no room for a word (all have 2 letters or more)
+    second = _fold_at(t, i + 1)
     for k in range(_words.bucket[c % BUCKETS], _words.bucket[c % BUCKETS + 1]):
-        if _words.chars[_words.offsets[k]] != c or not _matches(t, i, &_words, k, t.n):
+        first = _words.offsets[k]
+        if _words.chars[first] != c or _words.chars[first + 1] != second:
+            continue
+        if not _matches(t, i, &_words, k, t.n):
             continue
         length = _words.offsets[k + 1] - _words.offsets[k]
         end = i + length
@@ -475,51 +499,88 @@ cdef bint _trigger(const Text* t, Py_ssize_t i, uint32_t c) noexcept nogil:
 
 # --- the walk --------------------------------------------------------------------------------
 
-cdef bint _wakes(const Text* t, Py_ssize_t i, uint32_t e, Py_ssize_t first,
-                 bint prev_word) noexcept nogil:
-    """A NOISY character at i (the walk idle since first) needs the full step: not a number
-    word's first letter inside a word, nor an "a" that is not followed by "t"."""
-    cdef uint32_t noisy = e & NOISY
-    if noisy == F_WSTART:
-        if i > first:
-            prev_word = (_at(t, i - 1) & F_WORD) != 0
-        return ((e & F_WORD) != 0) != prev_word  # \b: a number word may start here
-    if noisy == F_TRIG_A:
-        return i + 1 < t.n and _fold_at(t, i + 1) == 116
-    return True
+cdef enum:
+    QUIET = 0  # only moves the walk on
+    WAKE = 1  # the walk must take a full step here
+    FOUND = 2  # an e-mail or link check passed: the gate says True
+
+
+cdef int _wake(const Text* t, Py_ssize_t i, uint32_t e, bint prev_word) noexcept nogil:
+    """What a NOISY character at i means while the walk is idle (prev_word: the character
+    before i is a word character): digits and "+" wake it; a number word's first letter
+    wakes it only where a number word starts; the e-mail and link triggers are checked right
+    here (they do not depend on the walk's state)."""
+    if e & (F_DIGIT | F_PLUS):
+        return WAKE
+    if e & (F_TRIG | F_TRIG_A) and _trigger(t, i, e & FOLD_MASK):
+        return FOUND
+    if e & F_WSTART and _number_word(t, i, prev_word):
+        return WAKE
+    return QUIET
+
+
+cdef uint8_t _bmp_class(uint32_t e) noexcept nogil:
+    cdef uint8_t c = 0
+    if e & (F_DIGIT | F_PLUS | F_TRIG):
+        c |= C_WAKES
+    if e & (F_WSTART | F_TRIG_A):
+        c |= C_STARTS_WORD if e & F_WORD else C_STARTS_NONWORD
+    if e & F_WORD:
+        c |= C_WORD
+    return c
+
+
+ctypedef fused bmp_char:
+    uint8_t
+    uint16_t
+
+
+cdef Py_ssize_t _skip_bmp(const Text* t, const bmp_char* chars, Py_ssize_t i,
+                          bint prev_word) noexcept nogil:
+    """_skip_quiet for 1- and 2-byte strings: one byte of _class_bmp per character and no
+    branch but "look closer", taken at digits, "+", "@", ":", "/" and where a number word
+    or an "at" can start (a letter of theirs after a \b)."""
+    cdef Py_ssize_t n = t.n
+    cdef uint32_t c, closer, word = prev_word
+    cdef int wake
+    while i < n:
+        if bmp_char is uint16_t:  # most CJK, Cyrillic and Arabic characters are not classed
+            if not (_classed_bmp[chars[i] >> 3] >> (chars[i] & 7)) & 1:
+                word = 0
+                i += 1
+                continue
+        c = _class_bmp[chars[i]]
+        closer = (c & C_WAKES) | ((c >> 1) & (word ^ 1)) | ((c >> 2) & word)
+        if closer & 1:
+            wake = _wake(t, i, _table[chars[i]], word)
+            if wake != QUIET:
+                return i if wake == WAKE else -1
+        word = (c >> 3) & 1
+        i += 1
+    return i
 
 
 cdef Py_ssize_t _skip_quiet(const Text* t, Py_ssize_t i, bint prev_word) noexcept nogil:
-    """The first index >= i whose character can change the walk's state while it is idle (no
-    digit run, "+" or number word pending): a digit, "+", a trigger character, an "a" before
-    a "t", a number word's first letter at a word boundary. Everything else only moves on.
-    One loop per string kind, so the inner loop is a load, a table look-up and a test."""
-    cdef Py_ssize_t first = i, n = t.n
-    cdef const uint8_t* ucs1
-    cdef const uint16_t* ucs2
+    """The first index >= i where the idle walk (no digit run, "+" or number word pending)
+    must take a full step: a digit, a "+", the start of a number word; -1 when an e-mail or
+    link check passes on the way."""
+    cdef Py_ssize_t n = t.n
     cdef const uint32_t* ucs4
     cdef uint32_t e
+    cdef int wake
     if t.kind == 1:
-        ucs1 = <const uint8_t*>t.data
-        while i < n:
-            e = _table[ucs1[i]]
-            if e & NOISY and _wakes(t, i, e, first, prev_word):
-                return i
-            i += 1
-    elif t.kind == 2:
-        ucs2 = <const uint16_t*>t.data
-        while i < n:
-            e = _table[ucs2[i]]
-            if e & NOISY and _wakes(t, i, e, first, prev_word):
-                return i
-            i += 1
-    else:
-        ucs4 = <const uint32_t*>t.data
-        while i < n:
-            e = _entry(ucs4[i])
-            if e & NOISY and _wakes(t, i, e, first, prev_word):
-                return i
-            i += 1
+        return _skip_bmp(t, <const uint8_t*>t.data, i, prev_word)
+    if t.kind == 2:
+        return _skip_bmp(t, <const uint16_t*>t.data, i, prev_word)
+    ucs4 = <const uint32_t*>t.data
+    while i < n:
+        e = _entry(ucs4[i])
+        if e & NOISY:
+            wake = _wake(t, i, e, prev_word)
+            if wake != QUIET:
+                return i if wake == WAKE else -1
+        prev_word = (e & F_WORD) != 0
+        i += 1
     return i
 
 
@@ -547,6 +608,8 @@ cdef bint _walk(const Text* t) noexcept nogil:
     while i < t.n:
         if not (active or capped) and plus_at < 0 and i >= spelled_until:
             skip_to = _skip_quiet(t, i, prev_word)
+            if skip_to < 0:
+                return True
             if skip_to > i:
                 e = _at(t, skip_to - 1)
                 prev_word = (e & F_WORD) != 0

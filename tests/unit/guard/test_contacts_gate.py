@@ -88,7 +88,9 @@ piece = st.sampled_from(
     DIGITS + SEPARATORS + NUMBER_WORDS + EMAIL_PARTS + LINK_PARTS + CUES + FILLER
 )
 digit_run = st.lists(st.sampled_from(DIGITS), min_size=1, max_size=6).map("".join)
-contactish = st.lists(st.one_of(piece, digit_run), max_size=40).map("".join)
+# any character now and then: marks, compatibility forms, astral planes, surrogates
+odd = st.text(max_size=2)
+contactish = st.lists(st.one_of(piece, piece, digit_run, odd), max_size=40).map("".join)
 chars = st.text(st.sampled_from(sorted({c for p in DIGITS + SEPARATORS + EMAIL_PARTS + CUES + FILLER
                                          for c in p})), max_size=60)  # fmt: skip
 
