@@ -10,6 +10,18 @@ with up to 3 separators between digits, an optional "+"), and every rule of ``_p
 the patterns need around the rare trigger characters ("@", "at", ":", "/"): a local part, a
 domain label and a dot after it; a known scheme before "://"; a known host before "/".
 Anything it cannot rule out answers True.
+
+How: the walk is idle almost everywhere (no digit run, "+" or spelled number word pending)
+and then runs a tight loop per string kind that only looks closer at digits, "+", "@", ":",
+"/" and where a number word or an "at" can start (_skip_quiet). A digit run is followed
+character by character; when it ends, _phone_ok re-reads the 24 characters before it for the
+cues. The e-mail and link checks re-read a few characters around their trigger. Cues are
+looked for in the folded text, not in the spelled one: exact for the order cues (no number
+word can overlap one, see the property tests) and at worst a phone cue too many ("wa" next
+to a spelled Cyrillic word), which only makes the gate say True more often.
+
+The table (code point -> fold, for contacts._FOLD_RANGES) comes from contacts.fold_table(),
+built on first use or by prepare(); its size is checked against TABLE_SIZE.
 """
 
 from libc.stdint cimport uint8_t, uint16_t, uint32_t
@@ -177,6 +189,8 @@ def prepare():
     if _table_builder is None:
         raise RuntimeError("_fastcontacts.configure() was not called")
     folds = _table_builder()
+    if _table != NULL:
+        return  # another thread built it while the builder ran (the rest holds the GIL)
     if len(folds) != TABLE_SIZE:
         raise ValueError(f"fold table has {len(folds)} entries, expected {TABLE_SIZE}")
     table = <uint32_t*>malloc(TABLE_SIZE * sizeof(uint32_t))
