@@ -32,7 +32,9 @@ cdef enum:
     F_ALPHA = 8
     F_HAN = 16
     F_INSTANT = 32
+    F_GAP = 64  # the gap mapping changes the character
     DEFER_LEN = 255
+    SAME_LEN = 254  # the character folds to itself
     MAX_FOLD = 3
     UCS4 = 4
     # answers
@@ -130,8 +132,8 @@ cdef class FastPrefilter:
         cdef const uint32_t[::1] pinyin_at = tables.pinyin_at
         cdef const uint8_t[::1] pinyin_len = tables.pinyin_len
         cdef const uint8_t[::1] pinyin = tables.pinyin
-        self.owners = [fold_len, fold, flag_table, gap, syllable, key_modes, key_han_modes, pinyin_at,
-                       pinyin_len, pinyin]
+        self.owners = [fold_len, fold, flag_table, gap, syllable, key_modes, key_han_modes,
+                       pinyin_at, pinyin_len, pinyin]
         self.fold_len = &fold_len[0]
         self.fold = &fold[0]
         self.flags = &flag_table[0]
@@ -192,13 +194,19 @@ cdef class FastPrefilter:
                 return UNSURE
             if cp < 0x10000:
                 count = self.fold_len[cp]
-                if count == DEFER_LEN:
+                if count == SAME_LEN:  # most characters: no need to read the big tables
+                    count = 1
+                    folded[0] = cp
+                    folded_flags[0] = self.flags[cp]
+                    gapped[0] = self.gap[cp] if folded_flags[0] & F_GAP else cp
+                elif count == DEFER_LEN:
                     return UNSURE
-                for k in range(count):
-                    c = self.fold[cp * MAX_FOLD + k]
-                    folded[k] = c
-                    folded_flags[k] = self.flags[c]
-                    gapped[k] = self.gap[c]
+                else:
+                    for k in range(count):
+                        c = self.fold[cp * MAX_FOLD + k]
+                        folded[k] = c
+                        folded_flags[k] = self.flags[c]
+                        gapped[k] = self.gap[c]
             else:
                 info = self._astral_info(cp)
                 if info is None:
@@ -613,28 +621,23 @@ cdef class FastPrefilter:
             for i in range(count):
                 v = views[i]
                 offsets[i] = at
-                memcpy(joined + at, v.combined, (v.spaced_len + 1 + v.gapless_len) * sizeof(uint32_t))
+                memcpy(joined + at, v.combined,
+                       (v.spaced_len + 1 + v.gapless_len) * sizeof(uint32_t))
                 at += v.spaced_len + 1 + v.gapless_len
                 joined[at] = 0
                 at += 1
             offsets[count] = at
             matches = self.keys_find(PyUnicode_FromKindAndData(UCS4, joined, total))
-        finally:
-            free(joined)
-        cdef int32_t ki
-        try:
             i = 0
             for match in matches:
                 start = match[1]
                 while start >= offsets[i + 1]:
                     i += 1
-                while start < offsets[i]:
-                    i -= 1
-                ki = match[0]
-                if self._key_hit(views[i], ki, start - offsets[i]):
+                if self._key_hit(views[i], match[0], start - offsets[i]):
                     return True
             return False
         finally:
+            free(joined)
             free(offsets)
 
     cdef bint _key_hit(self, View v, int32_t ki, Py_ssize_t start) noexcept:
@@ -651,7 +654,6 @@ cdef class FastPrefilter:
             mode = self.han_modes[ki]
             return mode == M_FREE or (mode == M_ANCHORED and v.starts_word(start - cut))
         return False
-
 
 cdef View _view(uint32_t* u, Py_ssize_t m, int digits, bint han, uint32_t* leet,
                 const uint8_t* flags):
@@ -922,3 +924,70 @@ cdef Py_ssize_t _fold_into(uint32_t* out, Py_ssize_t pos, uint32_t* text, Py_ssi
         pos += 1
         last = c
     return pos
+
+
+cdef class PinyinSpeller:
+    """``normalize.pinyin_view`` in one compiled pass over the tables of ``view_tables``."""
+
+    cdef const uint32_t* pinyin_at
+    cdef const uint8_t* pinyin_len
+    cdef const uint8_t* pinyin
+    cdef const uint8_t* flags
+    cdef list owners
+
+    def __init__(self, tables):
+        cdef const uint32_t[::1] pinyin_at = tables.pinyin_at
+        cdef const uint8_t[::1] pinyin_len = tables.pinyin_len
+        cdef const uint8_t[::1] pinyin = tables.pinyin
+        cdef const uint8_t[::1] flag_table = tables.flags
+        self.owners = [pinyin_at, pinyin_len, pinyin, flag_table]
+        self.pinyin_at = &pinyin_at[0]
+        self.pinyin_len = &pinyin_len[0]
+        self.pinyin = &pinyin[0]
+        self.flags = &flag_table[0]
+
+    def spell(self, str text):
+        """(spelled text, units, unit starts), or None for a Hanzi the tables lack."""
+        cdef Py_ssize_t n = PyUnicode_GET_LENGTH(text)
+        cdef int kind = PyUnicode_KIND(text)
+        cdef void* data = PyUnicode_DATA(text)
+        cdef uint32_t* spelled = <uint32_t*>malloc((6 * n + 1) * sizeof(uint32_t))
+        cdef int32_t* units = <int32_t*>malloc((6 * n + 1) * sizeof(int32_t))
+        cdef uint8_t* first = <uint8_t*>malloc(6 * n + 1)
+        cdef Py_ssize_t idx, size = 0, k
+        cdef uint32_t cp, part
+        cdef int count
+        cdef bint alpha
+        if spelled == NULL or units == NULL or first == NULL:
+            free(spelled)
+            free(units)
+            free(first)
+            raise MemoryError()
+        try:
+            for idx in range(n):
+                cp = PyUnicode_READ(kind, data, idx)
+                if 0xF900 <= cp <= 0xFAFF or cp >= 0x20000:
+                    return None  # compatibility and rare Hanzi: pypinyin spells them
+                count = self.pinyin_len[cp] if cp < 0x10000 else 0
+                for k in range(count if count else 1):
+                    part = self.pinyin[self.pinyin_at[cp] + k] if count else cp
+                    if size and spelled[size - 1] == part:
+                        if part < 0x10000:
+                            alpha = (self.flags[part] & F_ALPHA) != 0
+                        else:
+                            alpha = chr(part).isalpha()
+                        if alpha:
+                            continue  # runs collapse as in the pre-filter
+                    spelled[size] = part
+                    units[size] = <int32_t>idx
+                    first[size] = k == 0
+                    size += 1
+            return (
+                PyUnicode_FromKindAndData(UCS4, spelled, size),
+                tuple([units[k] for k in range(size)]),
+                tuple([first[k] == 1 for k in range(size)]),
+            )
+        finally:
+            free(spelled)
+            free(units)
+            free(first)

@@ -466,11 +466,19 @@ def _gaps_to_spaces(s: str) -> str:
 
 
 def _finder(automaton: Automaton | None) -> Callable[[str], list[tuple[int, int, int]]] | None:
-    """``automaton.find`` without a Python frame per call (for the compiled pass)."""
-    searcher = automaton._ac if automaton is not None else None
-    if searcher is None:
+    """Search ``automaton`` without a Python frame per call (for the compiled pass).
+
+    Matches carry the automaton's own pattern numbers (see :func:`_by_pattern`).
+    """
+    if automaton is None or automaton._ac is None:
         return None
-    return functools.partial(searcher.find_matches_as_indexes, overlapping=True)
+    return functools.partial(automaton._ac.find_matches_as_indexes, overlapping=True)
+
+
+def _by_pattern(automaton: Automaton, values: list[int]) -> array[int]:
+    """``values`` (one per key) reordered by the automaton's pattern numbers."""
+    order = getattr(automaton, "_index", None) or range(len(values))
+    return array("i", [values[i] for i in order])
 
 
 class Prefilter:
@@ -519,8 +527,8 @@ class Prefilter:
 
         return FastPrefilter(
             view_tables(),
-            array("i", modes),
-            array("i", han_modes),
+            _by_pattern(self._keys, modes),
+            _by_pattern(self._keys, han_modes),
             "".join(LEET.get(d, d) for d in "0123456789"),
             _finder(self._keys),
             self._syllables.any if self._syllables else None,

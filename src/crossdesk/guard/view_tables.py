@@ -25,8 +25,10 @@ ZERO_WIDTH = 4  # [\u200b-\u200f\u2060\ufeff]
 ALPHA = 8  # str.isalpha
 HAN = 16  # [\u3400-\u9fff\uf900-\ufaff]
 INSTANT = 32  # styled letters and Hanzi outside the basic blocks: the exact path decides
+GAP = 64  # the gap mapping changes the character
 
 DEFER = 255  # in FOLD_LEN: the compiled pass cannot fold this character alone
+SAME = 254  # in FOLD_LEN: the character folds to itself (the common case, no table read)
 REMOVED = 0xFFFFFFFF  # in GAP: the character disappears (invisible)
 MAX_FOLD = 3
 
@@ -51,6 +53,8 @@ def char_flags(ch: str) -> int:
         flags |= HAN
     if _INSTANT_RE.match(ch):
         flags |= INSTANT
+    if gap_char(ch) != ord(ch):
+        flags |= GAP
     return flags
 
 
@@ -124,6 +128,9 @@ def view_tables() -> ViewTables:
         info = folded_info(cp)
         if info is None or any(c >= size for c, _, _ in info):
             fold_len[cp] = DEFER
+            continue
+        if len(info) == 1 and info[0][0] == cp:
+            fold_len[cp] = SAME
             continue
         fold_len[cp] = len(info)
         for k, (c, _, _) in enumerate(info):
