@@ -419,9 +419,11 @@ def _collapse_runs(
     return "".join(compress(out, mask)), renumbered
 
 
-_MIXED = re.compile(r"[a-zA-Z][\u0370-\u04ff]|[\u0370-\u04ff][a-zA-Z]")
 _RUN = re.compile(r"([^\W\d_\u3400-\u9fff\uf900-\ufaff])\1+")
-_LEET_CHAR = re.compile("[" + re.escape("".join(LEET)) + "]")
+# terms the normalizer must fold: Latin next to Cyrillic/Greek (look-alikes), leetspeak
+_MIXED_OR_LEET = re.compile(
+    r"[a-zA-Z][\u0370-\u04ff]|[\u0370-\u04ff][a-zA-Z]|[" + re.escape("".join(LEET)) + "]"
+)
 
 
 @functools.lru_cache(maxsize=1 << 18)
@@ -431,7 +433,7 @@ def fold_key(term: str) -> str:
     Equal to ``normalize(term).text``; plain words take a shortcut so that compiling 50,000
     terms stays well under a second.
     """
-    if _MIXED.search(term) or _LEET_CHAR.search(term):
+    if _MIXED_OR_LEET.search(term):
         return normalize(term).text
     # whitespace folds to nothing: without a letter run the whole term folds in one pass
     folded = term.translate(_FOLDS)

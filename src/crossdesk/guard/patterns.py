@@ -12,7 +12,6 @@ from __future__ import annotations
 import bisect
 import enum
 import functools
-import operator
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -21,7 +20,7 @@ from typing import NamedTuple
 
 from crossdesk.guard.folding import fold_char, is_han, pinyin_of, script_of
 from crossdesk.guard.lexicon import Lexicon
-from crossdesk.guard.normalize import Norm, fold_key
+from crossdesk.guard.normalize import Norm, _Table, fold_key
 
 
 class Kind(enum.Enum):
@@ -80,14 +79,17 @@ class Pattern(NamedTuple):
     weak: bool = False
 
 
-@functools.lru_cache(maxsize=1 << 16)
+# per character: a big list has tens of thousands of terms but few distinct first letters
+_script = functools.cache(script_of)
+
+
 def _scripts(text: str) -> tuple[str, str]:
     if text.isalpha():
-        return script_of(text[0]), script_of(text[-1])
+        return _script(text[0]), _script(text[-1])
     letters = [ch for ch in text if ch.isalpha()]
     if not letters:
         return "other", "other"
-    return script_of(letters[0]), script_of(letters[-1])
+    return _script(letters[0]), _script(letters[-1])
 
 
 _NO_BREAKS: frozenset[int] = frozenset()
@@ -123,7 +125,6 @@ def variant_table() -> dict[str, list[tuple[str, bool]]]:
 _VOWELS = frozenset("aeiouаеиоуыэюяьй")
 
 
-@functools.lru_cache(maxsize=1 << 16)
 def _letters(spelled: str) -> int:
     if spelled.isalpha() and len(spelled) <= 3:
         return len(spelled)
@@ -162,12 +163,12 @@ def _derive_han(text: str, key: str, lex: int, term: int, norms: int) -> list[Pa
     # to collapsing, must span as many letters as its spelling (see _pattern)
     out = [_new(Pattern, (key, lex, term, _TERM, "han", "han", breaks, n if n <= 3 else 0, False))]
     if norms & _REPEATS and 2 <= n <= 4:
-        doubled = "".join(map(operator.add, key, key))
+        doubled = key.translate(_DOUBLED_CHARS)
         out.append(_new(Pattern, (doubled, lex, term, _DOUBLED, "han", "han", breaks, 0, False)))
     if norms & _PINYIN:
-        syllables = list(map(pinyin_of, key))
-        if all(syllables):
-            full = _collapse("".join(syllables))
+        initials = key.translate(_PINYIN_INITIALS)
+        if _NO_READING not in initials:
+            full = _collapse(key.translate(_PINYIN_READINGS))
             f = len(full)
             out.append(
                 _new(Pattern, (full, lex, term, _PINYIN_KIND, "latin", "latin", _NO_BREAKS,
@@ -178,12 +179,19 @@ def _derive_han(text: str, key: str, lex: int, term: int, norms: int) -> list[Pa
                                n if f <= 3 or n - f >= 2 else 0, False))
             )  # fmt: skip
             if n >= 2:
-                initials = "".join([x[0] for x in syllables])
                 out.append(
                     _new(Pattern, (initials, lex, term, _INITIALS, "latin", "latin", _NO_BREAKS,
                                    n if n <= 3 else 0, False))
                 )  # fmt: skip
     return out
+
+
+# str.translate tables for _derive_han, filled on first sight of each character: doubled,
+# pinyin reading, first letter of the reading (_NO_READING for a character without one)
+_NO_READING = "\x00"
+_DOUBLED_CHARS = _Table(lambda ch: ch + ch)
+_PINYIN_READINGS = _Table(pinyin_of)
+_PINYIN_INITIALS = _Table(lambda ch: pinyin_of(ch)[:1] or _NO_READING)
 
 
 _TERM, _DOUBLED, _PINYIN_KIND = Kind.TERM, Kind.DOUBLED, Kind.PINYIN
