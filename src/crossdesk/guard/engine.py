@@ -68,7 +68,7 @@ class Guard:
     """Scan text against word lists, allow-phrases, regex rules and contact rules.
 
     A guard is immutable once built; to reload lists, build a new one and swap the reference
-    (building 50,000 terms takes a few seconds; see docs/benchmarks.md).
+    (building 50,000 terms takes about 1.5-2 s of CPU; see docs/guard.md).
 
     Args:
         lexicons: the word lists.
