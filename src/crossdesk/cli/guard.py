@@ -68,8 +68,8 @@ def scan_lines(
 ) -> int:
     """Scan JSON Lines from ``lines`` into ``out``; returns the number of lines scanned.
 
-    ``batch`` lines are scanned together through :meth:`Guard.scan_many` (same results, less
-    work per line); keep 1 when a caller waits for each answer before writing the next line.
+    ``batch`` lines are read before their answers are written (through :meth:`Guard.scan_many`);
+    keep 1 when a caller waits for each answer before writing the next line.
     """
     count = 0
     pending: list[tuple[str | None, str]] = []  # (text, or None and the error)

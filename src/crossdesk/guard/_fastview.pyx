@@ -1,7 +1,7 @@
 # cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True, initializedcheck=False
 """The pre-filter's views built in one compiled pass (see prefilter.py for what they are).
 
-``FastPrefilter.check`` answers what ``Prefilter._may_match`` answers, for the same text:
+``FastPrefilter.check`` answers what ``Prefilter.may_match_python`` answers, for the same text:
 0 (no key can match), 1 (the exact path must look) or -1 (this pass does not handle the text:
 the caller runs the Python pre-filter). It reads the message once through the tables of
 ``view_tables`` (case fold, NFKD, traditional characters, gaps), builds the spaced and gapless
@@ -54,7 +54,6 @@ cdef enum:
 
 cdef uint32_t REMOVED = 0xFFFFFFFF
 cdef int32_t NO_LENGTH = 1 << 30
-cdef uint32_t SEPARATOR = 0x10FFFD
 cdef uint32_t BARRIER = 1
 
 
@@ -95,7 +94,7 @@ cdef inline bint edge_symbol(uint32_t c) noexcept nogil:
 
 
 cdef class FastPrefilter:
-    """Compiled twin of ``Prefilter._may_match`` (see the module docstring)."""
+    """Compiled twin of ``Prefilter.may_match_python`` (see the module docstring)."""
 
     # raw pointers into the tables (``owners`` keeps their buffers alive): a memoryview
     # per access or per call would cost more than the work
@@ -190,7 +189,7 @@ cdef class FastPrefilter:
         cdef uint32_t gapped[MAX_FOLD]
         for i in range(n):
             cp = PyUnicode_READ(kind, data, i)
-            if cp == BARRIER or cp == SEPARATOR:
+            if cp == BARRIER:
                 return UNSURE
             if cp < 0x10000:
                 count = self.fold_len[cp]

@@ -17,6 +17,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from itertools import compress
+from typing import TYPE_CHECKING
 
 from crossdesk.guard.folding import (
     LEET,
@@ -28,6 +29,9 @@ from crossdesk.guard.folding import (
     pinyin_of,
     script_of,
 )
+
+if TYPE_CHECKING:
+    from crossdesk.guard._fastview import PinyinSpeller
 
 
 class Norm(enum.IntFlag):
@@ -460,6 +464,28 @@ class PinyinView:
 
 def pinyin_view(norm: Normalized) -> PinyinView:
     """Spell Han characters and digits of ``norm`` in pinyin; other letters stay as they are."""
+    speller = _pinyin_speller()
+    spelled = speller.spell(norm.text) if speller is not None else None
+    if spelled is None:
+        return pinyin_view_python(norm)
+    return PinyinView(*spelled)
+
+
+@functools.cache
+def _pinyin_speller() -> PinyinSpeller | None:
+    """The compiled speller (``_fastview``), when the extension is built."""
+    try:
+        from crossdesk.guard._fastview import PinyinSpeller
+    except ImportError:
+        return None
+    from crossdesk.guard.view_tables import view_tables
+
+    return PinyinSpeller(view_tables())
+
+
+def pinyin_view_python(norm: Normalized) -> PinyinView:
+    """:func:`pinyin_view` character by character (the reference the compiled one is tested
+    against; it also spells the Hanzi outside the compiled tables)."""
     chars: list[str] = []
     units: list[int] = []
     first: list[bool] = []

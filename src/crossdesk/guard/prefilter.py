@@ -40,9 +40,6 @@ try:
 except ImportError:  # not compiled: the Python passes below answer alone, only slower
     FastPrefilter = None  # type: ignore[assignment,misc]
 
-# Joins messages for a batch test (Guard.scan_many): a word of its own that no key holds and
-# that no view folds away, so nothing matches across it. A text holding it is scanned alone.
-SEPARATOR = "\U0010fffd"
 _RUNS = re.compile(r"([^\W\d_\u3400-\u9fff\uf900-\ufaff])\1+")
 _HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 # Messages the fast path cannot judge alone go straight to the exact path: a word mixing Latin
@@ -225,16 +222,21 @@ def syllable_key(text: str) -> str:
 def warm_up() -> None:
     """Build the lazily computed tables now (a server calls this at start-up).
 
-    Loads the t2s, pinyin, syllable and confusables tables and jieba's dictionary (about a
-    second), so that the first Chinese hit does not pay for them.
+    Loads the t2s, pinyin, syllable and confusables tables, the compiled passes' character
+    tables and jieba's dictionary (a few seconds), so that the first message and the first
+    Chinese hit do not pay for them.
     """
+    from crossdesk.guard.contacts import build_gate_tables
     from crossdesk.guard.folding import confusables
     from crossdesk.guard.segment import word_frequency
+    from crossdesk.guard.view_tables import view_tables
 
     _fix_re()
     syllable_table()
     confusables()
     word_frequency("微信")
+    view_tables()
+    build_gate_tables()
 
 
 def needs_word_start(key: str, weak: bool, pinyin: bool) -> bool:
@@ -436,7 +438,7 @@ class _WordCache(dict[str, str]):
 _ODD = re.compile(
     r"[^\x00-\x7f\u00c0-\u00d6\u00d8-\u00f6\u00f8-\u02af\u0370-\u03ff\u0400-\u0482"
     r"\u048a-\u052f\u0621-\u063f\u0641-\u064a\u0660-\u0669\u066e-\u06d3"
-    r"\u3400-\u4dbf\u4e00-\u9fff\U0010fffd]"
+    r"\u3400-\u4dbf\u4e00-\u9fff]"
 )
 _EXT_HAN = re.compile(r"[\U00020000-\U0002fa1f]")
 
@@ -520,7 +522,7 @@ class Prefilter:
         self._fast = self._compiled(modes, han_modes)
 
     def _compiled(self, modes: list[int], han_modes: list[int]) -> FastPrefilter | None:
-        """The compiled twin of :meth:`_may_match`, when the extension is built."""
+        """The compiled twin of :meth:`may_match_python`, when the extension is built."""
         if FastPrefilter is None:
             return None
         from crossdesk.guard.view_tables import folded_info, view_tables
@@ -729,20 +731,6 @@ class Prefilter:
 
     def may_match_python(self, text: str) -> bool:
         """:meth:`may_match` without the compiled pass (the reference it is tested against)."""
-        if SEPARATOR in text:
-            text = text.replace(SEPARATOR, " ")
-        return self._may_match(text)
-
-    def may_match_joined(self, text: str) -> bool:
-        """:meth:`may_match` for messages joined around :data:`SEPARATOR` (kept as a word)."""
-        return self._may_match(text)
-
-    def _may_match(self, text: str) -> bool:
-        """:meth:`may_match`; ``text`` may join several messages with :data:`SEPARATOR`.
-
-        Monotone: a text holding a message that may match may match too (so a batch can
-        test many messages in one call, see ``Guard.scan_many``).
-        """
         if "\x01" in text:
             text = text.replace("\x01", " ")  # a gap like any other; the views use it
         s = text.casefold()

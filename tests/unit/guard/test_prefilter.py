@@ -131,8 +131,3 @@ def test_prefilter_never_drops_an_exact_hit(text: str) -> None:
 @settings(max_examples=60, deadline=None)
 def test_scan_many_equals_scan(texts: list[str]) -> None:
     assert BIG.scan_many(texts) == [BIG.scan(t) for t in texts]
-
-
-def test_scan_many_on_texts_holding_the_separator() -> None:
-    texts = ["whats\U0010fffdapp", "微信", "hi"]
-    assert BIG.scan_many(texts) == [BIG.scan(t) for t in texts]
