@@ -6,7 +6,8 @@ ahocorasick-rs (Rust, ``aho-corasick`` crate) was measured against pyahocorasick
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import functools
+from collections.abc import Callable, Sequence
 
 import ahocorasick_rs
 
@@ -27,10 +28,11 @@ class Automaton:
     def __init__(self, keys: Sequence[str]) -> None:
         self.keys = list(keys)
         # automaton pattern number → index in ``keys``
-        self._index = sorted(range(len(self.keys)), key=self.keys.__getitem__)
+        self.key_of_pattern = sorted(range(len(self.keys)), key=self.keys.__getitem__)
         self._ac = (
             ahocorasick_rs.AhoCorasick(
-                [self.keys[i] for i in self._index], matchkind=ahocorasick_rs.MatchKind.Standard
+                [self.keys[i] for i in self.key_of_pattern],
+                matchkind=ahocorasick_rs.MatchKind.Standard,
             )
             if self.keys
             else None
@@ -45,8 +47,15 @@ class Automaton:
         )
         if not matches:
             return matches
-        index = self._index
+        index = self.key_of_pattern
         return [(index[p], start, end) for p, start, end in matches]
+
+    def raw_finder(self) -> Callable[[str], list[tuple[int, int, int]]] | None:
+        """``find`` for compiled callers: no Python frame per call, and matches carry the
+        automaton's pattern numbers (``key_of_pattern`` maps them to key indexes)."""
+        if self._ac is None:
+            return None
+        return functools.partial(self._ac.find_matches_as_indexes, overlapping=True)
 
     def any(self, text: str) -> bool:
         """True when at least one key occurs in ``text`` (the cheap pre-filter)."""

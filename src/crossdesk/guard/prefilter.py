@@ -468,19 +468,12 @@ def _gaps_to_spaces(s: str) -> str:
 
 
 def _finder(automaton: Automaton | None) -> Callable[[str], list[tuple[int, int, int]]] | None:
-    """Search ``automaton`` without a Python frame per call (for the compiled pass).
-
-    Matches carry the automaton's own pattern numbers (see :func:`_by_pattern`).
-    """
-    if automaton is None or automaton._ac is None:
-        return None
-    return functools.partial(automaton._ac.find_matches_as_indexes, overlapping=True)
+    return automaton.raw_finder() if automaton is not None else None
 
 
 def _by_pattern(automaton: Automaton, values: list[int]) -> array[int]:
     """``values`` (one per key) reordered by the automaton's pattern numbers."""
-    order = getattr(automaton, "_index", None) or range(len(values))
-    return array("i", [values[i] for i in order])
+    return array("i", [values[i] for i in automaton.key_of_pattern])
 
 
 class Prefilter:
