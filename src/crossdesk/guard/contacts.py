@@ -28,6 +28,8 @@ _CN_DIGITS = {"零": "0", "〇": "0", "幺": "1", "一": "1", "二": "2", "两":
 
 @functools.cache
 def _contact_char(ch: str) -> str:
+    if "\ud800" <= ch <= "\udfff":
+        return "\ufffd"  # a lone surrogate (JSON allows them): RE2 cannot encode it
     if ch in _CN_DIGITS:
         return _CN_DIGITS[ch]
     if ch.isdigit():
@@ -284,6 +286,7 @@ def _fold_range(lo: int, hi: int) -> array[int]:
         itertools.compress(cps, map(_MARKS.__contains__, map(unicodedata.category, chars)))
     )
     changed.update(cp for cp in map(ord, _CN_DIGITS) if lo <= cp < hi)
+    changed.update(range(max(lo, 0xD800), min(hi, 0xE000)))  # lone surrogates
     table = array("I", cps)
     for cp in changed:
         table[cp - lo] = ord(_contact_char(chr(cp)))

@@ -92,3 +92,14 @@ def test_compiled_pinyin_spelling_equals_the_python_one(text: str) -> None:
         assert any(0xF900 <= ord(ch) <= 0xFAFF or ord(ch) >= 0x20000 for ch in norm.text)
         return
     assert spelled == (expected.text, expected.units, expected.unit_start)
+
+
+@pytest.mark.parametrize(
+    "text", ["\ud800abc", "call 13812345678 \udfff", "whats\ud800app", "\udfff"]
+)
+def test_lone_surrogates_never_break_a_scan(text: str) -> None:
+    # JSON bodies may carry them; the contact rules' RE2 passes cannot encode them
+    result = GUARD.scan(text)
+    assert [h.term for h in result.hits] == (
+        ["whatsapp"] if "whats" in text else ["<PHONE>"] if "138" in text else []
+    )
