@@ -51,6 +51,9 @@ cdef enum:
     M_FREE = 0
     M_ANCHORED = 1
     HOMOPHONE_REACH = 8  # prefilter._HOMOPHONE_REACH
+    MAX_VIEWS = 5  # leet, raw and split digits; the joined words' two
+    STACK_CHARS = 1024  # folded characters of a message held on the stack
+    STACK_WORDS = 8192  # 4-byte words of the views' buffers held on the stack
 
 cdef uint32_t REMOVED = 0xFFFFFFFF
 cdef int32_t NO_LENGTH = 1 << 30
@@ -91,6 +94,35 @@ cdef inline bint leet_symbol(uint32_t c) noexcept nogil:
 
 cdef inline bint edge_symbol(uint32_t c) noexcept nogil:
     return c == 0x40 or c == 0x24 or c == 0x20AC
+
+
+cdef struct ViewPlan:
+    # the views to build: source characters, their count, digit reading, Hanzi keys
+    int count
+    uint32_t* source[MAX_VIEWS]
+    Py_ssize_t length[MAX_VIEWS]
+    int digits[MAX_VIEWS]
+    bint han[MAX_VIEWS]
+
+
+cdef struct View:
+    # one digit reading's spaced and gapless views (prefilter._View)
+    uint32_t* combined  # spaced view, "\x00", gapless view
+    Py_ssize_t spaced_len, gapless_len, spelled_from, words, kept, runs
+    int32_t* literal_len  # per word: characters as written
+    uint8_t* literal_word  # per word: 1 when all letters and no Hanzi
+    int32_t* gapless_start  # per kept word: where it begins in the gapless view
+    int32_t* kept_word  # per kept word: its index among all words
+    int32_t* spelled_len  # per spelled-out run: its letters
+    bint han  # also the Hanzi-view keys (Chinese text, the first two readings)
+
+
+cdef struct Scratch:
+    # what building a view needs only while it builds (shared by the views of one call)
+    uint32_t* text  # the view's characters before splitting
+    uint32_t* lit  # the same, digits as written (the word checks read words as written)
+    int32_t* word_start  # per word: its first character in ``text``
+    int32_t* word_end
 
 
 cdef class FastPrefilter:
@@ -167,6 +199,11 @@ cdef class FastPrefilter:
     def check(self, str text):
         """0: no key can match; 1: the exact path must look; -1: ask the Python pre-filter."""
         cdef Py_ssize_t n = PyUnicode_GET_LENGTH(text)
+        # chat messages are short: their folded text fits on the stack (no malloc per call,
+        # and nothing shared between calls, which may run in several threads at once)
+        cdef uint32_t local[STACK_CHARS]
+        if MAX_FOLD * n + 1 <= STACK_CHARS:
+            return self._check(text, n, local)
         cdef uint32_t* u = <uint32_t*>malloc((MAX_FOLD * n + 1) * sizeof(uint32_t))
         if u == NULL:
             raise MemoryError()
@@ -260,16 +297,7 @@ cdef class FastPrefilter:
                     m += 1
                     if ascii_digit(o):
                         has_digit = True
-        # every view of the message, searched in one call
-        views = [_view(u, m, D_LEET, han, self.leet, self.flags)]
-        if has_digit:
-            # keys with digits (handles such as "ab12") match the digits as written
-            views.append(_view(u, m, D_RAW, han, self.leet, self.flags))
-            if _letter_digit(u, m):
-                views.append(_view(u, m, D_SPLIT, False, self.leet, self.flags))
-        if _joined(u, m):
-            self._joined_views(u, m, has_digit, views)
-        if self._views_hit(views):
+        if self._all_views_hit(u, m, han, has_digit):
             return MAYBE
         if not han:
             return CLEAN
@@ -277,11 +305,14 @@ cdef class FastPrefilter:
             return MAYBE
         return MAYBE if self._han_latin_hit(u, m) else CLEAN
 
-    cdef int _joined_views(self, uint32_t* u, Py_ssize_t m, bint digits, list views) except -1:
-        """Views of the words with punctuation inside, joined ("غ-بي", "w.a").
+    cdef int _joined_spans(self, uint32_t* u, Py_ssize_t m, uint32_t** out,
+                           Py_ssize_t* out_size) except -1:
+        """The words with punctuation inside, joined ("غ-بي", "w.a"), for their views.
 
         Every run of up to eight consecutive pieces of such a word is a word of its own
-        (prefilter._joined_spans), in the views of ``Prefilter._joined_hit``.
+        (prefilter._joined_spans), in the views of ``Prefilter._joined_hit``. Sets ``out`` to
+        a malloc'd buffer of ``out_size`` characters (the caller frees it), left NULL when
+        there is none.
         """
         cdef Py_ssize_t cap = 0, size = 0, i, j, k, a, b, first, npieces
         cdef int32_t* piece_at = <int32_t*>malloc((2 * m + 2) * sizeof(int32_t))
@@ -347,9 +378,9 @@ cdef class FastPrefilter:
                         spans[size] = 0x20
                         size += 1
                 first = last + 1
-            views.append(_view(spans, size, D_JOINED, False, self.leet, self.flags))
-            if digits:
-                views.append(_view(spans, size, D_SPLIT, False, self.leet, self.flags))
+            out[0] = spans
+            out_size[0] = size
+            spans = NULL  # the caller's now
             return 0
         finally:
             free(piece_at)
@@ -602,64 +633,125 @@ cdef class FastPrefilter:
         return False
 
 
-    cdef bint _views_hit(self, list views) except -1:
-        """A key occurs in one of the views where the exact path could accept it."""
+    cdef bint _all_views_hit(self, uint32_t* u, Py_ssize_t m, bint han,
+                             bint has_digit) except -1:
+        """A key occurs in a view of the message where the exact path could accept it.
+
+        The views: one per digit reading of the text (the raw and split readings only when
+        they can differ from the leet one) and those of the joined words.
+        """
         if self.keys_find is None:
             return False
-        cdef View v
-        cdef Py_ssize_t total = 0, at = 0, start, i, count = len(views)
-        for v in views:
-            total += v.spaced_len + 1 + v.gapless_len + 1
-        cdef uint32_t* joined = <uint32_t*>malloc(total * sizeof(uint32_t))
-        cdef Py_ssize_t* offsets = <Py_ssize_t*>malloc((count + 1) * sizeof(Py_ssize_t))
-        if joined == NULL or offsets == NULL:
-            free(joined)
-            free(offsets)
-            raise MemoryError()
+        cdef ViewPlan plan
+        cdef uint32_t* spans = NULL
+        cdef Py_ssize_t spans_len = 0
+        plan.count = 0
+        _plan(&plan, u, m, D_LEET, han)
+        if has_digit:
+            # keys with digits (handles such as "ab12") match the digits as written
+            _plan(&plan, u, m, D_RAW, han)
+            if _letter_digit(u, m):
+                _plan(&plan, u, m, D_SPLIT, False)
         try:
+            if _joined(u, m):
+                self._joined_spans(u, m, &spans, &spans_len)
+                if spans != NULL:
+                    _plan(&plan, spans, spans_len, D_JOINED, False)
+                    if has_digit:
+                        _plan(&plan, spans, spans_len, D_SPLIT, False)
+            return self._views_hit(&plan)
+        finally:
+            free(spans)
+
+    cdef bint _views_hit(self, ViewPlan* plan) except -1:
+        """Builds the planned views one after another in one buffer, searched in one call.
+
+        The buffer lives on the stack for chat-sized messages: nothing is shared between
+        calls (ahocorasick-rs may release the GIL, so calls may overlap).
+        """
+        cdef View views[MAX_VIEWS]
+        cdef Scratch scratch
+        cdef Py_ssize_t size = 0, widest = 0, cap, at = 0, start, i
+        cdef int count = plan.count
+        for i in range(count):
+            cap = plan.length[i] + 4
+            widest = max(widest, cap)
+            size += _text_words(cap) + 4 * cap + (cap + 3) // 4
+        size += 4 * widest
+        cdef uint32_t local[STACK_WORDS]
+        cdef uint32_t* block = local
+        cdef uint32_t* cursor
+        if size > STACK_WORDS:
+            block = <uint32_t*>malloc(size * sizeof(uint32_t))
+            if block == NULL:
+                raise MemoryError()
+        try:
+            # the views' text first (contiguous: searched as one string), then their tables
+            cursor = block
             for i in range(count):
-                v = views[i]
-                offsets[i] = at
-                memcpy(joined + at, v.combined,
-                       (v.spaced_len + 1 + v.gapless_len) * sizeof(uint32_t))
-                at += v.spaced_len + 1 + v.gapless_len
-                joined[at] = 0
+                cursor += _text_words(plan.length[i] + 4)
+            scratch.text = cursor
+            scratch.lit = cursor + widest
+            scratch.word_start = <int32_t*>(cursor + 2 * widest)
+            scratch.word_end = scratch.word_start + widest
+            cursor += 4 * widest
+            for i in range(count):
+                cap = plan.length[i] + 4
+                views[i].combined = block + at
+                views[i].literal_len = <int32_t*>cursor
+                views[i].gapless_start = views[i].literal_len + cap
+                views[i].kept_word = views[i].gapless_start + cap
+                views[i].spelled_len = views[i].kept_word + cap
+                views[i].literal_word = <uint8_t*>(views[i].spelled_len + cap)
+                cursor += 4 * cap + (cap + 3) // 4
+                _build(&views[i], &scratch, plan.source[i], plan.length[i], plan.digits[i],
+                       self.leet, self.flags)
+                views[i].han = plan.han[i]
+                at += views[i].spaced_len + 1 + views[i].gapless_len
+                block[at] = 0  # no key holds it: a match never spans two views
                 at += 1
-            offsets[count] = at
-            matches = self.keys_find(PyUnicode_FromKindAndData(UCS4, joined, total))
+            matches = self.keys_find(PyUnicode_FromKindAndData(UCS4, block, at))
             i = 0
             for match in matches:
+                # overlapping matches come by end position, so by view
                 start = match[1]
-                while start >= offsets[i + 1]:
+                while i + 1 < count and start >= views[i + 1].combined - block:
                     i += 1
-                if self._key_hit(views[i], match[0], start - offsets[i]):
+                if self._key_hit(&views[i], match[0], start - (views[i].combined - block)):
                     return True
             return False
         finally:
-            free(joined)
-            free(offsets)
+            if block != local:
+                free(block)
 
-    cdef bint _key_hit(self, View v, int32_t ki, Py_ssize_t start) noexcept:
+    cdef bint _key_hit(self, View* v, int32_t ki, Py_ssize_t start) noexcept:
         """Key ``ki`` at ``start`` of view ``v`` is where the exact path could accept it."""
         cdef Py_ssize_t cut = v.spaced_len + 1
         cdef int32_t mode = self.modes[ki]
         if mode == M_FREE:
             return True
         if start < cut:
-            return mode > M_ANCHORED and v.word_length(start) >= mode
-        if mode == M_ANCHORED and v.starts_word(start - cut):
+            return mode > M_ANCHORED and _word_length(v, start) >= mode
+        if mode == M_ANCHORED and _starts_word(v, start - cut):
             return True
         if v.han:
             mode = self.han_modes[ki]
-            return mode == M_FREE or (mode == M_ANCHORED and v.starts_word(start - cut))
+            return mode == M_FREE or (mode == M_ANCHORED and _starts_word(v, start - cut))
         return False
 
-cdef View _view(uint32_t* u, Py_ssize_t m, int digits, bint han, uint32_t* leet,
-                const uint8_t* flags):
-    cdef View v = View(m)
-    v.build(u, m, digits, leet, flags)
-    v.han = han
-    return v
+
+cdef inline void _plan(ViewPlan* plan, uint32_t* source, Py_ssize_t length, int digits,
+                       bint han) noexcept:
+    plan.source[plan.count] = source
+    plan.length[plan.count] = length
+    plan.digits[plan.count] = digits
+    plan.han[plan.count] = han
+    plan.count += 1
+
+
+cdef inline Py_ssize_t _text_words(Py_ssize_t cap) noexcept:
+    # a view's spaced and gapless text never exceeds this (and its "\x00" separator)
+    return 4 * cap + 9
 
 
 cdef bint _letter_digit(uint32_t* u, Py_ssize_t m) noexcept:
@@ -701,213 +793,181 @@ cdef bint _joined(uint32_t* u, Py_ssize_t m) noexcept:
     return False
 
 
-cdef class View:
-    """One digit reading's spaced and gapless views (prefilter._View), in C buffers."""
-
-    cdef uint32_t* combined  # spaced view, "\x00", gapless view
-    cdef Py_ssize_t spaced_len, gapless_len, spelled_from, words, kept
-    cdef uint32_t* text  # the view's characters before splitting
-    cdef uint32_t* lit  # the same, digits as written (the word checks read words as written)
-    cdef int32_t* word_start  # per word: its first character in ``text``
-    cdef int32_t* word_end
-    cdef int32_t* literal_len  # per word: characters as written
-    cdef uint8_t* literal_word  # per word: 1 when all letters and no Hanzi
-    cdef int32_t* gapless_start  # per kept word: where it begins in the gapless view
-    cdef int32_t* kept_word  # per kept word: its index among all words
-    cdef int32_t* spelled_len  # per spelled-out run: its letters
-    cdef Py_ssize_t runs
-    cdef bint han  # also the Hanzi-view keys (Chinese text, the first two readings)
-    cdef void* block
-
-    def __cinit__(self, Py_ssize_t m):
-        # every buffer sized for the worst case: a view never has more characters than the text
-        cdef Py_ssize_t cap = m + 4
-        self.block = malloc(
-            (6 * cap + 8) * sizeof(uint32_t) + 7 * cap * sizeof(int32_t) + cap
-        )
-        if self.block == NULL:
-            raise MemoryError()
-        self.combined = <uint32_t*>self.block
-        self.text = self.combined + 4 * cap + 8
-        self.lit = self.text + cap
-        self.word_start = <int32_t*>(self.text + 2 * cap)
-        self.word_end = self.word_start + cap
-        self.literal_len = self.word_end + cap
-        self.gapless_start = self.literal_len + cap
-        self.kept_word = self.gapless_start + cap
-        self.spelled_len = self.kept_word + cap
-        self.literal_word = <uint8_t*>(self.spelled_len + cap)
-
-    def __dealloc__(self):
-        free(self.block)
-
-    cdef void build(self, uint32_t* u, Py_ssize_t m, int digits, uint32_t* leet,
-                    const uint8_t* flags) noexcept:
-        cdef Py_ssize_t i, j, t = 0, w, pos
-        cdef uint32_t c, last
-        cdef uint32_t* text = self.text
-        cdef uint32_t* lit = self.lit
-        # 1. the view's characters: ASCII folded, gaps to spaces, digits read per ``digits``
-        i = 0
-        while i < m:
-            c = u[i]
-            if c < 0x80:
-                if ascii_digit(c):
-                    if digits == D_LEET or digits == D_JOINED:
-                        j = i
-                        while j < m and ascii_digit(u[j]):
-                            j += 1
-                        if j - i >= 3 and digits == D_JOINED:
-                            text[t] = lit[t] = 0x20
-                            t += 1
-                            i = j
-                            continue
-                        if j - i >= 3:  # an order number: a word no key holds
-                            text[t] = lit[t] = 0x20
-                            text[t + 1] = lit[t + 1] = BARRIER
-                            text[t + 2] = lit[t + 2] = 0x20
-                            t += 3
-                            i = j
-                            continue
-                        lit[t] = c
-                        text[t] = leet[c - 0x30]
+cdef void _build(View* v, Scratch* s, uint32_t* u, Py_ssize_t m, int digits, uint32_t* leet,
+                 const uint8_t* flags) noexcept:
+    """Fills ``v`` with the views of ``u[:m]`` read with ``digits``."""
+    cdef Py_ssize_t i, j, t = 0, w, pos
+    cdef uint32_t c, last
+    cdef uint32_t* text = s.text
+    cdef uint32_t* lit = s.lit
+    cdef int32_t* word_start = s.word_start
+    cdef int32_t* word_end = s.word_end
+    # 1. the view's characters: ASCII folded, gaps to spaces, digits read per ``digits``
+    i = 0
+    while i < m:
+        c = u[i]
+        if c < 0x80:
+            if ascii_digit(c):
+                if digits == D_LEET or digits == D_JOINED:
+                    j = i
+                    while j < m and ascii_digit(u[j]):
+                        j += 1
+                    if j - i >= 3 and digits == D_JOINED:
+                        text[t] = lit[t] = 0x20
                         t += 1
-                        i += 1
+                        i = j
                         continue
-                    elif digits == D_SPLIT:
-                        c = 0x20
-                elif 0x41 <= c <= 0x5A:
-                    c += 0x20
-                elif not ascii_lower(c) and c != BARRIER:
+                    if j - i >= 3:  # an order number: a word no key holds
+                        text[t] = lit[t] = 0x20
+                        text[t + 1] = lit[t + 1] = BARRIER
+                        text[t + 2] = lit[t + 2] = 0x20
+                        t += 3
+                        i = j
+                        continue
+                    lit[t] = c
+                    text[t] = leet[c - 0x30]
+                    t += 1
+                    i += 1
+                    continue
+                elif digits == D_SPLIT:
                     c = 0x20
-            text[t] = lit[t] = c
-            t += 1
+            elif 0x41 <= c <= 0x5A:
+                c += 0x20
+            elif not ascii_lower(c) and c != BARRIER:
+                c = 0x20
+        text[t] = lit[t] = c
+        t += 1
+        i += 1
+    # 2. words, with what the word checks need from each as written
+    v.words = 0
+    i = 0
+    while i < t:
+        if text[i] == 0x20:
             i += 1
-        # 2. words, with what the word checks need from each as written
-        self.words = 0
-        i = 0
-        while i < t:
-            if text[i] == 0x20:
-                i += 1
-                continue
-            j = i
-            while j < t and text[j] != 0x20:
-                j += 1
-            self.word_start[self.words] = i
-            self.word_end[self.words] = j
-            self.literal_len[self.words] = <int32_t>(j - i)
-            self.literal_word[self.words] = self._literal_letters(i, j, flags)
-            self.words += 1
-            i = j
-        # 3. the spaced view: " " + folded words joined by spaces + " "
-        cdef uint32_t* out = self.combined
-        pos = 0
+            continue
+        j = i
+        while j < t and text[j] != 0x20:
+            j += 1
+        word_start[v.words] = <int32_t>i
+        word_end[v.words] = <int32_t>j
+        v.literal_len[v.words] = <int32_t>(j - i)
+        v.literal_word[v.words] = _literal_letters(lit, i, j, flags)
+        v.words += 1
+        i = j
+    # 3. the spaced view: " " + folded words joined by spaces + " "
+    cdef uint32_t* out = v.combined
+    pos = 0
+    out[pos] = 0x20
+    pos += 1
+    for w in range(v.words):
+        pos = _fold_into(out, pos, text, word_start[w], word_end[w], 0)
         out[pos] = 0x20
         pos += 1
-        for w in range(self.words):
-            pos = _fold_into(out, pos, text, self.word_start[w], self.word_end[w], 0)
-            out[pos] = 0x20
-            pos += 1
-        if self.words == 0:
-            out[pos] = 0x20
-            pos += 1
-        self.spelled_from = pos
-        # 4. letters spelled out one by one ("s e x"): each run of two or more, as one word
-        self.runs = 0
-        cdef Py_ssize_t run_first = -1
-        cdef Py_ssize_t run_start
-        for w in range(self.words + 1):
-            if w < self.words and self._single_letter(w, flags):
-                if run_first < 0:
-                    run_first = w
-                continue
-            if run_first >= 0 and w - run_first >= 2:
-                run_start = pos
-                last = 0
-                for i in range(run_first, w):
-                    c = text[self.word_start[i]]
-                    if c == last and (ascii_lower(c) or two_byte(c)):
-                        continue
-                    out[pos] = c
-                    pos += 1
-                    last = c
-                out[pos] = 0x20
-                pos += 1
-                self.spelled_len[self.runs] = w - run_first
-                self.runs += 1
-            run_first = -1
-        self.spaced_len = pos
-        out[pos] = 0
+    if v.words == 0:
+        out[pos] = 0x20
         pos += 1
-        # 5. the gapless view: the folded words joined, a letter spelled out twice in a row
-        #    ("s a p p") kept once
-        self.kept = 0
-        cdef uint32_t last_single = 0
-        cdef Py_ssize_t before
-        for w in range(self.words):
-            before = pos
-            pos = _fold_into(out, pos, text, self.word_start[w], self.word_end[w], 0)
-            if pos - before == 1:
-                if out[before] == last_single:
-                    pos = before
+    v.spelled_from = pos
+    # 4. letters spelled out one by one ("s e x"): each run of two or more, as one word
+    v.runs = 0
+    cdef Py_ssize_t run_first = -1
+    cdef Py_ssize_t run_start
+    for w in range(v.words + 1):
+        if w < v.words and _single_letter(text, word_start[w], word_end[w], flags):
+            if run_first < 0:
+                run_first = w
+            continue
+        if run_first >= 0 and w - run_first >= 2:
+            run_start = pos
+            last = 0
+            for i in range(run_first, w):
+                c = text[word_start[i]]
+                if c == last and (ascii_lower(c) or two_byte(c)):
                     continue
-                last_single = out[before]
-            else:
-                last_single = 0
-            self.gapless_start[self.kept] = before - self.spaced_len - 1
-            self.kept_word[self.kept] = w
-            self.kept += 1
-        self.gapless_len = pos - self.spaced_len - 1
-
-    cdef bint _single_letter(self, Py_ssize_t w, const uint8_t* flags) noexcept:
-        if self.word_end[w] - self.word_start[w] != 1:
-            return False
-        cdef uint32_t c = self.text[self.word_start[w]]
-        return ascii_lower(c) or (0x80 <= c < 0x10000 and flags[c] & F_ALPHA)
-
-    cdef uint8_t _literal_letters(self, Py_ssize_t i, Py_ssize_t j,
-                                  const uint8_t* flags) noexcept:
-        """The word as written (digits as digits) is all letters and holds no Hanzi."""
-        cdef Py_ssize_t k
-        cdef uint32_t c
-        for k in range(i, j):
-            c = self.lit[k]
-            if c < 0x80:
-                if not ascii_lower(c):
-                    return 0
+                out[pos] = c
+                pos += 1
+                last = c
+            out[pos] = 0x20
+            pos += 1
+            v.spelled_len[v.runs] = <int32_t>(w - run_first)
+            v.runs += 1
+        run_first = -1
+    v.spaced_len = pos
+    out[pos] = 0
+    pos += 1
+    # 5. the gapless view: the folded words joined, a letter spelled out twice in a row
+    #    ("s a p p") kept once
+    v.kept = 0
+    cdef uint32_t last_single = 0
+    cdef Py_ssize_t before
+    for w in range(v.words):
+        before = pos
+        pos = _fold_into(out, pos, text, word_start[w], word_end[w], 0)
+        if pos - before == 1:
+            if out[before] == last_single:
+                pos = before
                 continue
-            if c >= 0x10000 or not flags[c] & F_ALPHA or flags[c] & F_HAN:
-                return 0
-        return 1
+            last_single = out[before]
+        else:
+            last_single = 0
+        v.gapless_start[v.kept] = <int32_t>(before - v.spaced_len - 1)
+        v.kept_word[v.kept] = <int32_t>w
+        v.kept += 1
+    v.gapless_len = pos - v.spaced_len - 1
 
-    cdef int32_t word_length(self, Py_ssize_t pos) noexcept:
-        """Characters of the spaced view's word after the space at ``pos`` (as written)."""
-        cdef Py_ssize_t k, index = 0
-        cdef uint32_t* out = self.combined
-        if pos >= self.spelled_from - 1:
-            for k in range(self.spelled_from - 1, pos):
-                if out[k] == 0x20:
-                    index += 1
-            return self.spelled_len[index] if index < self.runs else NO_LENGTH
-        for k in range(pos):
+
+cdef inline bint _single_letter(uint32_t* text, Py_ssize_t i, Py_ssize_t j,
+                                const uint8_t* flags) noexcept:
+    if j - i != 1:
+        return False
+    cdef uint32_t c = text[i]
+    return ascii_lower(c) or (0x80 <= c < 0x10000 and flags[c] & F_ALPHA)
+
+
+cdef uint8_t _literal_letters(uint32_t* lit, Py_ssize_t i, Py_ssize_t j,
+                              const uint8_t* flags) noexcept:
+    """The word as written (digits as digits) is all letters and holds no Hanzi."""
+    cdef Py_ssize_t k
+    cdef uint32_t c
+    for k in range(i, j):
+        c = lit[k]
+        if c < 0x80:
+            if not ascii_lower(c):
+                return 0
+            continue
+        if c >= 0x10000 or not flags[c] & F_ALPHA or flags[c] & F_HAN:
+            return 0
+    return 1
+
+
+cdef int32_t _word_length(View* v, Py_ssize_t pos) noexcept:
+    """Characters of the spaced view's word after the space at ``pos`` (as written)."""
+    cdef Py_ssize_t k, index = 0
+    cdef uint32_t* out = v.combined
+    if pos >= v.spelled_from - 1:
+        for k in range(v.spelled_from - 1, pos):
             if out[k] == 0x20:
                 index += 1
-        if index >= self.words:
-            return NO_LENGTH
-        return self.literal_len[index] if self.literal_len[index] > 1 else NO_LENGTH
+        return v.spelled_len[index] if index < v.runs else NO_LENGTH
+    for k in range(pos):
+        if out[k] == 0x20:
+            index += 1
+    if index >= v.words:
+        return NO_LENGTH
+    return v.literal_len[index] if v.literal_len[index] > 1 else NO_LENGTH
 
-    cdef bint starts_word(self, Py_ssize_t pos) noexcept:
-        """The exact path could see a word start at ``pos`` of the gapless view."""
-        cdef Py_ssize_t lo = 0, hi = self.kept, mid
-        while hi - lo > 1:  # the last kept word beginning at or before pos
-            mid = (lo + hi) // 2
-            if self.gapless_start[mid] <= pos:
-                lo = mid
-            else:
-                hi = mid
-        if self.gapless_start[lo] == pos:
-            return True
-        return not self.literal_word[self.kept_word[lo]]
+
+cdef bint _starts_word(View* v, Py_ssize_t pos) noexcept:
+    """The exact path could see a word start at ``pos`` of the gapless view."""
+    cdef Py_ssize_t lo = 0, hi = v.kept, mid
+    while hi - lo > 1:  # the last kept word beginning at or before pos
+        mid = (lo + hi) // 2
+        if v.gapless_start[mid] <= pos:
+            lo = mid
+        else:
+            hi = mid
+    if v.gapless_start[lo] == pos:
+        return True
+    return not v.literal_word[v.kept_word[lo]]
 
 
 cdef Py_ssize_t _fold_into(uint32_t* out, Py_ssize_t pos, uint32_t* text, Py_ssize_t i,
