@@ -55,9 +55,16 @@ cdef enum:
     STACK_CHARS = 1024  # folded characters of a message held on the stack
     STACK_WORDS = 8192  # 4-byte words of the views' buffers held on the stack
 
-cdef uint32_t REMOVED = 0xFFFFFFFF
-cdef int32_t NO_LENGTH = 1 << 30
-cdef uint32_t BARRIER = 1
+cdef extern from *:
+    # compile-time constants (module globals would be read from memory in the hot loops)
+    """
+    #define FV_REMOVED 0xFFFFFFFFu
+    #define FV_NO_LENGTH (1 << 30)
+    #define FV_BARRIER 1u
+    """
+    const uint32_t REMOVED "FV_REMOVED"
+    const int32_t NO_LENGTH "FV_NO_LENGTH"
+    const uint32_t BARRIER "FV_BARRIER"
 
 
 cdef inline bint ascii_lower(uint32_t c) noexcept nogil:
@@ -123,6 +130,65 @@ cdef struct Scratch:
     uint32_t* lit  # the same, digits as written (the word checks read words as written)
     int32_t* word_start  # per word: its first character in ``text``
     int32_t* word_end
+
+
+cdef struct Reader:
+    # what the first pass carries from one folded character to the next
+    uint32_t prev
+    uint8_t prev_flags
+    bint han, seen_latin, seen_other, symbols_open, prev_symbol, has_digit
+    Py_ssize_t m  # characters kept in ``u``
+
+
+cdef enum:
+    GO_ON = 2  # _read's answer when the text may still be clean
+
+
+cdef inline int _read(Reader* r, uint32_t* u, uint32_t c, uint8_t f, uint32_t o) noexcept:
+    """One folded character ``c`` (flags ``f``, gap mapping ``o``): kept in ``u``, or an answer."""
+    cdef bint latin, other
+    if f & F_INSTANT:
+        return MAYBE  # styled letters, rare Hanzi: the exact path decides
+    if c == 0x2A and r.prev_flags & F_WORD:
+        return MAYBE  # a masked word ("a**")
+    # a Latin letter and a Cyrillic/Greek one in one word: look-alikes
+    latin = ascii_lower(c)
+    other = 0x370 <= c <= 0x4FF
+    if (latin and r.seen_other) or (other and r.seen_latin):
+        return MAYBE
+    if f & (F_LETTER | F_ZW):
+        r.seen_latin = r.seen_latin or latin
+        r.seen_other = r.seen_other or other
+    else:
+        r.seen_latin = False
+        r.seen_other = other
+    # leetspeak symbols ("wh@ts@pp"): the Python pass reads them as letters too
+    if edge_symbol(c) and r.prev_flags & F_LETTER:
+        return UNSURE
+    if f & F_LETTER and edge_symbol(r.prev):
+        return UNSURE
+    if leet_symbol(c):
+        r.symbols_open = r.symbols_open if r.prev_symbol else (
+            (r.prev_flags & F_WORD) != 0 and r.prev != 0x5F
+        )
+        r.prev_symbol = True
+    else:
+        if r.prev_symbol and r.symbols_open and f & F_WORD and c != 0x5F:
+            return UNSURE
+        r.prev_symbol = False
+        r.symbols_open = False
+    if f & F_HAN:
+        r.han = True
+    r.prev = c
+    r.prev_flags = f
+    if o != REMOVED:
+        if o >= 0x10000:
+            return UNSURE  # an astral letter kept as a letter: no table for it
+        u[r.m] = o
+        r.m += 1
+        if ascii_digit(o):
+            r.has_digit = True
+    return GO_ON
 
 
 cdef class FastPrefilter:
@@ -215,15 +281,16 @@ cdef class FastPrefilter:
     cdef int _check(self, str text, Py_ssize_t n, uint32_t* u) except -2:
         cdef int kind = PyUnicode_KIND(text)
         cdef void* data = PyUnicode_DATA(text)
-        cdef Py_ssize_t i, m = 0
-        cdef int k, count
-        cdef uint32_t cp, c, o, prev = 0
-        cdef uint8_t f, prev_flags = 0
-        cdef bint han = False, seen_latin = False, seen_other = False, latin, other
-        cdef bint symbols_open = False, prev_symbol = False, has_digit = False
-        cdef uint32_t folded[MAX_FOLD]
-        cdef uint8_t folded_flags[MAX_FOLD]
-        cdef uint32_t gapped[MAX_FOLD]
+        cdef Py_ssize_t i
+        cdef int k, count, answer
+        cdef uint32_t cp, c
+        cdef uint8_t f
+        cdef Reader r
+        r.prev = 0
+        r.prev_flags = 0
+        r.han = r.seen_latin = r.seen_other = r.symbols_open = r.prev_symbol = False
+        r.has_digit = False
+        r.m = 0
         for i in range(n):
             cp = PyUnicode_READ(kind, data, i)
             if cp == BARRIER:
@@ -231,72 +298,29 @@ cdef class FastPrefilter:
             if cp < 0x10000:
                 count = self.fold_len[cp]
                 if count == SAME_LEN:  # most characters: no need to read the big tables
-                    count = 1
-                    folded[0] = cp
-                    folded_flags[0] = self.flags[cp]
-                    gapped[0] = self.gap[cp] if folded_flags[0] & F_GAP else cp
-                elif count == DEFER_LEN:
+                    f = self.flags[cp]
+                    answer = _read(&r, u, cp, f, self.gap[cp] if f & F_GAP else cp)
+                    if answer != GO_ON:
+                        return answer
+                    continue
+                if count == DEFER_LEN:
                     return UNSURE
-                else:
-                    for k in range(count):
-                        c = self.fold[cp * MAX_FOLD + k]
-                        folded[k] = c
-                        folded_flags[k] = self.flags[c]
-                        gapped[k] = self.gap[c]
+                for k in range(count):
+                    c = self.fold[cp * MAX_FOLD + k]
+                    answer = _read(&r, u, c, self.flags[c], self.gap[c])
+                    if answer != GO_ON:
+                        return answer
             else:
                 info = self._astral_info(cp)
                 if info is None:
                     return UNSURE
-                count = len(info)
-                for k in range(count):
-                    folded[k] = info[k][0]
-                    folded_flags[k] = info[k][1]
-                    gapped[k] = info[k][2]
-            for k in range(count):
-                c = folded[k]
-                f = folded_flags[k]
-                o = gapped[k]
-                if f & F_INSTANT:
-                    return MAYBE  # styled letters, rare Hanzi: the exact path decides
-                if c == 0x2A and prev_flags & F_WORD:
-                    return MAYBE  # a masked word ("a**")
-                # a Latin letter and a Cyrillic/Greek one in one word: look-alikes
-                latin = ascii_lower(c)
-                other = 0x370 <= c <= 0x4FF
-                if (latin and seen_other) or (other and seen_latin):
-                    return MAYBE
-                if f & (F_LETTER | F_ZW):
-                    seen_latin = seen_latin or latin
-                    seen_other = seen_other or other
-                else:
-                    seen_latin = False
-                    seen_other = other
-                # leetspeak symbols ("wh@ts@pp"): the Python pass reads them as letters too
-                if edge_symbol(c) and prev_flags & F_LETTER:
-                    return UNSURE
-                if f & F_LETTER and edge_symbol(prev):
-                    return UNSURE
-                if leet_symbol(c):
-                    symbols_open = symbols_open if prev_symbol else bool(
-                        prev_flags & F_WORD and prev != 0x5F
-                    )
-                    prev_symbol = True
-                else:
-                    if prev_symbol and symbols_open and f & F_WORD and c != 0x5F:
-                        return UNSURE
-                    prev_symbol = False
-                    symbols_open = False
-                if f & F_HAN:
-                    han = True
-                prev = c
-                prev_flags = f
-                if o != REMOVED:
-                    if o >= 0x10000:
-                        return UNSURE  # an astral letter kept as a letter: no table for it
-                    u[m] = o
-                    m += 1
-                    if ascii_digit(o):
-                        has_digit = True
+                for k in range(len(info)):
+                    answer = _read(&r, u, info[k][0], info[k][1], info[k][2])
+                    if answer != GO_ON:
+                        return answer
+        cdef Py_ssize_t m = r.m
+        cdef bint han = r.han
+        cdef bint has_digit = r.has_digit
         if self._all_views_hit(u, m, han, has_digit):
             return MAYBE
         if not han:
@@ -870,14 +894,12 @@ cdef void _build(View* v, Scratch* s, uint32_t* u, Py_ssize_t m, int digits, uin
     # 4. letters spelled out one by one ("s e x"): each run of two or more, as one word
     v.runs = 0
     cdef Py_ssize_t run_first = -1
-    cdef Py_ssize_t run_start
     for w in range(v.words + 1):
         if w < v.words and _single_letter(text, word_start[w], word_end[w], flags):
             if run_first < 0:
                 run_first = w
             continue
         if run_first >= 0 and w - run_first >= 2:
-            run_start = pos
             last = 0
             for i in range(run_first, w):
                 c = text[word_start[i]]
