@@ -13,7 +13,7 @@ from __future__ import annotations
 import functools
 
 from crossdesk.guard.folding import fold_char, gap_kind, is_han, script_of
-from crossdesk.guard.normalize import Normalized
+from crossdesk.guard.normalize import Normalized, _Table
 from crossdesk.guard.patterns import Kind, Pattern
 
 MAX_GAP = 3  # visible characters a gap may hold ("微 信", "微😊信", "f . u")
@@ -209,6 +209,7 @@ def _folded_set(words: tuple[str, ...]) -> frozenset[str]:
     return frozenset(_folded(w) for w in words)
 
 
+@functools.cache  # per character: called for every letter around every candidate hit
 def _is_letter(ch: str) -> bool:
     return bool(fold_char(ch)) and fold_char(ch)[0].isalpha() and not is_han(fold_char(ch)[0])
 
@@ -310,8 +311,21 @@ def scripts_ok(text: str, start: int, end: int, pattern: Pattern) -> bool:
     Homoglyph evasions mix scripts ("bіtch"); a word written wholly in another script that
     merely folds to the same skeleton is a different word.
     """
-    if pattern.head not in ("latin", "cyrillic", "greek"):
+    head = _SCRIPT_CODES.get(pattern.head)
+    if head is None:
         return True
-    scripts = {script_of(ch) for ch in text[start:end] if ch.isalpha()}
-    scripts.discard("other")
-    return not scripts or pattern.head in scripts or len(scripts) > 1
+    scripts = set(text[start:end].translate(_LETTER_SCRIPTS))
+    return not scripts or head in scripts or len(scripts) > 1
+
+
+# scripts_ok's alphabets as one character each, so that one str.translate pass (C) gives the
+# scripts of a match's letters ("" for non-letters and letters of script "other")
+_SCRIPT_CODES = {"latin": "l", "cyrillic": "c", "greek": "g"}
+_ALL_SCRIPT_CODES = {**_SCRIPT_CODES, "arabic": "a", "han": "h"}
+
+
+def _letter_script(ch: str) -> str:
+    return _ALL_SCRIPT_CODES.get(script_of(ch), "") if ch.isalpha() else ""
+
+
+_LETTER_SCRIPTS = _Table(_letter_script)

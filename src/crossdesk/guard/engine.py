@@ -19,7 +19,7 @@ from crossdesk.guard.contacts import contact_view, find_contacts, may_have_conta
 from crossdesk.guard.folding import fold_char, is_han, pinyin_of
 from crossdesk.guard.lexicon import Action, Category, Lexicon
 from crossdesk.guard.matcher import Automaton
-from crossdesk.guard.normalize import Norm, Normalized, fold_key, normalize, pinyin_view
+from crossdesk.guard.normalize import ALL_NORMS, Norm, Normalized, fold_key, normalize, pinyin_view
 from crossdesk.guard.patterns import KIND_NORM, Kind, Pattern, compile_patterns
 from crossdesk.guard.policy import decide, dedupe, shadowed
 from crossdesk.guard.prefilter import (
@@ -260,8 +260,10 @@ class Guard:
     def _allowed_norms(self, p: Pattern, norm: Normalized, ns: int, ne: int) -> bool:
         if p.lexicon < 0:
             return True
-        needed = norm.needed(ns, ne) | KIND_NORM[p.kind]
-        return not needed & ~self.lexicons[p.lexicon].normalizations
+        refused = _refused_norms(self.lexicons[p.lexicon].normalizations)
+        if not refused:
+            return True  # the list allows every normalization (the default): nothing to ask
+        return not (norm.needed_bits(ns, ne) | _KIND_NORM_BITS[p.kind]) & refused
 
     def _verify(
         self, text: str, norm: Normalized, ns: int, ne: int, p: Pattern, has_han: bool
@@ -399,6 +401,14 @@ class Guard:
         syllables = self._prefilter.syllables
         return syllables is not None and syllables.any(normalized.translate(syllable_table()))
 
+
+@functools.cache
+def _refused_norms(allowed: Norm) -> int:
+    """The normalization bits a list switched off (plain int: see :meth:`Guard._allowed_norms`)."""
+    return int(ALL_NORMS) & ~int(allowed)
+
+
+_KIND_NORM_BITS = {kind: int(norms) for kind, norms in KIND_NORM.items()}
 
 _HAN_CHAR = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002fa1f]")
 _LATIN_RUN = re.compile(r"[a-z]+")
