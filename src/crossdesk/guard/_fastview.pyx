@@ -127,7 +127,6 @@ cdef struct View:
 cdef struct Scratch:
     # what building a view needs only while it builds (shared by the views of one call)
     uint32_t* text  # the view's characters before splitting
-    uint32_t* lit  # the same, digits as written (the word checks read words as written)
     int32_t* word_start  # per word: its first character in ``text``
     int32_t* word_end
 
@@ -701,7 +700,7 @@ cdef class FastPrefilter:
             cap = plan.length[i] + 4
             widest = max(widest, cap)
             size += _text_words(cap) + 4 * cap + (cap + 3) // 4
-        size += 4 * widest
+        size += 3 * widest  # the scratch
         cdef uint32_t local[STACK_WORDS]
         cdef uint32_t* block = local
         cdef uint32_t* cursor
@@ -715,10 +714,9 @@ cdef class FastPrefilter:
             for i in range(count):
                 cursor += _text_words(plan.length[i] + 4)
             scratch.text = cursor
-            scratch.lit = cursor + widest
-            scratch.word_start = <int32_t*>(cursor + 2 * widest)
+            scratch.word_start = <int32_t*>(cursor + widest)
             scratch.word_end = scratch.word_start + widest
-            cursor += 4 * widest
+            cursor += 3 * widest
             for i in range(count):
                 cap = plan.length[i] + 4
                 views[i].combined = block + at
@@ -820,64 +818,45 @@ cdef bint _joined(uint32_t* u, Py_ssize_t m) noexcept:
 cdef void _build(View* v, Scratch* s, uint32_t* u, Py_ssize_t m, int digits, uint32_t* leet,
                  const uint8_t* flags) noexcept:
     """Fills ``v`` with the views of ``u[:m]`` read with ``digits``."""
-    cdef Py_ssize_t i, j, t = 0, w, pos
-    cdef uint32_t c, last
+    cdef Py_ssize_t i, j, w, pos
+    cdef uint32_t c, lit_c, last
     cdef uint32_t* text = s.text
-    cdef uint32_t* lit = s.lit
     cdef int32_t* word_start = s.word_start
     cdef int32_t* word_end = s.word_end
-    # 1. the view's characters: ASCII folded, gaps to spaces, digits read per ``digits``
+    # 1. the view's characters (ASCII folded, gaps to spaces, digits read per ``digits``),
+    #    split into words as they come, with what the word checks need from each as written
+    cdef Words words
+    words.t = 0
+    words.open = False
+    words.literal = False
+    v.words = 0
     i = 0
     while i < m:
         c = u[i]
+        lit_c = c
         if c < 0x80:
             if ascii_digit(c):
                 if digits == D_LEET or digits == D_JOINED:
                     j = i
                     while j < m and ascii_digit(u[j]):
                         j += 1
-                    if j - i >= 3 and digits == D_JOINED:
-                        text[t] = lit[t] = 0x20
-                        t += 1
+                    if j - i >= 3:
                         i = j
+                        _emit(v, s, &words, 0x20, 0x20, flags)
+                        if digits == D_LEET:  # an order number: a word no key holds
+                            _emit(v, s, &words, BARRIER, BARRIER, flags)
+                            _emit(v, s, &words, 0x20, 0x20, flags)
                         continue
-                    if j - i >= 3:  # an order number: a word no key holds
-                        text[t] = lit[t] = 0x20
-                        text[t + 1] = lit[t + 1] = BARRIER
-                        text[t + 2] = lit[t + 2] = 0x20
-                        t += 3
-                        i = j
-                        continue
-                    lit[t] = c
-                    text[t] = leet[c - 0x30]
-                    t += 1
-                    i += 1
-                    continue
+                    c = leet[c - 0x30]
                 elif digits == D_SPLIT:
-                    c = 0x20
+                    c = lit_c = 0x20
             elif 0x41 <= c <= 0x5A:
-                c += 0x20
+                c = lit_c = c + 0x20
             elif not ascii_lower(c) and c != BARRIER:
-                c = 0x20
-        text[t] = lit[t] = c
-        t += 1
+                c = lit_c = 0x20
+        _emit(v, s, &words, c, lit_c, flags)
         i += 1
-    # 2. words, with what the word checks need from each as written
-    v.words = 0
-    i = 0
-    while i < t:
-        if text[i] == 0x20:
-            i += 1
-            continue
-        j = i
-        while j < t and text[j] != 0x20:
-            j += 1
-        word_start[v.words] = <int32_t>i
-        word_end[v.words] = <int32_t>j
-        v.literal_len[v.words] = <int32_t>(j - i)
-        v.literal_word[v.words] = _literal_letters(lit, i, j, flags)
-        v.words += 1
-        i = j
+    _emit(v, s, &words, 0x20, 0x20, flags)  # closes the last word
     # 3. the spaced view: " " + folded words joined by spaces + " "
     cdef uint32_t* out = v.combined
     pos = 0
@@ -937,28 +916,45 @@ cdef void _build(View* v, Scratch* s, uint32_t* u, Py_ssize_t m, int digits, uin
     v.gapless_len = pos - v.spaced_len - 1
 
 
+cdef struct Words:
+    # the first pass of _build: characters written, a word open, its letters as written
+    Py_ssize_t t
+    bint open
+    bint literal
+
+
+cdef inline void _emit(View* v, Scratch* s, Words* words, uint32_t c, uint32_t lit_c,
+                       const uint8_t* flags) noexcept:
+    """Appends ``c`` (``lit_c`` as written) to the view's text; a space ends a word."""
+    cdef Py_ssize_t t = words.t
+    if c == 0x20:
+        if words.open:
+            s.word_end[v.words] = <int32_t>t
+            v.literal_len[v.words] = <int32_t>(t - s.word_start[v.words])
+            v.literal_word[v.words] = words.literal
+            v.words += 1
+            words.open = False
+    else:
+        if not words.open:
+            s.word_start[v.words] = <int32_t>t
+            words.open = True
+            words.literal = True
+        # the word as written (digits as digits) is all letters and holds no Hanzi
+        if lit_c < 0x80:
+            words.literal = words.literal and ascii_lower(lit_c)
+        else:
+            words.literal = words.literal and lit_c < 0x10000 and (
+                flags[lit_c] & (F_ALPHA | F_HAN)) == F_ALPHA
+    s.text[t] = c
+    words.t = t + 1
+
+
 cdef inline bint _single_letter(uint32_t* text, Py_ssize_t i, Py_ssize_t j,
                                 const uint8_t* flags) noexcept:
     if j - i != 1:
         return False
     cdef uint32_t c = text[i]
     return ascii_lower(c) or (0x80 <= c < 0x10000 and flags[c] & F_ALPHA)
-
-
-cdef uint8_t _literal_letters(uint32_t* lit, Py_ssize_t i, Py_ssize_t j,
-                              const uint8_t* flags) noexcept:
-    """The word as written (digits as digits) is all letters and holds no Hanzi."""
-    cdef Py_ssize_t k
-    cdef uint32_t c
-    for k in range(i, j):
-        c = lit[k]
-        if c < 0x80:
-            if not ascii_lower(c):
-                return 0
-            continue
-        if c >= 0x10000 or not flags[c] & F_ALPHA or flags[c] & F_HAN:
-            return 0
-    return 1
 
 
 cdef int32_t _word_length(View* v, Py_ssize_t pos) noexcept:
