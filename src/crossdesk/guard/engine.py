@@ -235,7 +235,7 @@ class Guard:
                 if p.lexicon >= 0 and not active[p.lexicon]:
                     continue
                 if self._verify(text, norm, ns, ne, p, has_han):
-                    if p.kind is Kind.ALLOW:
+                    if p.kind is _ALLOW:
                         allowed.setdefault(p.lexicon, []).append(norm.span(ns, ne))
                     else:
                         found.append((p, ns, ne))
@@ -246,14 +246,13 @@ class Guard:
         hits = self._mask_hits(text, active) if "*" in text else []
         for p, ns, ne in found:
             start, end = norm.span(ns, ne)
-            shadow = allowed.get(-1, []) + allowed.get(p.lexicon, [])
-            if shadowed(start, end, shadow):
+            if allowed and shadowed(start, end, allowed.get(-1, []) + allowed.get(p.lexicon, [])):
                 continue
             lx = self.lexicons[p.lexicon]
             term = lx.terms[p.term]
             hits.append(
                 Hit(term.text, lx.name, term.category, lx.action, lx.severity, start, end,
-                    text[start:end], p.kind.value, lx.version)
+                    text[start:end], _VIA[p.kind], lx.version)
             )  # fmt: skip
         return hits
 
@@ -409,6 +408,7 @@ def _refused_norms(allowed: Norm) -> int:
 
 
 _KIND_NORM_BITS = {kind: int(norms) for kind, norms in KIND_NORM.items()}
+_VIA = {kind: kind.value for kind in Kind}  # (an enum's .value is a slow property)
 
 _HAN_CHAR = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002fa1f]")
 _LATIN_RUN = re.compile(r"[a-z]+")
