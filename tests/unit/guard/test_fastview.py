@@ -103,3 +103,27 @@ def test_lone_surrogates_never_break_a_scan(text: str) -> None:
     assert [h.term for h in result.hits] == (
         ["whatsapp"] if "whats" in text else ["<PHONE>"] if "138" in text else []
     )
+
+
+# Long messages: past the stack buffers of check() (1024 folded characters, 8192 words of view
+# tables), the folded text and the views move to the heap; the answers must not change.
+@given(st.lists(st.sampled_from(_PIECES), min_size=120, max_size=260), st.text(max_size=3))
+@settings(max_examples=120, deadline=None)
+def test_long_messages_get_the_same_answer(pieces: list[str], noise: str) -> None:
+    _agrees(noise.join(pieces))
+
+
+# pieces the Python pre-filter passes alone: long messages of them are often clean, so the
+# heap path is checked on "no" answers too (the pieces above nearly always hold a key)
+_CLEAN_PIECES = [p for p in _PIECES if not GUARD._prefilter.may_match_python(p)]
+
+
+@given(st.lists(st.sampled_from(_CLEAN_PIECES), min_size=120, max_size=260))
+@settings(max_examples=120, deadline=None)
+def test_long_clean_messages_get_the_same_answer(pieces: list[str]) -> None:
+    _agrees(" ".join(pieces))
+
+
+def test_the_dev_set_as_one_long_message_gets_the_same_answer() -> None:
+    _agrees(" ".join(DEV_TEXTS[:40]))
+    _agrees("".join(DEV_TEXTS[:40]))
