@@ -103,6 +103,21 @@ cdef inline bint edge_symbol(uint32_t c) noexcept nogil:
     return c == 0x40 or c == 0x24 or c == 0x20AC
 
 
+cdef inline void* _buffer(void* local, size_t local_bytes, size_t need) except NULL:
+    """``local`` (a caller's stack array) when ``need`` bytes fit in it, else malloc'd."""
+    if need <= local_bytes:
+        return local
+    cdef void* p = malloc(need)
+    if p == NULL:
+        raise MemoryError()
+    return p
+
+
+cdef inline void _release(void* p, void* local) noexcept:
+    if p != local:
+        free(p)
+
+
 cdef struct ViewPlan:
     # the views to build: source characters, their count, digit reading, Hanzi keys
     int count
@@ -328,21 +343,22 @@ cdef class FastPrefilter:
             return MAYBE
         return MAYBE if self._han_latin_hit(u, m) else CLEAN
 
-    cdef int _joined_spans(self, uint32_t* u, Py_ssize_t m, uint32_t** out,
-                           Py_ssize_t* out_size) except -1:
+    cdef int _joined_spans(self, uint32_t* u, Py_ssize_t m, uint32_t* local,
+                           uint32_t** out, Py_ssize_t* out_size) except -1:
         """The words with punctuation inside, joined ("غ-بي", "w.a"), for their views.
 
         Every run of up to eight consecutive pieces of such a word is a word of its own
         (prefilter._joined_spans), in the views of ``Prefilter._joined_hit``. Sets ``out`` to
-        a malloc'd buffer of ``out_size`` characters (the caller frees it), left NULL when
-        there is none.
+        a buffer of ``out_size`` characters, left NULL when there is none: ``local`` (the
+        caller's, STACK_CHARS long) when they fit, else malloc'd (the caller frees it).
         """
         cdef Py_ssize_t cap = 0, size = 0, i, j, k, a, b, first, npieces
-        cdef int32_t* piece_at = <int32_t*>malloc((2 * m + 2) * sizeof(int32_t))
+        cdef int32_t pieces_local[STACK_CHARS]
+        cdef int32_t* piece_at = <int32_t*>_buffer(
+            pieces_local, STACK_CHARS * sizeof(int32_t), (2 * m + 2) * sizeof(int32_t)
+        )
         cdef int32_t* piece_end = piece_at + m + 1
         cdef uint32_t* spans = NULL
-        if piece_at == NULL:
-            raise MemoryError()
         try:
             # a joined word begins at a piece after an ASCII character other than [a-z0-9]
             npieces = 0
@@ -384,9 +400,8 @@ cdef class FastPrefilter:
                 i = j
             if cap == 0:
                 return 0
-            spans = <uint32_t*>malloc((cap + 1) * sizeof(uint32_t))
-            if spans == NULL:
-                raise MemoryError()
+            spans = <uint32_t*>_buffer(local, STACK_CHARS * sizeof(uint32_t),
+                                       (cap + 1) * sizeof(uint32_t))
             first = 0
             while first < npieces:
                 last = first
@@ -406,17 +421,19 @@ cdef class FastPrefilter:
             spans = NULL  # the caller's now
             return 0
         finally:
-            free(piece_at)
-            free(spans)
+            _release(piece_at, pieces_local)
+            if spans != NULL:
+                _release(spans, local)
 
     cdef bint _homophone_hit(self, uint32_t* u, Py_ssize_t m) except -1:
         """Hanzi as written, soft gaps removed: a homophone of a term (威信 for 微信)?"""
-        cdef uint32_t* soft = <uint32_t*>malloc((2 * m + 1) * sizeof(uint32_t))
+        cdef uint32_t local[STACK_CHARS]
+        cdef uint32_t* soft = <uint32_t*>_buffer(
+            local, STACK_CHARS * sizeof(uint32_t), (2 * m + 1) * sizeof(uint32_t)
+        )
         cdef uint32_t* spelled = soft + m
         cdef Py_ssize_t i, j = 0
         cdef uint32_t c, s
-        if soft == NULL:
-            raise MemoryError()
         try:
             for i in range(m):
                 c = u[i]
@@ -430,19 +447,20 @@ cdef class FastPrefilter:
                 return False
             return bool(self.homophone(PyUnicode_FromKindAndData(UCS4, soft, j)))
         finally:
-            free(soft)
+            _release(soft, local)
 
     cdef bint _han_latin_hit(self, uint32_t* u, Py_ssize_t m) except -1:
         """Latin letters or leet digits in Chinese text: part-pinyin spellings and initials.
 
         Works on the text as written with ASCII gaps removed (``Prefilter._han_latin``).
         """
-        cdef uint32_t* written = <uint32_t*>malloc((m + 1) * sizeof(uint32_t))
+        cdef uint32_t local[STACK_CHARS]
+        cdef uint32_t* written = <uint32_t*>_buffer(
+            local, STACK_CHARS * sizeof(uint32_t), (m + 1) * sizeof(uint32_t)
+        )
         cdef Py_ssize_t i, j = 0
         cdef uint32_t c
         cdef bint latin = False
-        if written == NULL:
-            raise MemoryError()
         try:
             for i in range(m):
                 c = u[i]
@@ -457,7 +475,7 @@ cdef class FastPrefilter:
                 return False
             return self._pinyin_hit(written, j)
         finally:
-            free(written)
+            _release(written, local)
 
     cdef bint _pinyin_hit(self, uint32_t* w, Py_ssize_t n) except -1:
         """Part-pinyin spellings ("wei信") and pinyin initials; then leet digits read as letters."""
@@ -666,6 +684,7 @@ cdef class FastPrefilter:
         if self.keys_find is None:
             return False
         cdef ViewPlan plan
+        cdef uint32_t spans_local[STACK_CHARS]
         cdef uint32_t* spans = NULL
         cdef Py_ssize_t spans_len = 0
         plan.count = 0
@@ -677,14 +696,14 @@ cdef class FastPrefilter:
                 _plan(&plan, u, m, D_SPLIT, False)
         try:
             if _joined(u, m):
-                self._joined_spans(u, m, &spans, &spans_len)
+                self._joined_spans(u, m, spans_local, &spans, &spans_len)
                 if spans != NULL:
                     _plan(&plan, spans, spans_len, D_JOINED, False)
                     if has_digit:
                         _plan(&plan, spans, spans_len, D_SPLIT, False)
             return self._views_hit(&plan)
         finally:
-            free(spans)
+            _release(spans, spans_local)
 
     cdef bint _views_hit(self, ViewPlan* plan) except -1:
         """Builds the planned views one after another in one buffer, searched in one call.
