@@ -15,7 +15,6 @@ class FastPrefilter:
         homophone: Callable[[str], bool],
         homophones_find: Callable[[str], list[tuple[int, int, int]]] | None,
         initials: frozenset[str],
-        leet_pinyin: Callable[[str], bool],
         astral: Callable[[int], tuple[tuple[int, int, int], ...] | None],
     ) -> None: ...
     def check(self, text: str) -> int: ...

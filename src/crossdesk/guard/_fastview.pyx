@@ -7,8 +7,8 @@ the caller runs the Python pre-filter). It reads the message once through the ta
 ``view_tables`` (case fold, NFKD, traditional characters, gaps), builds the spaced and gapless
 views of every reading (digits as letters, as written, as breaks; words joined across
 punctuation) in C buffers, and asks the shared automaton once for all of them. Part-pinyin
-spellings and initials are checked here too; the homophone check and leet digits inside
-Hanzi words call back into Python, only when their gate here says they may apply.
+spellings, pinyin initials and leet digits inside Hanzi words are checked here too; only the
+homophone check calls back into Python, when the syllable automaton finds a key.
 ``tests/unit/guard/test_fastview.py`` checks that both answer alike.
 """
 
@@ -224,7 +224,6 @@ cdef class FastPrefilter:
     cdef object homophone
     cdef object homophones_find
     cdef object initials
-    cdef object leet_pinyin
     cdef const uint32_t* pinyin_at
     cdef const uint8_t* pinyin_len
     cdef const uint8_t* pinyin
@@ -232,7 +231,7 @@ cdef class FastPrefilter:
     cdef dict astral_cache
 
     def __init__(self, tables, modes, han_modes, leet_digits, keys_find, syllables_any,
-                 homophone, homophones_find, initials, leet_pinyin, astral):
+                 homophone, homophones_find, initials, astral):
         cdef const uint8_t[::1] fold_len = tables.fold_len
         cdef const uint32_t[::1] fold = tables.fold
         cdef const uint8_t[::1] flag_table = tables.flags
@@ -262,7 +261,6 @@ cdef class FastPrefilter:
         self.homophone = homophone
         self.homophones_find = homophones_find
         self.initials = initials
-        self.leet_pinyin = leet_pinyin
         self.astral = astral
         self.astral_cache = {}
 
@@ -471,7 +469,7 @@ cdef class FastPrefilter:
                 latin = latin or ascii_lower(c)
                 written[j] = c
                 j += 1
-            if not latin and not self._leet_digit_in_word(written, j):
+            if not latin and not self._leet_runs(written, j, NULL):
                 return False
             return self._pinyin_hit(written, j)
         finally:
@@ -506,25 +504,18 @@ cdef class FastPrefilter:
             if self.initials and self._initials_hit(w, runs, nruns):
                 return True
             # leet digits between letters ("私1聊"): read as letters, only their runs are new
+            nruns = self._leet_runs(w, n, runs)
+            if nruns == 0:
+                return False
             leet = <uint32_t*>malloc((n + 1) * sizeof(uint32_t))
             if leet == NULL:
                 raise MemoryError()
             memcpy(leet, w, n * sizeof(uint32_t))
-            nruns = 0
-            i = 0
-            while i < n:
-                if not ascii_digit(w[i]):
-                    i += 1
-                    continue
-                j = i
+            for i in range(nruns):
+                j = runs[2 * i]
                 while j < n and ascii_digit(w[j]):
+                    leet[j] = self.leet[w[j] - 0x30]
                     j += 1
-                if self._leet_run(w, n, i, j):
-                    for k in range(i, j):
-                        leet[k] = self.leet[w[k] - 0x30]
-                    runs[2 * nruns] = <int32_t>i
-                    nruns += 1
-                i = j
             k = 0
             for i in range(nruns):  # each leet digit's Latin run, once
                 lo = runs[2 * i]
@@ -658,9 +649,13 @@ cdef class FastPrefilter:
                 return False
         return True
 
-    cdef bint _leet_digit_in_word(self, uint32_t* w, Py_ssize_t n) noexcept:
-        """One or two leet digits between two letters (prefilter._LEET_DIGIT_RUN)."""
-        cdef Py_ssize_t i = 0, j
+    cdef Py_ssize_t _leet_runs(self, uint32_t* w, Py_ssize_t n, int32_t* starts) noexcept:
+        """The runs of one or two leet digits between two letters (prefilter._LEET_DIGIT_RUN).
+
+        Their starts go to every other slot of ``starts`` (the caller's run pairs); with
+        ``starts`` NULL, only whether there is one (1 or 0).
+        """
+        cdef Py_ssize_t i = 0, j, count = 0
         while i < n:
             if not ascii_digit(w[i]):
                 i += 1
@@ -669,9 +664,12 @@ cdef class FastPrefilter:
             while j < n and ascii_digit(w[j]):
                 j += 1
             if self._leet_run(w, n, i, j):
-                return True
+                if starts == NULL:
+                    return 1
+                starts[2 * count] = <int32_t>i
+                count += 1
             i = j
-        return False
+        return count
 
 
     cdef bint _all_views_hit(self, uint32_t* u, Py_ssize_t m, bint han,

@@ -530,7 +530,6 @@ class Prefilter:
             self._homophone,
             _finder(self._homophones),
             self._initials,
-            self._leet_pinyin_hit,
             folded_info,
         )
 

@@ -39,8 +39,10 @@ _HAN_RE = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 _INSTANT_RE = re.compile(r"[\U0001f130-\U0001f189\U00020000-\U0002fa1f]")
 
 
-def char_flags(ch: str) -> int:
-    flags = 0
+def char_info(ch: str) -> tuple[int, int]:
+    """The flags of ``ch`` as a folded character, and what the gap mapping makes of it."""
+    gap = gap_char(ch)
+    flags = GAP if gap != ord(ch) else 0
     if _WORD_RE.match(ch):
         flags |= WORD
     if _LETTER_RE.match(ch):
@@ -53,9 +55,7 @@ def char_flags(ch: str) -> int:
         flags |= HAN
     if _INSTANT_RE.match(ch):
         flags |= INSTANT
-    if gap_char(ch) != ord(ch):
-        flags |= GAP
-    return flags
+    return flags, gap
 
 
 def gap_char(ch: str) -> int:
@@ -66,22 +66,26 @@ def gap_char(ch: str) -> int:
     return ord(out) if out else REMOVED
 
 
-def folded_info(cp: int) -> tuple[tuple[int, int, int], ...] | None:
-    """(folded code point, its flags, its gap mapping) per character ``cp`` folds to.
-
-    None when the composition is not per-character (see the module docstring).
-    """
+def fold_of(cp: int) -> str | None:
+    """What the string passes make of ``cp`` before gaps are mapped; None when that is not
+    per-character (see the module docstring)."""
     unfixed = unicodedata.normalize("NFKD", chr(cp).casefold())
     folded = unfixed.translate(_fix_table())
     if len(folded) > MAX_FOLD or bool(_HAN_RE.search(unfixed)) != bool(_HAN_RE.search(folded)):
         return None  # (the Python pass tells Chinese text before it replaces characters)
-    out = []
     for ch in folded:
-        gap = gap_char(ch)
-        if gap != REMOVED and unicodedata.combining(ch):
+        if unicodedata.combining(ch) and gap_char(ch) != REMOVED:
             return None  # a kept combining mark: NFKD of the whole text could reorder it
-        out.append((ord(ch), char_flags(ch), gap))
-    return tuple(out)
+    return folded
+
+
+def folded_info(cp: int) -> tuple[tuple[int, int, int], ...] | None:
+    """(folded code point, its flags, its gap mapping) per character ``cp`` folds to, or
+    None (see :func:`fold_of`). The compiled pass asks this for characters above the BMP."""
+    folded = fold_of(cp)
+    if folded is None:
+        return None
+    return tuple((ord(ch), *char_info(ch)) for ch in folded)
 
 
 @dataclass(frozen=True)
@@ -120,21 +124,20 @@ def view_tables() -> ViewTables:
             syllable[cp] = ord(spelled)
     for cp in range(size):
         ch = chr(cp)
-        flags[cp] = char_flags(ch)
-        gap[cp] = gap_char(ch) if not 0xD800 <= cp <= 0xDFFF else REMOVED
-        if 0xD800 <= cp <= 0xDFFF:
+        flags[cp], gap[cp] = char_info(ch)
+        if 0xD800 <= cp <= 0xDFFF:  # lone surrogates: the Python pass decides
+            gap[cp] = REMOVED
             fold_len[cp] = DEFER
             continue
-        info = folded_info(cp)
-        if info is None or any(c >= size for c, _, _ in info):
+        folded = fold_of(cp)
+        if folded is None or any(ord(c) >= size for c in folded):
             fold_len[cp] = DEFER
-            continue
-        if len(info) == 1 and info[0][0] == cp:
+        elif folded == ch:
             fold_len[cp] = SAME
-            continue
-        fold_len[cp] = len(info)
-        for k, (c, _, _) in enumerate(info):
-            fold[cp * MAX_FOLD + k] = c
+        else:
+            fold_len[cp] = len(folded)
+            for k, c in enumerate(folded):
+                fold[cp * MAX_FOLD + k] = ord(c)
     return ViewTables(
         bytes(fold_len),
         fold,
