@@ -15,6 +15,7 @@ homophone check calls back into Python, when the syllable automaton finds a key.
 from libc.stdint cimport int32_t, uint8_t, uint32_t
 from libc.stdlib cimport free, malloc
 from libc.string cimport memcpy
+from cpython.unicode cimport Py_UNICODE_ISALPHA
 
 
 cdef extern from "Python.h":
@@ -205,6 +206,48 @@ cdef inline int _read(Reader* r, uint32_t* u, uint32_t c, uint8_t f, uint32_t o)
     return GO_ON
 
 
+cdef struct Pinyin:
+    # view_tables' pinyin readings: per code point where its letters begin and how many
+    const uint32_t* at
+    const uint8_t* length
+    const uint8_t* letters
+
+
+cdef Pinyin _pinyin_of(tables, list owners) except *:
+    """Pointers into ``tables``' pinyin arrays (``owners`` keeps their buffers alive)."""
+    cdef const uint32_t[::1] at = tables.pinyin_at
+    cdef const uint8_t[::1] length = tables.pinyin_len
+    cdef const uint8_t[::1] letters = tables.pinyin
+    owners.extend([at, length, letters])
+    cdef Pinyin py
+    py.at = &at[0]
+    py.length = &length[0]
+    py.letters = &letters[0]
+    return py
+
+
+cdef Py_ssize_t _spell(const Pinyin* py, uint32_t c, int32_t unit, uint32_t* spelled,
+                       int32_t* units, uint8_t* first, Py_ssize_t size,
+                       Py_ssize_t start) noexcept:
+    """Append ``c`` spelled in pinyin (itself when it has no reading) at ``spelled[size]``.
+
+    A letter repeating the one before it (from ``start`` on) is dropped: runs collapse across
+    characters, as the exact path spells. Returns the new size.
+    """
+    cdef int count = py.length[c] if c < 0x10000 else 0
+    cdef int k
+    cdef uint32_t part
+    for k in range(count if count else 1):
+        part = py.letters[py.at[c] + k] if count else c
+        if size > start and spelled[size - 1] == part and Py_UNICODE_ISALPHA(part):
+            continue
+        spelled[size] = part
+        units[size] = unit
+        first[size] = k == 0
+        size += 1
+    return size
+
+
 cdef class FastPrefilter:
     """Compiled twin of ``Prefilter.may_match_python`` (see the module docstring)."""
 
@@ -224,9 +267,7 @@ cdef class FastPrefilter:
     cdef object homophone
     cdef object homophones_find
     cdef object initials
-    cdef const uint32_t* pinyin_at
-    cdef const uint8_t* pinyin_len
-    cdef const uint8_t* pinyin
+    cdef Pinyin pinyin
     cdef object astral
     cdef dict astral_cache
 
@@ -239,11 +280,8 @@ cdef class FastPrefilter:
         cdef const uint32_t[::1] syllable = tables.syllable
         cdef const int32_t[::1] key_modes = modes
         cdef const int32_t[::1] key_han_modes = han_modes
-        cdef const uint32_t[::1] pinyin_at = tables.pinyin_at
-        cdef const uint8_t[::1] pinyin_len = tables.pinyin_len
-        cdef const uint8_t[::1] pinyin = tables.pinyin
-        self.owners = [fold_len, fold, flag_table, gap, syllable, key_modes, key_han_modes,
-                       pinyin_at, pinyin_len, pinyin]
+        self.owners = [fold_len, fold, flag_table, gap, syllable, key_modes, key_han_modes]
+        self.pinyin = _pinyin_of(tables, self.owners)
         self.fold_len = &fold_len[0]
         self.fold = &fold[0]
         self.flags = &flag_table[0]
@@ -251,9 +289,6 @@ cdef class FastPrefilter:
         self.syllable = &syllable[0]
         self.modes = &key_modes[0] if len(modes) else NULL
         self.han_modes = &key_han_modes[0] if len(han_modes) else NULL
-        self.pinyin_at = &pinyin_at[0]
-        self.pinyin_len = &pinyin_len[0]
-        self.pinyin = &pinyin[0]
         for d in range(10):
             self.leet[d] = ord(leet_digits[d])
         self.keys_find = keys_find
@@ -551,10 +586,8 @@ cdef class FastPrefilter:
         path spells); the windows are searched in one call, separated by a character no key
         holds (Prefilter._part_pinyin).
         """
-        cdef Py_ssize_t r, lo, hi, a, b, idx, k, size = 0, cap = 1
+        cdef Py_ssize_t r, lo, hi, a, b, idx, start, size = 0, cap = 1
         cdef Py_ssize_t ps, pe
-        cdef uint32_t c, part, last
-        cdef int count
         for r in range(nruns):
             cap += (runs[2 * r + 1] + 2 * HOMOPHONE_REACH - runs[2 * r]) * 6 + 1
         if nruns == 0:
@@ -573,19 +606,10 @@ cdef class FastPrefilter:
                 hi = runs[2 * r + 1]
                 a = max(0, lo - HOMOPHONE_REACH)
                 b = min(n, hi + HOMOPHONE_REACH)
-                last = 0
+                start = size
                 for idx in range(a, b):
-                    c = w[idx]
-                    count = self.pinyin_len[c] if c < 0x10000 else 0
-                    for k in range(count if count else 1):
-                        part = self.pinyin[self.pinyin_at[c] + k] if count else c
-                        if part == last and self._alpha(part):
-                            continue
-                        spelled[size] = part
-                        unit[size] = <int32_t>idx
-                        first[size] = k == 0
-                        size += 1
-                        last = part
+                    size = _spell(&self.pinyin, w[idx], <int32_t>idx, spelled, unit, first, size,
+                                  start)
                 spelled[size] = 0  # a window ends: no key holds this character
                 unit[size] = -1
                 first[size] = 1
@@ -600,11 +624,6 @@ cdef class FastPrefilter:
             free(spelled)
             free(unit)
             free(first)
-
-    cdef inline bint _alpha(self, uint32_t c) noexcept:
-        if c < 0x80:
-            return ascii_lower(c) or 0x41 <= c <= 0x5A
-        return c < 0x10000 and self.flags[c] & F_ALPHA
 
     cdef bint _mixed(self, uint32_t* w, Py_ssize_t a, Py_ssize_t b) noexcept:
         """w[a:b] holds a Hanzi and a Latin letter."""
@@ -1023,22 +1042,12 @@ cdef Py_ssize_t _fold_into(uint32_t* out, Py_ssize_t pos, uint32_t* text, Py_ssi
 cdef class PinyinSpeller:
     """``normalize.pinyin_view`` in one compiled pass over the tables of ``view_tables``."""
 
-    cdef const uint32_t* pinyin_at
-    cdef const uint8_t* pinyin_len
-    cdef const uint8_t* pinyin
-    cdef const uint8_t* flags
+    cdef Pinyin pinyin
     cdef list owners
 
     def __init__(self, tables):
-        cdef const uint32_t[::1] pinyin_at = tables.pinyin_at
-        cdef const uint8_t[::1] pinyin_len = tables.pinyin_len
-        cdef const uint8_t[::1] pinyin = tables.pinyin
-        cdef const uint8_t[::1] flag_table = tables.flags
-        self.owners = [pinyin_at, pinyin_len, pinyin, flag_table]
-        self.pinyin_at = &pinyin_at[0]
-        self.pinyin_len = &pinyin_len[0]
-        self.pinyin = &pinyin[0]
-        self.flags = &flag_table[0]
+        self.owners = []
+        self.pinyin = _pinyin_of(tables, self.owners)
 
     def spell(self, str text):
         """(spelled text, units, unit starts), or None for a Hanzi the tables lack."""
@@ -1049,9 +1058,7 @@ cdef class PinyinSpeller:
         cdef int32_t* units = <int32_t*>malloc((6 * n + 1) * sizeof(int32_t))
         cdef uint8_t* first = <uint8_t*>malloc(6 * n + 1)
         cdef Py_ssize_t idx, size = 0, k
-        cdef uint32_t cp, part
-        cdef int count
-        cdef bint alpha
+        cdef uint32_t cp
         if spelled == NULL or units == NULL or first == NULL:
             free(spelled)
             free(units)
@@ -1062,20 +1069,7 @@ cdef class PinyinSpeller:
                 cp = PyUnicode_READ(kind, data, idx)
                 if 0xF900 <= cp <= 0xFAFF or cp >= 0x20000:
                     return None  # compatibility and rare Hanzi: pypinyin spells them
-                count = self.pinyin_len[cp] if cp < 0x10000 else 0
-                for k in range(count if count else 1):
-                    part = self.pinyin[self.pinyin_at[cp] + k] if count else cp
-                    if size and spelled[size - 1] == part:
-                        if part < 0x10000:
-                            alpha = (self.flags[part] & F_ALPHA) != 0
-                        else:
-                            alpha = chr(part).isalpha()
-                        if alpha:
-                            continue  # runs collapse as in the pre-filter
-                    spelled[size] = part
-                    units[size] = <int32_t>idx
-                    first[size] = k == 0
-                    size += 1
+                size = _spell(&self.pinyin, cp, <int32_t>idx, spelled, units, first, size, 0)
             return (
                 PyUnicode_FromKindAndData(UCS4, spelled, size),
                 tuple([units[k] for k in range(size)]),
