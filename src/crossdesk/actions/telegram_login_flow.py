@@ -16,7 +16,7 @@ Phone numbers are personal data: audit details and logs carry them masked.
 
 import json
 import logging
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 
 from sqlalchemy import delete, select
@@ -314,14 +314,7 @@ async def enter_code(
                 services, account, actor, "too_many_wrong_codes", phone, pending_id=pending.id
             )
             raise LoginExpired("the code was wrong too many times: send a new code") from None
-        kept = Pending(
-            pending.id,
-            pending.login,
-            pending.started_by,
-            pending.started_at,
-            tries,
-            pending.password_tries,
-        )
+        kept = replace(pending, code_tries=tries)
         await _refused(
             services, account, actor, "wrong_code", phone, pending_id=pending.id, keep=kept
         )
@@ -363,14 +356,7 @@ async def enter_password(
                 services, account, actor, "too_many_wrong_passwords", phone, pending_id=pending.id
             )
             raise LoginExpired("the password was wrong too many times: start again") from None
-        kept = Pending(
-            pending.id,
-            pending.login,
-            pending.started_by,
-            pending.started_at,
-            pending.code_tries,
-            tries,
-        )
+        kept = replace(pending, password_tries=tries)
         await _refused(
             services, account, actor, "wrong_password", phone, pending_id=pending.id, keep=kept
         )
