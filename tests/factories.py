@@ -4,12 +4,20 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 
 import httpx
+from sqlalchemy import select
 
 from crossdesk.actions.accounts import create_account
-from crossdesk.actions.identity import create_api_token, create_team, create_user, create_workspace
+from crossdesk.actions.identity import (
+    create_api_token,
+    create_team,
+    create_user,
+    create_workspace,
+    principal_for,
+)
 from crossdesk.actions.receive_message import receive_events
+from crossdesk.actions.send_reply import SendResult, send_reply
 from crossdesk.channels.sandbox.protocol import derived_credential
-from crossdesk.db.models import ChannelAccount, User
+from crossdesk.db.models import ChannelAccount, Conversation, User
 from crossdesk.db.session import commit, transaction
 from crossdesk.domain import ChannelKind, InboundEvent, Role, new_id
 from crossdesk.risk import audit
@@ -111,3 +119,26 @@ def asgi_client(app: object) -> httpx.AsyncClient:
         transport=httpx.ASGITransport(app=app),  # type: ignore[arg-type]
         base_url="http://testserver",
     )
+
+
+async def supervisor_reply(
+    services: Services, world: DemoWorld, account_id: str, text: str
+) -> SendResult:
+    """The demo supervisor's reply, untranslated, in the account's one conversation (queued
+    for the delivery worker)."""
+    async with services.sessionmaker() as session:
+        supervisor = await principal_for(session, world.users["supervisor"])
+        conversation = await session.scalar(
+            select(Conversation).where(Conversation.account_id == account_id)
+        )
+        assert conversation is not None
+        return await send_reply(
+            services,
+            session,
+            supervisor,
+            conversation,
+            text,
+            idempotency_key=None,
+            actor=audit.Actor(supervisor.user_id),
+            allow_untranslated=True,
+        )

@@ -22,7 +22,7 @@ import httpx
 import pytest
 from sqlalchemy import select
 from tests.factories import PASSWORD as USER_PASSWORD
-from tests.factories import DemoWorld
+from tests.factories import DemoWorld, supervisor_reply
 from tests.fakes.mail.dovecot import Dovecot, new_dovecot
 from tests.fakes.mail.smtp import MailSink, start_smtp
 from tests.fakes.mail.tls import make_certificates
@@ -30,7 +30,6 @@ from tests.fakes.mail.tls import make_certificates
 from crossdesk.actions.accounts import account_context, create_account
 from crossdesk.actions.identity import principal_for
 from crossdesk.actions.outbound_attachments import send_file
-from crossdesk.actions.send_reply import send_reply
 from crossdesk.channels.base import AccountContext
 from crossdesk.channels.email.adapter import EmailAdapter
 from crossdesk.channels.email.files import MAX_TOTAL_BYTES
@@ -286,22 +285,7 @@ async def test_reply_goes_out_by_smtp_with_threading_headers(
     root_id, root = mail("Can I change the size?", subject="Order 1042")
     mailbox.deliver(root)
     await EmailWorker(services).sync_account(account.id)
-    async with services.sessionmaker() as session:
-        supervisor = await principal_for(session, world.users["supervisor"])
-        conversation = await session.scalar(
-            select(Conversation).where(Conversation.account_id == account.id)
-        )
-        assert conversation is not None
-        sent = await send_reply(
-            services,
-            session,
-            supervisor,
-            conversation,
-            "Yes, size M is on its way.",
-            idempotency_key=None,
-            actor=audit.Actor(supervisor.user_id),
-            allow_untranslated=True,
-        )
+    sent = await supervisor_reply(services, world, account.id, "Yes, size M is on its way.")
     await DeliveryWorker(services).run_once()
     assert len(smtp.received) == 1
     out = smtp.received[0].message

@@ -21,14 +21,12 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select, update
-from tests.factories import DemoWorld
+from tests.factories import DemoWorld, supervisor_reply
 from tests.fakes.mail.dovecot import Dovecot, new_dovecot
 from tests.fakes.mail.smtp import start_smtp
 
 from crossdesk.actions.accounts import create_account
 from crossdesk.actions.email_inbox import INLINE_CAPTION, mail_event
-from crossdesk.actions.identity import principal_for
-from crossdesk.actions.send_reply import send_reply
 from crossdesk.channels.email.html_text import html_to_text
 from crossdesk.channels.email.mime import UNREADABLE_NOTE, ParsedMail, parse_mail
 from crossdesk.channels.email.quotes import split_quoted
@@ -455,23 +453,8 @@ async def test_bounce_fails_our_reply_and_auto_reply_is_skipped(
         async with asyncio.timeout(60):
             assert await EmailWorker(services).sync_account(account.id) == 1
         # Our reply goes out through the delivery worker and SMTP.
-        async with services.sessionmaker() as session:
-            supervisor = await principal_for(session, world.users["supervisor"])
-            conversation = await session.scalar(
-                select(Conversation).where(Conversation.account_id == account.id)
-            )
-            assert conversation is not None
-            sent = await send_reply(
-                services,
-                session,
-                supervisor,
-                conversation,
-                "Your order shipped.",
-                idempotency_key=None,
-                actor=audit.Actor(supervisor.user_id),
-                allow_untranslated=True,
-            )
-            conversation_id = conversation.id
+        sent = await supervisor_reply(services, world, account.id, "Your order shipped.")
+        conversation_id = sent.message.conversation_id
         async with asyncio.timeout(60):
             await DeliveryWorker(services).run_once()
         assert len(sink.received) == 1

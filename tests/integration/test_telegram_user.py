@@ -16,15 +16,13 @@ from hypothesis import strategies as st
 from sqlalchemy import select
 from telethon import errors
 from telethon.tl import functions, types
-from tests.factories import DemoWorld, bearer, build_world
+from tests.factories import DemoWorld, bearer, build_world, supervisor_reply
 from tests.fakes.mail.socks import Socks5Server
 from tests.fakes.platforms.mtproto import MIB, FakeMTProto
 from typer.testing import CliRunner
 
 from crossdesk.actions.account_health import probe
 from crossdesk.actions.accounts import account_context, create_account
-from crossdesk.actions.identity import principal_for
-from crossdesk.actions.send_reply import send_reply
 from crossdesk.actions.telegram_login import save_session
 from crossdesk.channels.telegram_user.adapter import TelegramUserAdapter, random_id
 from crossdesk.channels.telegram_user.client import (
@@ -41,7 +39,6 @@ from crossdesk.db.models import (
     AuditEvent,
     ChannelAccount,
     Contact,
-    Conversation,
     Message,
     Outbox,
     Secret,
@@ -205,21 +202,7 @@ async def test_pushed_message_reaches_the_inbox_once_and_reply_goes_out(
     async with services.sessionmaker() as session:
         contact = await session.scalar(select(Contact).where(Contact.account_id == account.id))
         assert contact is not None and contact.platform_user_id.startswith(f"{ALICE}:")
-        supervisor = await principal_for(session, world.users["supervisor"])
-        conversation = await session.scalar(
-            select(Conversation).where(Conversation.account_id == account.id)
-        )
-        assert conversation is not None
-        sent = await send_reply(
-            services,
-            session,
-            supervisor,
-            conversation,
-            "It left the warehouse today.",
-            idempotency_key=None,
-            actor=audit.Actor(supervisor.user_id),
-            allow_untranslated=True,
-        )
+    sent = await supervisor_reply(services, world, account.id, "It left the warehouse today.")
     await DeliveryWorker(services).run_once()
     assert len(fake.sent) == 1
     assert fake.sent[0].peer_user_id == ALICE
@@ -266,22 +249,7 @@ async def test_read_receipt_marks_outbound_messages_up_to_max_id_as_read(
     assert await worker.store(account.id, inbound)
     replies = []
     for text in ("Yes, we do.", "It takes five days."):
-        async with services.sessionmaker() as session:
-            supervisor = await principal_for(session, world.users["supervisor"])
-            conversation = await session.scalar(
-                select(Conversation).where(Conversation.account_id == account.id)
-            )
-            assert conversation is not None
-            sent = await send_reply(
-                services,
-                session,
-                supervisor,
-                conversation,
-                text,
-                idempotency_key=None,
-                actor=audit.Actor(supervisor.user_id),
-                allow_untranslated=True,
-            )
+        sent = await supervisor_reply(services, world, account.id, text)
         await DeliveryWorker(services).run_once()
         replies.append(sent.message.id)
     first, second = [await _message(services, message_id) for message_id in replies]
@@ -346,22 +314,7 @@ async def test_flood_wait_reaches_the_outbox_retry_time(
     )
     assert await worker.store(account.id, event)
     assert not await worker.store(account.id, event)  # a redelivery is stored once
-    async with services.sessionmaker() as session:
-        supervisor = await principal_for(session, world.users["supervisor"])
-        conversation = await session.scalar(
-            select(Conversation).where(Conversation.account_id == account.id)
-        )
-        assert conversation is not None
-        await send_reply(
-            services,
-            session,
-            supervisor,
-            conversation,
-            "Yes!",
-            idempotency_key=None,
-            actor=audit.Actor(supervisor.user_id),
-            allow_untranslated=True,
-        )
+    await supervisor_reply(services, world, account.id, "Yes!")
     fake.flood_wait.append(120)
     started = utcnow()
     await DeliveryWorker(services).run_once()
@@ -679,7 +632,7 @@ async def test_our_reply_coming_back_is_not_stored_again_either_order(
             await _wait_handled(worker, 1)
 
             # 1. The delivery worker commits the id first; the echo comes later.
-            first = await _reply(services, world, account, "On its way.")
+            first = (await supervisor_reply(services, world, account.id, "On its way.")).message.id
             await DeliveryWorker(services).run_once()
             sent = fake.sent[-1]
             await fake.push_again(
@@ -695,7 +648,9 @@ async def test_our_reply_coming_back_is_not_stored_again_either_order(
             # 2. The echo arrives while the send is still being answered (no id yet).
             fake.echo_sends = True
             fake.hold_sends = asyncio.Event()
-            second = await _reply(services, world, account, "Tracking: 123.")
+            second = (
+                await supervisor_reply(services, world, account.id, "Tracking: 123.")
+            ).message.id
             delivery = asyncio.create_task(DeliveryWorker(services).run_once())
             await _wait_handled(worker, 3)
             assert worker.own_sends_skipped == 1
@@ -731,7 +686,7 @@ async def test_echo_of_a_reply_whose_resend_was_refused_as_duplicate_gives_it_th
         worker = TelegramUserWorker(services)
         contact = f"{ALICE}:{fake.contacts[ALICE][0]}"
         assert await worker.store(account.id, InboundEvent("900", contact, "Hi", utcnow()))
-        reply = await _reply(services, world, account, "Hello Alice")
+        reply = (await supervisor_reply(services, world, account.id, "Hello Alice")).message.id
         await DeliveryWorker(services).run_once()
         real_id = (await _message(services, reply)).platform_message_id
         assert real_id is not None and real_id.isdigit()
@@ -788,26 +743,6 @@ async def test_fake_get_file_follows_the_documented_part_rules(
                 await telegram(functions.upload.GetFileRequest(stale, 0, 4096))
         finally:
             await telegram.disconnect()
-
-
-async def _reply(services: Services, world: DemoWorld, account: ChannelAccount, text: str) -> str:
-    async with services.sessionmaker() as session:
-        supervisor = await principal_for(session, world.users["supervisor"])
-        conversation = await session.scalar(
-            select(Conversation).where(Conversation.account_id == account.id)
-        )
-        assert conversation is not None
-        sent = await send_reply(
-            services,
-            session,
-            supervisor,
-            conversation,
-            text,
-            idempotency_key=None,
-            actor=audit.Actor(supervisor.user_id),
-            allow_untranslated=True,
-        )
-    return sent.message.id
 
 
 async def _attachments(services: Services) -> dict[str, Attachment]:
