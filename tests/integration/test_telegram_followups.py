@@ -10,7 +10,7 @@ from collections.abc import AsyncIterator
 import httpx
 import pytest
 from sqlalchemy import select
-from tests.factories import DemoWorld, asgi_client, bearer, build_world
+from tests.factories import DemoWorld, asgi_client, bearer, build_world, supervisor_reply
 from tests.fakes.platforms.mtproto import FakeMTProto
 from tests.integration.test_telegram_login_ui import _add, _code, _log_in, _send_code
 from tests.integration.test_telegram_user import (
@@ -19,7 +19,6 @@ from tests.integration.test_telegram_user import (
     _login_existing,
     _message,
     _messages,
-    _reply,
     _wait_connected,
     _wait_for_status,
     _wait_handled,
@@ -177,7 +176,9 @@ async def test_lost_answer_resend_refused_as_duplicate_keeps_the_real_id_from_th
             await _wait_connected(worker, account.id)
             await fake.push_message(PHONE, ALICE, "Where is my parcel?")
             await _wait_handled(worker, 1)
-            reply = await _reply(services, world, account, "It left today.")
+            reply = (
+                await supervisor_reply(services, world, account.id, "It left today.")
+            ).message.id
             fake.echo_sends = True
             fake.hold_sends = asyncio.Event()
             fake.lose_answers = 1
@@ -215,13 +216,13 @@ async def test_placeholder_receipt_is_recorded_when_no_echo_gave_the_real_id(
             await _wait_handled(worker, 1)
         finally:
             await worker.stop()
-        first = await _reply(services, world, account, "First")
+        first = (await supervisor_reply(services, world, account.id, "First")).message.id
         await DeliveryWorker(services).run_once()
         real = (await _message(services, first)).platform_message_id
         assert real is not None and real.isdigit()
         # No echo reached us and the answer was lost: the resend's placeholder is recorded.
         fake.lose_answers = 1
-        second = await _reply(services, world, account, "Second")
+        second = (await supervisor_reply(services, world, account.id, "Second")).message.id
         await DeliveryWorker(services).run_once()
         async with services.read_sessionmaker() as session:
             key = await session.scalar(
