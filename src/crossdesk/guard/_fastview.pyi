@@ -1,6 +1,7 @@
 from collections.abc import Callable
 from typing import Any
 
+from crossdesk.guard._automaton import KeyAutomaton
 from crossdesk.guard.view_tables import ViewTables
 
 class FastPrefilter:
@@ -10,10 +11,10 @@ class FastPrefilter:
         modes: Any,
         han_modes: Any,
         leet_digits: str,
-        keys_find: Callable[[str], list[tuple[int, int, int]]] | None,
+        keys: KeyAutomaton | None,
         syllables_any: Callable[[str], bool] | None,
         homophone: Callable[[str], bool],
-        homophones_find: Callable[[str], list[tuple[int, int, int]]] | None,
+        homophones: KeyAutomaton | None,
         initials: frozenset[str],
         astral: Callable[[int], tuple[tuple[int, int, int], ...] | None],
     ) -> None: ...

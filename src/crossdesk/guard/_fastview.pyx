@@ -17,6 +17,8 @@ from libc.stdlib cimport free, malloc
 from libc.string cimport memcpy
 from cpython.unicode cimport Py_UNICODE_ISALPHA
 
+from crossdesk.guard._automaton cimport KeyAutomaton, Trie, step
+
 
 cdef extern from "Python.h":
     int PyUnicode_KIND(object o)
@@ -262,17 +264,17 @@ cdef class FastPrefilter:
     cdef const int32_t* han_modes
     cdef list owners
     cdef uint32_t leet[10]
-    cdef object keys_find
+    cdef KeyAutomaton keys
     cdef object syllables_any
     cdef object homophone
-    cdef object homophones_find
+    cdef KeyAutomaton homophones
     cdef object initials
     cdef Pinyin pinyin
     cdef object astral
     cdef dict astral_cache
 
-    def __init__(self, tables, modes, han_modes, leet_digits, keys_find, syllables_any,
-                 homophone, homophones_find, initials, astral):
+    def __init__(self, tables, modes, han_modes, leet_digits, KeyAutomaton keys, syllables_any,
+                 homophone, KeyAutomaton homophones, initials, astral):
         cdef const uint8_t[::1] fold_len = tables.fold_len
         cdef const uint32_t[::1] fold = tables.fold
         cdef const uint8_t[::1] flag_table = tables.flags
@@ -291,10 +293,10 @@ cdef class FastPrefilter:
         self.han_modes = &key_han_modes[0] if len(han_modes) else NULL
         for d in range(10):
             self.leet[d] = ord(leet_digits[d])
-        self.keys_find = keys_find
+        self.keys = keys
         self.syllables_any = syllables_any
         self.homophone = homophone
-        self.homophones_find = homophones_find
+        self.homophones = homophones
         self.initials = initials
         self.astral = astral
         self.astral_cache = {}
@@ -534,7 +536,7 @@ cdef class FastPrefilter:
                         nruns += 1
                 if k == 0:
                     touching = nruns
-            if self.homophones_find is not None and self._part_pinyin(w, n, runs, touching):
+            if self.homophones is not None and self._part_pinyin(w, n, runs, touching):
                 return True
             if self.initials and self._initials_hit(w, runs, nruns):
                 return True
@@ -564,7 +566,7 @@ cdef class FastPrefilter:
                 runs[2 * k] = <int32_t>lo
                 runs[2 * k + 1] = <int32_t>j
                 k += 1
-            if k and self.homophones_find is not None and self._part_pinyin(leet, n, runs, k):
+            if k and self.homophones is not None and self._part_pinyin(leet, n, runs, k):
                 return True
             return bool(k) and bool(self.initials) and self._initials_hit(leet, runs, k)
         finally:
@@ -588,6 +590,8 @@ cdef class FastPrefilter:
         """
         cdef Py_ssize_t r, lo, hi, a, b, idx, start, size = 0, cap = 1
         cdef Py_ssize_t ps, pe
+        cdef const Trie* t
+        cdef int32_t s, o
         for r in range(nruns):
             cap += (runs[2 * r + 1] + 2 * HOMOPHONE_REACH - runs[2 * r]) * 6 + 1
         if nruns == 0:
@@ -614,11 +618,16 @@ cdef class FastPrefilter:
                 unit[size] = -1
                 first[size] = 1
                 size += 1
-            for match in self.homophones_find(PyUnicode_FromKindAndData(UCS4, spelled, size)):
-                ps = match[1]
-                pe = match[2]
-                if first[ps] and first[pe] and self._mixed(w, unit[ps], unit[pe - 1] + 1):
-                    return True
+            t = &self.homophones.trie
+            s = 0
+            for pe in range(1, size + 1):
+                s = step(t, s, spelled[pe - 1])
+                o = t.state[s].out
+                while o >= 0:
+                    ps = pe - t.key_length[t.key[o]]
+                    if first[ps] and first[pe] and self._mixed(w, unit[ps], unit[pe - 1] + 1):
+                        return True
+                    o = t.state[t.state[o].fail].out
             return False
         finally:
             free(spelled)
@@ -698,7 +707,7 @@ cdef class FastPrefilter:
         The views: one per digit reading of the text (the raw and split readings only when
         they can differ from the leet one) and those of the joined words.
         """
-        if self.keys_find is None:
+        if self.keys is None:
             return False
         cdef ViewPlan plan
         cdef uint32_t spans_local[STACK_CHARS]
@@ -730,8 +739,10 @@ cdef class FastPrefilter:
         """
         cdef View views[MAX_VIEWS]
         cdef Scratch scratch
-        cdef Py_ssize_t size = 0, widest = 0, cap, at = 0, start, i
+        cdef Py_ssize_t size = 0, widest = 0, cap, at = 0, i, end, offset
         cdef int count = plan.count
+        cdef const Trie* t
+        cdef int32_t s, o, ki
         for i in range(count):
             cap = plan.length[i] + 4
             widest = max(widest, cap)
@@ -768,15 +779,24 @@ cdef class FastPrefilter:
                 at += views[i].spaced_len + 1 + views[i].gapless_len
                 block[at] = 0  # no key holds it: a match never spans two views
                 at += 1
-            matches = self.keys_find(PyUnicode_FromKindAndData(UCS4, block, at))
+            # one walk over all the views: a match never spans two (their separator is in no key)
+            t = &self.keys.trie
+            s = 0
             i = 0
-            for match in matches:
-                # overlapping matches come by end position, so by view
-                start = match[1]
-                while i + 1 < count and start >= views[i + 1].combined - block:
+            offset = 0
+            for end in range(1, at + 1):
+                s = step(t, s, block[end - 1])
+                o = t.state[s].out
+                if o < 0:
+                    continue
+                while i + 1 < count and end > views[i + 1].combined - block:
                     i += 1
-                if self._key_hit(&views[i], match[0], start - (views[i].combined - block)):
-                    return True
+                offset = views[i].combined - block
+                while o >= 0:
+                    ki = t.key[o]
+                    if self._key_hit(&views[i], ki, end - t.key_length[ki] - offset):
+                        return True
+                    o = t.state[t.state[o].fail].out
             return False
         finally:
             if block != local:

@@ -1,25 +1,28 @@
-"""Aho-Corasick search over normalized text, backed by ahocorasick-rs.
+"""Aho-Corasick search over normalized text.
 
-ahocorasick-rs (Rust, ``aho-corasick`` crate) was measured against pyahocorasick in
-``bench/guard.py``: it builds and searches faster; see docs/benchmarks.md.
+The compiled ``KeyAutomaton`` (``_automaton.pyx``, ADR 0006) does the search where it is
+built: the guard's compiled pre-filter walks it over views it never turns into Python strings.
+Without a C compiler, ahocorasick-rs (Rust, ``aho-corasick`` crate) answers the same; it was
+measured against pyahocorasick in ``bench/guard.py`` (docs/benchmarks.md) and the compiled
+automaton against it (tests/unit/guard/test_automaton.py checks they report the same matches).
 """
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 
 import ahocorasick_rs
+
+try:
+    from crossdesk.guard._automaton import KeyAutomaton
+except ImportError:  # built without a C compiler (ADR 0005)
+    KeyAutomaton = None  # type: ignore[assignment,misc]
 
 
 class Automaton:
     """All overlapping occurrences of a fixed set of keys.
 
-    The keys go into the automaton in sorted order: the trie is then built along shared
-    prefixes, which halves the build of a big list (measured: 0.8 s → 0.4 s for 158,000
-    keys). Matches are reported with the caller's key indexes. Their order does not depend
-    on the indexes: with distinct keys, the matches ending at one position come longest
-    first whatever the keys' numbering.
+    Matches come as (key index, start, end), by end position, the longest first at one end.
 
     Args:
         keys: the keys to search for (non-empty strings, no duplicates).
@@ -27,38 +30,45 @@ class Automaton:
 
     def __init__(self, keys: Sequence[str]) -> None:
         self.keys = list(keys)
-        # automaton pattern number → index in ``keys``
-        self.key_of_pattern = sorted(range(len(self.keys)), key=self.keys.__getitem__)
-        self._ac = (
-            ahocorasick_rs.AhoCorasick(
-                [self.keys[i] for i in self.key_of_pattern],
-                matchkind=ahocorasick_rs.MatchKind.Standard,
-            )
-            if self.keys
-            else None
-        )
+        self.compiled = KeyAutomaton(self.keys) if KeyAutomaton is not None else None
+        self._twin = _RustAutomaton(self.keys) if self.compiled is None and self.keys else None
 
     def find(self, text: str) -> list[tuple[int, int, int]]:
         """Every (key index, start, end) occurrence in ``text``, overlapping ones included."""
-        if self._ac is None or not text:
-            return []
+        if self.compiled is not None:
+            return self.compiled.find(text)
+        return self._twin.find(text) if self._twin is not None and text else []
+
+    def any(self, text: str) -> bool:
+        """True when at least one key occurs in ``text`` (the cheap pre-filter)."""
+        if self.compiled is not None:
+            return self.compiled.any(text)
+        return self._twin is not None and bool(text) and self._twin.any(text)
+
+
+class _RustAutomaton:
+    """ahocorasick-rs behind :class:`Automaton`'s interface.
+
+    The keys go in sorted (the trie is then built along shared prefixes: 0.8 → 0.4 s for
+    158,000 keys); matches are mapped back to the caller's key indexes. Their order does not
+    depend on the numbering: with distinct keys, the matches ending at one position come
+    longest first.
+    """
+
+    def __init__(self, keys: list[str]) -> None:
+        self._key_of_pattern = sorted(range(len(keys)), key=keys.__getitem__)
+        self._ac = ahocorasick_rs.AhoCorasick(
+            [keys[i] for i in self._key_of_pattern], matchkind=ahocorasick_rs.MatchKind.Standard
+        )
+
+    def find(self, text: str) -> list[tuple[int, int, int]]:
         matches: list[tuple[int, int, int]] = self._ac.find_matches_as_indexes(
             text, overlapping=True
         )
         if not matches:
             return matches
-        index = self.key_of_pattern
+        index = self._key_of_pattern
         return [(index[p], start, end) for p, start, end in matches]
 
-    def raw_finder(self) -> Callable[[str], list[tuple[int, int, int]]] | None:
-        """``find`` for compiled callers: no Python frame per call, and matches carry the
-        automaton's pattern numbers (``key_of_pattern`` maps them to key indexes)."""
-        if self._ac is None:
-            return None
-        return functools.partial(self._ac.find_matches_as_indexes, overlapping=True)
-
     def any(self, text: str) -> bool:
-        """True when at least one key occurs in ``text`` (the cheap pre-filter)."""
-        if self._ac is None or not text:
-            return False
         return bool(self._ac.find_matches_as_indexes(text))

@@ -467,15 +467,6 @@ def _gaps_to_spaces(s: str) -> str:
     return _ODD.sub(_odd_repl, s) if _ODD.search(s) else s
 
 
-def _finder(automaton: Automaton | None) -> Callable[[str], list[tuple[int, int, int]]] | None:
-    return automaton.raw_finder() if automaton is not None else None
-
-
-def _by_pattern(automaton: Automaton, values: list[int]) -> array[int]:
-    """``values`` (one per key) reordered by the automaton's pattern numbers."""
-    return array("i", [values[i] for i in automaton.key_of_pattern])
-
-
 class Prefilter:
     """Answers "may this text hold a hit?" cheaply.
 
@@ -516,19 +507,19 @@ class Prefilter:
 
     def _compiled(self, modes: list[int], han_modes: list[int]) -> FastPrefilter | None:
         """The compiled twin of :meth:`may_match_python`, when the extension is built."""
-        if FastPrefilter is None:
+        if FastPrefilter is None or self._keys.compiled is None:
             return None
         from crossdesk.guard.view_tables import folded_info, view_tables
 
         return FastPrefilter(
             view_tables(),
-            _by_pattern(self._keys, modes),
-            _by_pattern(self._keys, han_modes),
+            array("i", modes),
+            array("i", han_modes),
             "".join(LEET.get(d, d) for d in "0123456789"),
-            _finder(self._keys),
+            self._keys.compiled,
             self._syllables.any if self._syllables else None,
             self._homophone,
-            _finder(self._homophones),
+            self._homophones.compiled if self._homophones else None,
             self._initials,
             folded_info,
         )

@@ -1,0 +1,253 @@
+# cython: language_level=3, boundscheck=False, wraparound=False, cdivision=True, initializedcheck=False
+"""An Aho-Corasick automaton over code points, walkable from C (ADR 0006).
+
+``KeyAutomaton(keys).find(text)`` reports what ahocorasick-rs reports with
+``overlapping=True``: every (key index, start, end) occurrence, by end position, the longest
+first at one end. It exists because the guard's compiled pre-filter searches views it builds
+in C buffers: handing them to ahocorasick-rs meant a Python string per message, its UTF-8
+copy, offsets converted back and a tuple per match, which cost more than the search (ADR 0006
+has the measurements). ``matcher.Automaton`` uses ahocorasick-rs where this module is not
+built; ``tests/unit/guard/test_automaton.py`` checks that both report the same matches.
+
+Layout: a character's class comes from a table (0 for a character no key holds, which sends
+the walk back to the root at once); the root moves through a dense array, the other states
+through their children's classes, sorted (a short scan or a binary search). Keys are inserted
+in sorted order, so a trie node's children are created in order and the trie is built in one
+pass along shared prefixes.
+"""
+
+from libc.stdint cimport int32_t, uint16_t, uint32_t
+from libc.stdlib cimport calloc, free
+from libc.string cimport memset
+
+from crossdesk.guard._automaton cimport State, Trie, child_of, class_of, step
+
+
+cdef extern from "Python.h":
+    int PyUnicode_KIND(object o)
+    void* PyUnicode_DATA(object o)
+    Py_ssize_t PyUnicode_GET_LENGTH(object o)
+    Py_UCS4 PyUnicode_READ(int kind, void* data, Py_ssize_t index)
+
+
+cdef enum:
+    MAX_CLASSES = 65535  # classes are uint16_t; 0 is "no key holds it"
+
+
+cdef void* _alloc(size_t count, size_t size) except NULL:
+    cdef void* p = calloc(count if count else 1, size)
+    if p == NULL:
+        raise MemoryError()
+    return p
+
+
+cdef class KeyAutomaton:
+    """Every overlapping occurrence of a fixed set of keys, reported by key index.
+
+    Args:
+        keys: non-empty strings, no duplicates (ValueError names the first bad one).
+    """
+
+    def __cinit__(self):
+        memset(&self.trie, 0, sizeof(Trie))
+
+    def __dealloc__(self):
+        free(self.trie.bmp_class)
+        free(self.trie.astral_chars)
+        free(self.trie.astral_class)
+        free(self.trie.root_next)
+        free(self.trie.state)
+        free(self.trie.via)
+        free(self.trie.key)
+        free(self.trie.key_length)
+
+    def __init__(self, keys):
+        keys = list(keys)
+        for index, key in enumerate(keys):
+            if not isinstance(key, str) or not key:
+                raise ValueError(f"key {index} is not a non-empty string: {key!r:.40}")
+        self._keys = keys
+        self.key_count = len(keys)
+        _number_classes(&self.trie, keys)
+        _build(&self.trie, keys, sorted(range(len(keys)), key=keys.__getitem__))
+
+    def __reduce__(self):
+        return (KeyAutomaton, (self._keys,))
+
+    def find(self, str text):
+        """Every (key index, start, end) occurrence in ``text``, overlapping ones included."""
+        cdef const Trie* t = &self.trie
+        cdef Py_ssize_t n = PyUnicode_GET_LENGTH(text), i
+        cdef int kind = PyUnicode_KIND(text)
+        cdef void* data = PyUnicode_DATA(text)
+        cdef int32_t s = 0, o, ki
+        cdef list found = []
+        if t.states <= 1:
+            return found
+        for i in range(n):
+            s = step(t, s, PyUnicode_READ(kind, data, i))
+            o = t.state[s].out
+            while o >= 0:
+                ki = t.key[o]
+                found.append((ki, i + 1 - t.key_length[ki], i + 1))
+                o = t.state[t.state[o].fail].out
+        return found
+
+    def any(self, str text):
+        """True when at least one key occurs in ``text``."""
+        cdef const Trie* t = &self.trie
+        cdef Py_ssize_t n = PyUnicode_GET_LENGTH(text), i
+        cdef int kind = PyUnicode_KIND(text)
+        cdef void* data = PyUnicode_DATA(text)
+        cdef int32_t s = 0
+        if t.states <= 1:
+            return False
+        for i in range(n):
+            s = step(t, s, PyUnicode_READ(kind, data, i))
+            if t.state[s].out >= 0:
+                return True
+        return False
+
+    @property
+    def state_count(self):
+        """States of the trie, the root included."""
+        return self.trie.states
+
+
+
+cdef void _number_classes(Trie* t, list keys) except *:
+    """Number the keys' characters 1, 2, ... in code point order (sorted keys, sorted
+    children)."""
+    alphabet = sorted(set().union(*keys)) if keys else []
+    if len(alphabet) > MAX_CLASSES:
+        raise ValueError(f"the keys hold {len(alphabet)} distinct characters; "
+                         f"at most {MAX_CLASSES} are supported")
+    t.classes = <int32_t>len(alphabet)
+    t.bmp_class = <uint16_t*>_alloc(0x10000, sizeof(uint16_t))
+    astral = [ch for ch in alphabet if ord(ch) >= 0x10000]
+    t.astral_count = <int32_t>len(astral)
+    t.astral_chars = <uint32_t*>_alloc(len(astral), sizeof(uint32_t))
+    t.astral_class = <uint16_t*>_alloc(len(astral), sizeof(uint16_t))
+    cdef Py_ssize_t i, a = 0
+    cdef uint32_t cp
+    for i in range(len(alphabet)):
+        cp = ord(alphabet[i])
+        if cp < 0x10000:
+            t.bmp_class[cp] = <uint16_t>(i + 1)
+        else:
+            t.astral_chars[a] = cp
+            t.astral_class[a] = <uint16_t>(i + 1)
+            a += 1
+
+cdef void _build(Trie* t, list keys, list order) except *:
+    cdef Py_ssize_t total = 1, longest = 0, length
+    for key in keys:
+        length = len(key)
+        total += length
+        longest = max(longest, length)
+    # the trie in insertion order, one pass over the sorted keys
+    cdef int32_t* parent = <int32_t*>_alloc(total, sizeof(int32_t))
+    cdef uint16_t* via = <uint16_t*>_alloc(total, sizeof(uint16_t))
+    cdef int32_t* depth = <int32_t*>_alloc(total, sizeof(int32_t))
+    cdef int32_t* key_at = <int32_t*>_alloc(total, sizeof(int32_t))
+    cdef int32_t* path = <int32_t*>_alloc(longest + 1, sizeof(int32_t))
+    cdef uint16_t* previous = <uint16_t*>_alloc(longest + 1, sizeof(uint16_t))
+    cdef uint16_t* current = <uint16_t*>_alloc(longest + 1, sizeof(uint16_t))
+    cdef uint16_t* swap
+    cdef int32_t* renumber = NULL
+    cdef int32_t* count = NULL
+    cdef Py_ssize_t previous_length = 0, common, d, kind
+    cdef int32_t s, p, f, nxt, states = 1, index
+    cdef void* data
+    try:
+        memset(key_at, 0xFF, total * sizeof(int32_t))  # -1: no key ends here
+        t.key_length = <int32_t*>_alloc(len(keys), sizeof(int32_t))
+        path[0] = 0
+        for index in order:
+            key = keys[index]
+            length = PyUnicode_GET_LENGTH(key)
+            kind = PyUnicode_KIND(key)
+            data = PyUnicode_DATA(key)
+            for d in range(length):
+                current[d] = _class(t, PyUnicode_READ(kind, data, d))
+            common = 0
+            while common < length and common < previous_length and \
+                    current[common] == previous[common]:
+                common += 1
+            for d in range(common, length):
+                parent[states] = path[d]
+                via[states] = current[d]
+                depth[states] = <int32_t>(d + 1)
+                path[d + 1] = states
+                states += 1
+            if key_at[path[length]] >= 0:
+                raise ValueError(f"duplicate key {index}: {key!r:.40}")
+            key_at[path[length]] = index
+            t.key_length[index] = <int32_t>length
+            swap = previous
+            previous = current
+            current = swap
+            previous_length = length
+        t.states = states
+        # renumbered breadth first (a stable sort by depth: siblings stay consecutive and in
+        # class order, and children come in their parents' order)
+        count = <int32_t*>_alloc(longest + 2, sizeof(int32_t))
+        for s in range(1, states):
+            count[depth[s] + 1] += 1
+        count[1] = 1  # the root keeps 0
+        for d in range(1, longest + 2):
+            count[d] += count[d - 1]
+        renumber = <int32_t*>_alloc(states, sizeof(int32_t))
+        for s in range(1, states):
+            renumber[s] = count[depth[s]]
+            count[depth[s]] += 1
+        t.via = <uint16_t*>_alloc(states, sizeof(uint16_t))
+        t.key = <int32_t*>_alloc(states, sizeof(int32_t))
+        t.state = <State*>_alloc(states, sizeof(State))
+        t.key[0] = -1
+        for s in range(1, states):
+            t.via[renumber[s]] = via[s]
+            t.key[renumber[s]] = key_at[s]
+            depth[renumber[s]] = renumber[parent[s]]  # depth[] now holds the new parents
+        parent, depth = depth, parent
+        t.root_next = <int32_t*>_alloc(t.classes + 1, sizeof(int32_t))
+        for s in range(1, states):
+            p = parent[s]
+            if t.state[p].end == 0:
+                t.state[p].first = s
+            t.state[p].end = s + 1
+            if p == 0:
+                t.root_next[t.via[s]] = s
+        # failure links and outputs, shallow states first
+        t.state[0].out = -1
+        for s in range(1, states):
+            p = parent[s]
+            if p != 0:
+                f = t.state[p].fail
+                while True:
+                    nxt = t.root_next[t.via[s]] if f == 0 else _child(t, f, t.via[s])
+                    if nxt > 0:
+                        t.state[s].fail = nxt
+                        break
+                    if f == 0:
+                        break
+                    f = t.state[f].fail
+            t.state[s].out = s if t.key[s] >= 0 else t.state[t.state[s].fail].out
+    finally:
+        free(parent)
+        free(via)
+        free(depth)
+        free(key_at)
+        free(path)
+        free(previous)
+        free(current)
+        free(renumber)
+        free(count)
+
+
+cdef inline uint16_t _class(const Trie* t, uint32_t c) noexcept:
+    return class_of(t, c)  # every character of a key has one: _classes numbered them all
+
+
+cdef inline int32_t _child(const Trie* t, int32_t s, uint16_t k) noexcept:
+    return child_of(t, s, k)
