@@ -8,10 +8,9 @@ class FastPrefilter:
     def __init__(
         self,
         tables: ViewTables,
-        modes: Any,
-        han_modes: Any,
+        free: tuple[KeyAutomaton, Any, Any] | None,
+        anchored: tuple[KeyAutomaton, Any, Any] | None,
         leet_digits: str,
-        keys: KeyAutomaton | None,
         syllables_any: Callable[[str], bool] | None,
         homophone: Callable[[str], bool],
         homophones: KeyAutomaton | None,

@@ -12,12 +12,12 @@ homophone check calls back into Python, when the syllable automaton finds a key.
 ``tests/unit/guard/test_fastview.py`` checks that both answer alike.
 """
 
-from libc.stdint cimport int32_t, uint8_t, uint32_t
+from libc.stdint cimport int32_t, uint8_t, uint16_t, uint32_t
 from libc.stdlib cimport free, malloc
 from libc.string cimport memcpy
 from cpython.unicode cimport Py_UNICODE_ISALPHA
 
-from crossdesk.guard._automaton cimport KeyAutomaton, Trie, step
+from crossdesk.guard._automaton cimport KeyAutomaton, Trie, child_of, class_of, step
 
 
 cdef extern from "Python.h":
@@ -208,6 +208,26 @@ cdef inline int _read(Reader* r, uint32_t* u, uint32_t c, uint8_t f, uint32_t o)
     return GO_ON
 
 
+cdef struct Keys:
+    # one automaton's keys and how each may match (prefilter.Prefilter's modes, per key)
+    const Trie* trie
+    const int32_t* modes
+    const int32_t* han_modes
+
+
+cdef Keys _keys_of(tuple given, list owners) except *:
+    """(automaton, modes, Hanzi-view modes) as C pointers (``owners`` keeps them alive)."""
+    cdef KeyAutomaton automaton = given[0]
+    cdef const int32_t[::1] modes = given[1]
+    cdef const int32_t[::1] han_modes = given[2]
+    owners.extend([automaton, modes, han_modes])
+    cdef Keys keys
+    keys.trie = &automaton.trie
+    keys.modes = &modes[0] if modes.shape[0] else NULL
+    keys.han_modes = &han_modes[0] if han_modes.shape[0] else NULL
+    return keys
+
+
 cdef struct Pinyin:
     # view_tables' pinyin readings: per code point where its letters begin and how many
     const uint32_t* at
@@ -260,11 +280,11 @@ cdef class FastPrefilter:
     cdef const uint8_t* flags
     cdef const uint32_t* gap
     cdef const uint32_t* syllable
-    cdef const int32_t* modes
-    cdef const int32_t* han_modes
+    cdef Keys free  # keys that may match anywhere in a view (see _views_hit)
+    cdef Keys anchored  # keys that must begin a word of the gapless view
+    cdef bint has_keys
     cdef list owners
     cdef uint32_t leet[10]
-    cdef KeyAutomaton keys
     cdef object syllables_any
     cdef object homophone
     cdef KeyAutomaton homophones
@@ -273,27 +293,26 @@ cdef class FastPrefilter:
     cdef object astral
     cdef dict astral_cache
 
-    def __init__(self, tables, modes, han_modes, leet_digits, KeyAutomaton keys, syllables_any,
-                 homophone, KeyAutomaton homophones, initials, astral):
+    def __init__(self, tables, free, anchored, leet_digits, syllables_any, homophone,
+                 KeyAutomaton homophones, initials, astral):
         cdef const uint8_t[::1] fold_len = tables.fold_len
         cdef const uint32_t[::1] fold = tables.fold
         cdef const uint8_t[::1] flag_table = tables.flags
         cdef const uint32_t[::1] gap = tables.gap
         cdef const uint32_t[::1] syllable = tables.syllable
-        cdef const int32_t[::1] key_modes = modes
-        cdef const int32_t[::1] key_han_modes = han_modes
-        self.owners = [fold_len, fold, flag_table, gap, syllable, key_modes, key_han_modes]
+        self.owners = [fold_len, fold, flag_table, gap, syllable]
         self.pinyin = _pinyin_of(tables, self.owners)
         self.fold_len = &fold_len[0]
         self.fold = &fold[0]
         self.flags = &flag_table[0]
         self.gap = &gap[0]
         self.syllable = &syllable[0]
-        self.modes = &key_modes[0] if len(modes) else NULL
-        self.han_modes = &key_han_modes[0] if len(han_modes) else NULL
+        self.has_keys = free is not None
+        if self.has_keys:
+            self.free = _keys_of(free, self.owners)
+            self.anchored = _keys_of(anchored, self.owners)
         for d in range(10):
             self.leet[d] = ord(leet_digits[d])
-        self.keys = keys
         self.syllables_any = syllables_any
         self.homophone = homophone
         self.homophones = homophones
@@ -707,7 +726,7 @@ cdef class FastPrefilter:
         The views: one per digit reading of the text (the raw and split readings only when
         they can differ from the leet one) and those of the joined words.
         """
-        if self.keys is None:
+        if not self.has_keys:
             return False
         cdef ViewPlan plan
         cdef uint32_t spans_local[STACK_CHARS]
@@ -739,10 +758,8 @@ cdef class FastPrefilter:
         """
         cdef View views[MAX_VIEWS]
         cdef Scratch scratch
-        cdef Py_ssize_t size = 0, widest = 0, cap, at = 0, i, end, offset
+        cdef Py_ssize_t size = 0, widest = 0, cap, at = 0, i
         cdef int count = plan.count
-        cdef const Trie* t
-        cdef int32_t s, o, ki
         for i in range(count):
             cap = plan.length[i] + 4
             widest = max(widest, cap)
@@ -779,43 +796,89 @@ cdef class FastPrefilter:
                 at += views[i].spaced_len + 1 + views[i].gapless_len
                 block[at] = 0  # no key holds it: a match never spans two views
                 at += 1
-            # one walk over all the views: a match never spans two (their separator is in no key)
-            t = &self.keys.trie
-            s = 0
-            i = 0
-            offset = 0
-            for end in range(1, at + 1):
-                s = step(t, s, block[end - 1])
-                o = t.state[s].out
-                if o < 0:
-                    continue
-                while i + 1 < count and end > views[i + 1].combined - block:
-                    i += 1
-                offset = views[i].combined - block
-                while o >= 0:
-                    ki = t.key[o]
-                    if self._key_hit(&views[i], ki, end - t.key_length[ki] - offset):
-                        return True
-                    o = t.state[t.state[o].fail].out
-            return False
+            return self._free_hit(views, count, block, at) or self._anchored_hit(views, count)
         finally:
             if block != local:
                 free(block)
 
-    cdef bint _key_hit(self, View* v, int32_t ki, Py_ssize_t start) noexcept:
-        """Key ``ki`` at ``start`` of view ``v`` is where the exact path could accept it."""
-        cdef Py_ssize_t cut = v.spaced_len + 1
-        cdef int32_t mode = self.modes[ki]
-        if mode == M_FREE:
-            return True
-        if start < cut:
-            return mode > M_ANCHORED and _word_length(v, start) >= mode
-        if mode == M_ANCHORED and _starts_word(v, start - cut):
-            return True
-        if v.han:
-            mode = self.han_modes[ki]
-            return mode == M_FREE or (mode == M_ANCHORED and _starts_word(v, start - cut))
+    cdef bint _free_hit(self, View* views, int count, uint32_t* block, Py_ssize_t at) noexcept:
+        """A key that may match anywhere: one walk over all the views.
+
+        (A match never spans two views: their separator is in no key.)
+        """
+        cdef const Trie* t = self.free.trie
+        cdef int32_t s = 0, o, ki
+        cdef Py_ssize_t end, offset
+        cdef int i = 0
+        for end in range(1, at + 1):
+            s = step(t, s, block[end - 1])
+            o = t.state[s].out
+            if o < 0:
+                continue
+            while i + 1 < count and end > views[i + 1].combined - block:
+                i += 1
+            offset = views[i].combined - block
+            while o >= 0:
+                ki = t.key[o]
+                if _key_hit(&views[i], self.free.modes[ki], self.free.han_modes[ki],
+                            end - t.key_length[ki] - offset):
+                    return True
+                o = t.state[t.state[o].fail].out
         return False
+
+    cdef bint _anchored_hit(self, View* views, int count) noexcept:
+        """A key that must begin a word: a descent from each place of the gapless views where
+        the exact path could see a word begin (every place of a word not all letters)."""
+        cdef const Trie* t = self.anchored.trie
+        cdef Py_ssize_t w, a, b, p, e, cut
+        cdef uint32_t* gapless
+        cdef int32_t s, ki
+        cdef uint16_t k
+        cdef View* v
+        cdef int i
+        for i in range(count):
+            v = &views[i]
+            cut = v.spaced_len + 1
+            gapless = v.combined + cut
+            for w in range(v.kept):
+                a = v.gapless_start[w]
+                b = v.gapless_start[w + 1] if w + 1 < v.kept else v.gapless_len
+                if v.literal_word[v.kept_word[w]]:
+                    b = a + 1
+                for p in range(a, b):
+                    k = class_of(t, gapless[p])
+                    s = t.root_next[k] if k else 0
+                    e = p + 1
+                    while s > 0:
+                        ki = t.key[s]
+                        if ki >= 0 and _key_hit(v, self.anchored.modes[ki],
+                                                self.anchored.han_modes[ki], cut + p):
+                            return True
+                        if e >= v.gapless_len:
+                            break
+                        k = class_of(t, gapless[e])
+                        if k == 0:
+                            break
+                        s = child_of(t, s, k)
+                        e += 1
+        return False
+
+
+cdef bint _key_hit(View* v, int32_t mode, int32_t han_mode, Py_ssize_t start) noexcept:
+    """A key matching at ``start`` of view ``v`` is where the exact path could accept it.
+
+    ``mode``, ``han_mode``: the key's (prefilter.Prefilter's modes).
+    """
+    cdef Py_ssize_t cut = v.spaced_len + 1
+    if mode == M_FREE:
+        return True
+    if start < cut:
+        return mode > M_ANCHORED and _word_length(v, start) >= mode
+    if mode == M_ANCHORED and _starts_word(v, start - cut):
+        return True
+    if v.han:
+        return han_mode == M_FREE or (han_mode == M_ANCHORED and _starts_word(v, start - cut))
+    return False
 
 
 cdef inline void _plan(ViewPlan* plan, uint32_t* source, Py_ssize_t length, int digits,

@@ -18,6 +18,8 @@ try:
 except ImportError:  # built without a C compiler (ADR 0005)
     KeyAutomaton = None  # type: ignore[assignment,misc]
 
+__all__ = ["Automaton", "KeyAutomaton"]
+
 
 class Automaton:
     """All overlapping occurrences of a fixed set of keys.

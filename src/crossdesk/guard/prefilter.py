@@ -33,7 +33,7 @@ from array import array
 from collections.abc import Callable
 
 from crossdesk.guard.folding import _ARABIC, LEET, _t2s_table, pinyin_of
-from crossdesk.guard.matcher import Automaton
+from crossdesk.guard.matcher import Automaton, KeyAutomaton
 
 try:
     from crossdesk.guard._fastview import FastPrefilter
@@ -507,21 +507,47 @@ class Prefilter:
 
     def _compiled(self, modes: list[int], han_modes: list[int]) -> FastPrefilter | None:
         """The compiled twin of :meth:`may_match_python`, when the extension is built."""
-        if FastPrefilter is None or self._keys.compiled is None:
+        if FastPrefilter is None or KeyAutomaton is None:
             return None
         from crossdesk.guard.view_tables import folded_info, view_tables
 
         return FastPrefilter(
             view_tables(),
-            array("i", modes),
-            array("i", han_modes),
+            self._keys_where(modes, han_modes, anchored=False),
+            self._keys_where(modes, han_modes, anchored=True),
             "".join(LEET.get(d, d) for d in "0123456789"),
-            self._keys.compiled,
             self._syllables.any if self._syllables else None,
             self._homophone,
             self._homophones.compiled if self._homophones else None,
             self._initials,
             folded_info,
+        )
+
+    def _keys_where(
+        self, modes: list[int], han_modes: list[int], *, anchored: bool
+    ) -> tuple[KeyAutomaton, array[int], array[int]]:
+        """The compiled pre-filter's share of the keys, with their modes.
+
+        It walks one automaton over the whole views for the keys that may match anywhere
+        (FREE, and the spaced view's whole-word keys, which begin with a space) and descends
+        another from the word starts of the gapless views for the keys that must begin a word
+        (ANCHORED): every key the exact path could accept is in one of them (ADR 0006).
+        """
+        if anchored:
+            picked = [
+                i for i, (m, h) in enumerate(zip(modes, han_modes, strict=True))
+                if m == ANCHORED or h == ANCHORED
+            ]  # fmt: skip
+        else:
+            picked = [
+                i for i, (m, h) in enumerate(zip(modes, han_modes, strict=True))
+                if m not in (SKIP, ANCHORED) or h == FREE
+            ]  # fmt: skip
+        keys = self._keys.keys
+        return (
+            KeyAutomaton([keys[i] for i in picked]),
+            array("i", [modes[i] for i in picked]),
+            array("i", [han_modes[i] for i in picked]),
         )
 
     def _homophone(self, written: str) -> bool:
