@@ -84,4 +84,5 @@ cdef inline int32_t step(const Trie* t, int32_t s, uint32_t c) noexcept nogil:
 cdef class KeyAutomaton:
     cdef Trie trie
     cdef list _keys  # for pickling: rebuilt from them
+    cdef list _order
     cdef readonly Py_ssize_t key_count

@@ -46,6 +46,9 @@ cdef class KeyAutomaton:
 
     Args:
         keys: non-empty strings, no duplicates (ValueError names the first bad one).
+        order: the indexes of the keys to hold, sorted by key (``sorted(range(len(keys)),
+            key=keys.__getitem__)`` when omitted). Callers that build several automata
+            over shares of one key list sort once; matches still carry indexes into ``keys``.
     """
 
     def __cinit__(self):
@@ -61,18 +64,23 @@ cdef class KeyAutomaton:
         free(self.trie.key)
         free(self.trie.key_length)
 
-    def __init__(self, keys):
-        keys = list(keys)
-        for index, key in enumerate(keys):
-            if not isinstance(key, str) or not key:
-                raise ValueError(f"key {index} is not a non-empty string: {key!r:.40}")
-        self._keys = keys
-        self.key_count = len(keys)
-        _number_classes(&self.trie, keys)
-        _build(&self.trie, keys, sorted(range(len(keys)), key=keys.__getitem__))
+    def __init__(self, keys, order=None):
+        if self.trie.state != NULL:
+            raise RuntimeError("a KeyAutomaton is built once")
+        cdef list key_list = list(keys)
+        if order is None:
+            _check_keys(key_list, range(len(key_list)))
+            order = sorted(range(len(key_list)), key=key_list.__getitem__)
+        cdef list index_list = list(order)
+        _check_keys(key_list, index_list)
+        self._keys = key_list
+        self._order = index_list
+        self.key_count = len(index_list)
+        _number_classes(&self.trie, key_list, index_list)
+        _build(&self.trie, key_list, index_list)
 
     def __reduce__(self):
-        return (KeyAutomaton, (self._keys,))
+        return (KeyAutomaton, (self._keys, self._order))
 
     def find(self, str text):
         """Every (key index, start, end) occurrence in ``text``, overlapping ones included."""
@@ -115,34 +123,60 @@ cdef class KeyAutomaton:
 
 
 
-cdef void _number_classes(Trie* t, list keys) except *:
+cdef void _check_keys(list keys, object order) except *:
+    cdef Py_ssize_t n = len(keys), index
+    for index in order:
+        if not 0 <= index < n:
+            raise ValueError(f"order names key {index}; there are {n} keys")
+        key = keys[index]
+        if type(key) is not str or not key:
+            raise ValueError(f"key {index} is not a non-empty string: {key!r:.40}")
+
+
+cdef void _number_classes(Trie* t, list keys, list order) except *:
     """Number the keys' characters 1, 2, ... in code point order (sorted keys, sorted
     children)."""
-    alphabet = sorted(set().union(*keys)) if keys else []
-    if len(alphabet) > MAX_CLASSES:
-        raise ValueError(f"the keys hold {len(alphabet)} distinct characters; "
+    cdef uint16_t* bmp = <uint16_t*>_alloc(0x10000, sizeof(uint16_t))
+    t.bmp_class = bmp
+    cdef set astral = set()
+    cdef Py_ssize_t d, length, kind, classes = 0, a = 0
+    cdef int32_t index
+    cdef uint32_t cp
+    cdef void* data
+    for index in order:  # 1 marks the characters seen
+        key = keys[index]
+        length = PyUnicode_GET_LENGTH(key)
+        kind = PyUnicode_KIND(key)
+        data = PyUnicode_DATA(key)
+        for d in range(length):
+            cp = PyUnicode_READ(kind, data, d)
+            if cp < 0x10000:
+                bmp[cp] = 1
+            else:
+                astral.add(cp)
+    for cp in range(0x10000):
+        if bmp[cp]:
+            classes += 1
+            bmp[cp] = <uint16_t>min(classes, MAX_CLASSES)
+    if classes + len(astral) > MAX_CLASSES:
+        raise ValueError(f"the keys hold {classes + len(astral)} distinct characters; "
                          f"at most {MAX_CLASSES} are supported")
-    t.classes = <int32_t>len(alphabet)
-    t.bmp_class = <uint16_t*>_alloc(0x10000, sizeof(uint16_t))
-    astral = [ch for ch in alphabet if ord(ch) >= 0x10000]
     t.astral_count = <int32_t>len(astral)
     t.astral_chars = <uint32_t*>_alloc(len(astral), sizeof(uint32_t))
     t.astral_class = <uint16_t*>_alloc(len(astral), sizeof(uint16_t))
-    cdef Py_ssize_t i, a = 0
-    cdef uint32_t cp
-    for i in range(len(alphabet)):
-        cp = ord(alphabet[i])
-        if cp < 0x10000:
-            t.bmp_class[cp] = <uint16_t>(i + 1)
-        else:
-            t.astral_chars[a] = cp
-            t.astral_class[a] = <uint16_t>(i + 1)
-            a += 1
+    for cp in sorted(astral):
+        t.astral_chars[a] = cp
+        classes += 1
+        t.astral_class[a] = <uint16_t>classes
+        a += 1
+    t.classes = <int32_t>classes
+
 
 cdef void _build(Trie* t, list keys, list order) except *:
     cdef Py_ssize_t total = 1, longest = 0, length
-    for key in keys:
-        length = len(key)
+    cdef int32_t index
+    for index in order:
+        length = len(<str>keys[index])
         total += length
         longest = max(longest, length)
     # the trie in insertion order, one pass over the sorted keys
@@ -157,7 +191,7 @@ cdef void _build(Trie* t, list keys, list order) except *:
     cdef int32_t* renumber = NULL
     cdef int32_t* count = NULL
     cdef Py_ssize_t previous_length = 0, common, d, kind
-    cdef int32_t s, p, f, nxt, states = 1, index
+    cdef int32_t s, p, f, nxt, states = 1
     cdef void* data
     try:
         memset(key_at, 0xFF, total * sizeof(int32_t))  # -1: no key ends here
@@ -174,6 +208,10 @@ cdef void _build(Trie* t, list keys, list order) except *:
             while common < length and common < previous_length and \
                     current[common] == previous[common]:
                 common += 1
+            if common < length and common < previous_length and current[common] < previous[common]:
+                raise ValueError(f"order is not sorted by key at key {index}: {key!r:.40}")
+            if common == length and common < previous_length:
+                raise ValueError(f"order is not sorted by key at key {index}: {key!r:.40}")
             for d in range(common, length):
                 parent[states] = path[d]
                 via[states] = current[d]

@@ -4,12 +4,16 @@ from typing import Any
 from crossdesk.guard._automaton import KeyAutomaton
 from crossdesk.guard.view_tables import ViewTables
 
+def free_keys(keys: list[str], order: list[int], modes: Any, han_modes: Any) -> list[int]: ...
+
 class FastPrefilter:
     def __init__(
         self,
         tables: ViewTables,
-        free: tuple[KeyAutomaton, Any, Any] | None,
-        anchored: tuple[KeyAutomaton, Any, Any] | None,
+        keys: KeyAutomaton | None,
+        free: KeyAutomaton | None,
+        modes: Any,
+        han_modes: Any,
         leet_digits: str,
         syllables_any: Callable[[str], bool] | None,
         homophone: Callable[[str], bool],

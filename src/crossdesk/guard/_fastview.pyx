@@ -209,23 +209,11 @@ cdef inline int _read(Reader* r, uint32_t* u, uint32_t c, uint8_t f, uint32_t o)
 
 
 cdef struct Keys:
-    # one automaton's keys and how each may match (prefilter.Prefilter's modes, per key)
+    # an automaton over (a share of) the keys, and how each key may match, by key index
+    # (prefilter.Prefilter's modes)
     const Trie* trie
     const int32_t* modes
     const int32_t* han_modes
-
-
-cdef Keys _keys_of(tuple given, list owners) except *:
-    """(automaton, modes, Hanzi-view modes) as C pointers (``owners`` keeps them alive)."""
-    cdef KeyAutomaton automaton = given[0]
-    cdef const int32_t[::1] modes = given[1]
-    cdef const int32_t[::1] han_modes = given[2]
-    owners.extend([automaton, modes, han_modes])
-    cdef Keys keys
-    keys.trie = &automaton.trie
-    keys.modes = &modes[0] if modes.shape[0] else NULL
-    keys.han_modes = &han_modes[0] if han_modes.shape[0] else NULL
-    return keys
 
 
 cdef struct Pinyin:
@@ -270,6 +258,31 @@ cdef Py_ssize_t _spell(const Pinyin* py, uint32_t c, int32_t unit, uint32_t* spe
     return size
 
 
+def free_keys(list keys, list order, modes, han_modes):
+    """The indexes in ``order`` of the keys that may match anywhere (FREE in either view) and
+    do not begin with a space: the keys ``FastPrefilter`` walks an automaton for.
+
+    (A loop over arrays here: in Python it cost a tenth of a second for 158,000 keys.) Raises
+    ValueError for a key that counts letters but does not begin with a space: only the
+    whole-word keys (" key ") do, and the compiled pass looks for those from the spaces.
+    """
+    cdef const int32_t[::1] mode_of = modes
+    cdef const int32_t[::1] han_mode_of = han_modes
+    cdef list picked = []
+    cdef Py_ssize_t i
+    cdef str key
+    for i in range(len(keys)):
+        key = keys[i]
+        if mode_of[i] > M_ANCHORED and PyUnicode_READ(PyUnicode_KIND(key), PyUnicode_DATA(key), 0) != 0x20:
+            raise ValueError(f"key {key!r} counts letters but does not begin with a space")
+    for i in order:
+        key = keys[i]
+        if (mode_of[i] == M_FREE or han_mode_of[i] == M_FREE) and \
+                PyUnicode_READ(PyUnicode_KIND(key), PyUnicode_DATA(key), 0) != 0x20:
+            picked.append(i)
+    return picked
+
+
 cdef class FastPrefilter:
     """Compiled twin of ``Prefilter.may_match_python`` (see the module docstring)."""
 
@@ -280,8 +293,10 @@ cdef class FastPrefilter:
     cdef const uint8_t* flags
     cdef const uint32_t* gap
     cdef const uint32_t* syllable
-    cdef Keys free  # keys that may match anywhere in a view (see _views_hit)
-    cdef Keys anchored  # keys that must begin a word of the gapless view
+    # the keys (searched by descents from the places where a word begins) and those that
+    # may match anywhere (searched by an automaton walk); see _views_hit
+    cdef Keys keys
+    cdef Keys free
     cdef bint has_keys
     cdef list owners
     cdef uint32_t leet[10]
@@ -293,24 +308,32 @@ cdef class FastPrefilter:
     cdef object astral
     cdef dict astral_cache
 
-    def __init__(self, tables, free, anchored, leet_digits, syllables_any, homophone,
+    def __init__(self, tables, KeyAutomaton keys, KeyAutomaton free, modes, han_modes,
+                 leet_digits, syllables_any, homophone,
                  KeyAutomaton homophones, initials, astral):
         cdef const uint8_t[::1] fold_len = tables.fold_len
         cdef const uint32_t[::1] fold = tables.fold
         cdef const uint8_t[::1] flag_table = tables.flags
         cdef const uint32_t[::1] gap = tables.gap
         cdef const uint32_t[::1] syllable = tables.syllable
-        self.owners = [fold_len, fold, flag_table, gap, syllable]
+        cdef const int32_t[::1] key_modes = modes
+        cdef const int32_t[::1] key_han_modes = han_modes
+        self.owners = [fold_len, fold, flag_table, gap, syllable, keys, free, key_modes,
+                       key_han_modes]
         self.pinyin = _pinyin_of(tables, self.owners)
         self.fold_len = &fold_len[0]
         self.fold = &fold[0]
         self.flags = &flag_table[0]
         self.gap = &gap[0]
         self.syllable = &syllable[0]
-        self.has_keys = free is not None
+        self.has_keys = keys is not None and free is not None
         if self.has_keys:
-            self.free = _keys_of(free, self.owners)
-            self.anchored = _keys_of(anchored, self.owners)
+            self.keys.trie = &keys.trie
+            self.free.trie = &free.trie
+            self.keys.modes = self.free.modes = &key_modes[0] if len(modes) else NULL
+            self.keys.han_modes = self.free.han_modes = (
+                &key_han_modes[0] if len(han_modes) else NULL
+            )
         for d in range(10):
             self.leet[d] = ord(leet_digits[d])
         self.syllables_any = syllables_any
@@ -751,10 +774,15 @@ cdef class FastPrefilter:
             _release(spans, spans_local)
 
     cdef bint _views_hit(self, ViewPlan* plan) except -1:
-        """Builds the planned views one after another in one buffer, searched in one call.
+        """Builds the planned views one after another in one buffer and searches them.
 
         The buffer lives on the stack for chat-sized messages: nothing is shared between
-        calls (ahocorasick-rs may release the GIL, so calls may overlap).
+        calls, which may run in several threads at once. The keys are searched three ways,
+        each reaching a share of them where the exact path could accept it
+        (Prefilter._free_keys): descents through the trie of all keys from the spaces of the
+        spaced views (keys that begin with a space) and from the places of the gapless views
+        where a word may begin (keys that must begin one); an automaton walk for the keys
+        that may match anywhere. Whatever a search meets is judged by ``_key_hit`` alone.
         """
         cdef View views[MAX_VIEWS]
         cdef Scratch scratch
@@ -796,72 +824,99 @@ cdef class FastPrefilter:
                 at += views[i].spaced_len + 1 + views[i].gapless_len
                 block[at] = 0  # no key holds it: a match never spans two views
                 at += 1
-            return self._free_hit(views, count, block, at) or self._anchored_hit(views, count)
+            return (self._spaced_hit(views, count) or self._free_hit(views, count)
+                    or self._anchored_hit(views, count))
         finally:
             if block != local:
                 free(block)
 
-    cdef bint _free_hit(self, View* views, int count, uint32_t* block, Py_ssize_t at) noexcept:
-        """A key that may match anywhere: one walk over all the views.
-
-        (A match never spans two views: their separator is in no key.)
-        """
-        cdef const Trie* t = self.free.trie
-        cdef int32_t s = 0, o, ki
-        cdef Py_ssize_t end, offset
-        cdef int i = 0
-        for end in range(1, at + 1):
-            s = step(t, s, block[end - 1])
-            o = t.state[s].out
-            if o < 0:
-                continue
-            while i + 1 < count and end > views[i + 1].combined - block:
-                i += 1
-            offset = views[i].combined - block
-            while o >= 0:
-                ki = t.key[o]
-                if _key_hit(&views[i], self.free.modes[ki], self.free.han_modes[ki],
-                            end - t.key_length[ki] - offset):
+    cdef bint _spaced_hit(self, View* views, int count) noexcept:
+        """A key beginning with a space (a word start of the spaced view): a descent from each
+        space of the spaced views (their words, then their spelled-out runs)."""
+        cdef Py_ssize_t p
+        cdef View* v
+        cdef int i
+        for i in range(count):
+            v = &views[i]
+            for p in range(v.spaced_len):
+                if v.combined[p] == 0x20 and _descent_hit(&self.keys, v, v.combined, p,
+                                                          v.spaced_len, 0):
                     return True
-                o = t.state[t.state[o].fail].out
+        return False
+
+    cdef bint _free_hit(self, View* views, int count) noexcept:
+        """A key that may match anywhere: an automaton walk over the gapless views and the
+        spelled-out runs.
+
+        Every other place of the spaced view is covered: a key without a space that occurs
+        in one of its words occurs in the same word of the gapless view.
+        """
+        cdef View* v
+        cdef int i
+        for i in range(count):
+            v = &views[i]
+            if _walk_hit(&self.free, v, v.spelled_from, v.spaced_len):
+                return True
+            if _walk_hit(&self.free, v, v.spaced_len + 1, v.spaced_len + 1 + v.gapless_len):
+                return True
         return False
 
     cdef bint _anchored_hit(self, View* views, int count) noexcept:
         """A key that must begin a word: a descent from each place of the gapless views where
         the exact path could see a word begin (every place of a word not all letters)."""
-        cdef const Trie* t = self.anchored.trie
-        cdef Py_ssize_t w, a, b, p, e, cut
-        cdef uint32_t* gapless
-        cdef int32_t s, ki
-        cdef uint16_t k
+        cdef Py_ssize_t w, a, b, p, cut
         cdef View* v
         cdef int i
         for i in range(count):
             v = &views[i]
             cut = v.spaced_len + 1
-            gapless = v.combined + cut
             for w in range(v.kept):
                 a = v.gapless_start[w]
                 b = v.gapless_start[w + 1] if w + 1 < v.kept else v.gapless_len
                 if v.literal_word[v.kept_word[w]]:
                     b = a + 1
                 for p in range(a, b):
-                    k = class_of(t, gapless[p])
-                    s = t.root_next[k] if k else 0
-                    e = p + 1
-                    while s > 0:
-                        ki = t.key[s]
-                        if ki >= 0 and _key_hit(v, self.anchored.modes[ki],
-                                                self.anchored.han_modes[ki], cut + p):
-                            return True
-                        if e >= v.gapless_len:
-                            break
-                        k = class_of(t, gapless[e])
-                        if k == 0:
-                            break
-                        s = child_of(t, s, k)
-                        e += 1
+                    if _descent_hit(&self.keys, v, v.combined + cut, p, v.gapless_len, cut):
+                        return True
         return False
+
+
+cdef bint _walk_hit(const Keys* keys, View* v, Py_ssize_t lo, Py_ssize_t hi) noexcept:
+    """A key of ``keys`` occurs in ``v.combined[lo:hi]`` where the exact path could accept it."""
+    cdef const Trie* t = keys.trie
+    cdef int32_t s = 0, o, ki
+    cdef Py_ssize_t end
+    for end in range(lo + 1, hi + 1):
+        s = step(t, s, v.combined[end - 1])
+        o = t.state[s].out
+        while o >= 0:
+            ki = t.key[o]
+            if _key_hit(v, keys.modes[ki], keys.han_modes[ki], end - t.key_length[ki]):
+                return True
+            o = t.state[t.state[o].fail].out
+    return False
+
+
+cdef bint _descent_hit(const Keys* keys, View* v, uint32_t* text, Py_ssize_t p,
+                       Py_ssize_t limit, Py_ssize_t offset) noexcept:
+    """A key of ``keys`` begins at ``text[p]`` (and ends by ``limit``) where the exact path
+    could accept it; ``offset``: where ``text`` begins in the view."""
+    cdef const Trie* t = keys.trie
+    cdef uint16_t k = class_of(t, text[p])
+    cdef int32_t s = t.root_next[k] if k else 0, ki
+    cdef Py_ssize_t e = p + 1
+    while s > 0:
+        ki = t.key[s]
+        if ki >= 0 and _key_hit(v, keys.modes[ki], keys.han_modes[ki], offset + p):
+            return True
+        if e >= limit:
+            return False
+        k = class_of(t, text[e])
+        if k == 0:
+            return False
+        s = child_of(t, s, k)
+        e += 1
+    return False
 
 
 cdef bint _key_hit(View* v, int32_t mode, int32_t han_mode, Py_ssize_t start) noexcept:

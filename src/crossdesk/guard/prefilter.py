@@ -36,9 +36,9 @@ from crossdesk.guard.folding import _ARABIC, LEET, _t2s_table, pinyin_of
 from crossdesk.guard.matcher import Automaton, KeyAutomaton
 
 try:
-    from crossdesk.guard._fastview import FastPrefilter
+    from crossdesk.guard._fastview import FastPrefilter, free_keys
 except ImportError:  # not compiled: the Python passes below answer alone, only slower
-    FastPrefilter = None  # type: ignore[assignment,misc]
+    FastPrefilter = free_keys = None  # type: ignore[assignment,misc]
 
 _RUNS = re.compile(r"([^\W\d_\u3400-\u9fff\uf900-\ufaff])\1+")
 _HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
@@ -507,14 +507,17 @@ class Prefilter:
 
     def _compiled(self, modes: list[int], han_modes: list[int]) -> FastPrefilter | None:
         """The compiled twin of :meth:`may_match_python`, when the extension is built."""
-        if FastPrefilter is None or KeyAutomaton is None:
+        if FastPrefilter is None or self._keys.compiled is None:
             return None
         from crossdesk.guard.view_tables import folded_info, view_tables
 
+        mode_of, han_mode_of = array("i", modes), array("i", han_modes)
         return FastPrefilter(
             view_tables(),
-            self._keys_where(modes, han_modes, anchored=False),
-            self._keys_where(modes, han_modes, anchored=True),
+            self._keys.compiled,
+            self._free_keys(mode_of, han_mode_of),
+            mode_of,
+            han_mode_of,
             "".join(LEET.get(d, d) for d in "0123456789"),
             self._syllables.any if self._syllables else None,
             self._homophone,
@@ -523,32 +526,19 @@ class Prefilter:
             folded_info,
         )
 
-    def _keys_where(
-        self, modes: list[int], han_modes: list[int], *, anchored: bool
-    ) -> tuple[KeyAutomaton, array[int], array[int]]:
-        """The compiled pre-filter's share of the keys, with their modes.
+    def _free_keys(self, modes: array[int], han_modes: array[int]) -> KeyAutomaton:
+        """An automaton over the keys that may match anywhere, for the compiled pre-filter.
 
-        It walks one automaton over the whole views for the keys that may match anywhere
-        (FREE, and the spaced view's whole-word keys, which begin with a space) and descends
-        another from the word starts of the gapless views for the keys that must begin a word
-        (ANCHORED): every key the exact path could accept is in one of them (ADR 0006).
+        It finds the keys in three ways (``FastPrefilter._views_hit``): descents through the
+        trie of all keys from each space of the spaced views reach every key beginning with
+        a space (the whole-word keys, which the gapless views never hold); descents from the
+        places of the gapless views where the exact path could see a word begin reach the
+        ANCHORED keys; this automaton's walk over the gapless views and the spelled-out runs
+        reaches the FREE keys (in either view), since a key without a space that occurs in a
+        word of the spaced view also occurs in that word of the gapless view (ADR 0006).
         """
-        if anchored:
-            picked = [
-                i for i, (m, h) in enumerate(zip(modes, han_modes, strict=True))
-                if m == ANCHORED or h == ANCHORED
-            ]  # fmt: skip
-        else:
-            picked = [
-                i for i, (m, h) in enumerate(zip(modes, han_modes, strict=True))
-                if m not in (SKIP, ANCHORED) or h == FREE
-            ]  # fmt: skip
-        keys = self._keys.keys
-        return (
-            KeyAutomaton([keys[i] for i in picked]),
-            array("i", [modes[i] for i in picked]),
-            array("i", [han_modes[i] for i in picked]),
-        )
+        keys, order = self._keys.keys, self._keys.order
+        return KeyAutomaton(keys, free_keys(keys, order, modes, han_modes))
 
     def _homophone(self, written: str) -> bool:
         """A Hanzi window that reads like a term and keeps enough of its characters."""
