@@ -11,7 +11,7 @@ from libc.stdint cimport int32_t, uint16_t, uint32_t
 cdef struct State:
     # one cache line holds a state's whole record
     int32_t first  # its first child (a state's children are consecutive states)
-    int32_t end  # after its last child
+    int32_t end  # after its last child; -r for a state whose children are in dense row r - 1
     int32_t fail  # the longest proper suffix that is a state
     int32_t out  # the longest state on its suffix chain (itself too) ending a key, or -1
 
@@ -30,6 +30,7 @@ cdef struct Trie:
     uint16_t* via  # per state: the class that leads to it (siblings come in class order)
     int32_t* key  # per state: the key ending there, or -1
     int32_t* key_length  # per key: its characters
+    int32_t* rows  # dense rows of the widest states: per class, the child (0: none)
 
 
 cdef inline uint16_t class_of(const Trie* t, uint32_t c) noexcept nogil:
@@ -51,6 +52,9 @@ cdef inline uint16_t class_of(const Trie* t, uint32_t c) noexcept nogil:
 cdef inline int32_t child_of(const Trie* t, int32_t s, uint16_t k) noexcept nogil:
     """The state ``s`` moves to on class ``k``, or -1 (``s`` is not the root)."""
     cdef int32_t lo = t.state[s].first, hi = t.state[s].end, mid
+    if hi < 0:
+        mid = t.rows[<Py_ssize_t>(-hi - 1) * (t.classes + 1) + k]
+        return mid if mid else -1
     if hi - lo <= 8:
         while lo < hi:
             if t.via[lo] >= k:

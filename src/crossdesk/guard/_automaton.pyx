@@ -32,6 +32,8 @@ cdef extern from "Python.h":
 
 cdef enum:
     MAX_CLASSES = 65535  # classes are uint16_t; 0 is "no key holds it"
+    WIDE = 16  # states with more children than this get a dense row
+    ROW_BUDGET = 8 * 1024 * 1024  # entries of the dense rows, all together (32 MB)
 
 
 cdef void* _alloc(size_t count, size_t size) except NULL:
@@ -63,6 +65,7 @@ cdef class KeyAutomaton:
         free(self.trie.via)
         free(self.trie.key)
         free(self.trie.key_length)
+        free(self.trie.rows)
 
     def __init__(self, keys, order=None):
         if self.trie.state != NULL:
@@ -256,6 +259,7 @@ cdef void _build(Trie* t, list keys, list order) except *:
             t.state[p].end = s + 1
             if p == 0:
                 t.root_next[t.via[s]] = s
+        _dense_rows(t)
         # failure links and outputs, shallow states first
         t.state[0].out = -1
         for s in range(1, states):
@@ -281,6 +285,29 @@ cdef void _build(Trie* t, list keys, list order) except *:
         free(current)
         free(renumber)
         free(count)
+
+
+cdef void _dense_rows(Trie* t) except *:
+    """Gives the states with many children a row over all classes (one lookup, not a
+    binary search over scattered cache lines: the shallow states of a big dictionary, which
+    most characters of a walk go through). The rows take at most ROW_BUDGET entries."""
+    cdef int32_t s, c, wide = 0, row = 0, least = WIDE
+    cdef Py_ssize_t width = t.classes + 1
+    while True:
+        wide = 0
+        for s in range(1, t.states):
+            if t.state[s].end - t.state[s].first > least:
+                wide += 1
+        if wide * width <= ROW_BUDGET:
+            break
+        least *= 2
+    t.rows = <int32_t*>_alloc(wide * width, sizeof(int32_t))
+    for s in range(1, t.states):
+        if t.state[s].end - t.state[s].first > least:
+            for c in range(t.state[s].first, t.state[s].end):
+                t.rows[row * width + t.via[c]] = c
+            row += 1
+            t.state[s].end = -row  # child_of reads the row
 
 
 cdef inline uint16_t _class(const Trie* t, uint32_t c) noexcept:

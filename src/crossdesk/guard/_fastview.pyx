@@ -13,7 +13,7 @@ homophone check calls back into Python, when the syllable automaton finds a key.
 """
 
 from libc.stdint cimport int32_t, uint8_t, uint16_t, uint32_t
-from libc.stdlib cimport free, malloc
+from libc.stdlib cimport calloc, free, malloc
 from libc.string cimport memcpy
 from cpython.unicode cimport Py_UNICODE_ISALPHA
 
@@ -258,6 +258,20 @@ cdef Py_ssize_t _spell(const Pinyin* py, uint32_t c, int32_t unit, uint32_t* spe
     return size
 
 
+cdef void _mark_word_key_starts(uint8_t* marks, list keys, const int32_t[::1] modes,
+                                const int32_t[::1] han_modes) except *:
+    """Marks the BMP characters some key that must begin a word (ANCHORED) begins with."""
+    cdef Py_ssize_t i
+    cdef str key
+    cdef uint32_t c
+    for i in range(len(keys)):
+        if modes[i] == M_ANCHORED or han_modes[i] == M_ANCHORED:
+            key = keys[i]
+            c = PyUnicode_READ(PyUnicode_KIND(key), PyUnicode_DATA(key), 0)
+            if c < 0x10000:
+                marks[c] = 1
+
+
 def free_keys(list keys, list order, modes, han_modes):
     """The indexes in ``order`` of the keys that may match anywhere (FREE in either view) and
     do not begin with a space: the keys ``FastPrefilter`` walks an automaton for.
@@ -298,6 +312,7 @@ cdef class FastPrefilter:
     cdef Keys keys
     cdef Keys free
     cdef bint has_keys
+    cdef uint8_t* word_key_start  # per BMP code point: some ANCHORED key begins with it
     cdef list owners
     cdef uint32_t leet[10]
     cdef object syllables_any
@@ -334,6 +349,11 @@ cdef class FastPrefilter:
             self.keys.han_modes = self.free.han_modes = (
                 &key_han_modes[0] if len(han_modes) else NULL
             )
+            self.word_key_start = <uint8_t*>calloc(0x10000, 1)
+            if self.word_key_start == NULL:
+                raise MemoryError()
+            _mark_word_key_starts(self.word_key_start, keys._keys, key_modes, key_han_modes)
+
         for d in range(10):
             self.leet[d] = ord(leet_digits[d])
         self.syllables_any = syllables_any
@@ -342,6 +362,9 @@ cdef class FastPrefilter:
         self.initials = initials
         self.astral = astral
         self.astral_cache = {}
+
+    def __dealloc__(self):
+        free(self.word_key_start)
 
     cdef object _astral_info(self, uint32_t cp):
         key = <int>cp
@@ -866,6 +889,7 @@ cdef class FastPrefilter:
         the exact path could see a word begin (every place of a word not all letters)."""
         cdef Py_ssize_t w, a, b, p, cut
         cdef View* v
+        cdef uint32_t c
         cdef int i
         for i in range(count):
             v = &views[i]
@@ -876,7 +900,10 @@ cdef class FastPrefilter:
                 if v.literal_word[v.kept_word[w]]:
                     b = a + 1
                 for p in range(a, b):
-                    if _descent_hit(&self.keys, v, v.combined + cut, p, v.gapless_len, cut):
+                    c = v.combined[cut + p]
+                    # (a descent from elsewhere meets only keys the walk of _free_hit finds)
+                    if (c >= 0x10000 or self.word_key_start[c]) and _descent_hit(
+                            &self.keys, v, v.combined + cut, p, v.gapless_len, cut):
                         return True
         return False
 
