@@ -15,7 +15,7 @@ class FastPrefilter:
         modes: Any,
         han_modes: Any,
         leet_digits: str,
-        syllables_any: Callable[[str], bool] | None,
+        syllables: KeyAutomaton | None,
         homophone: Callable[[str], bool],
         homophones: KeyAutomaton | None,
         initials: frozenset[str],

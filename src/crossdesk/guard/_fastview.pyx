@@ -315,7 +315,7 @@ cdef class FastPrefilter:
     cdef uint8_t* word_key_start  # per BMP code point: some ANCHORED key begins with it
     cdef list owners
     cdef uint32_t leet[10]
-    cdef object syllables_any
+    cdef KeyAutomaton syllables  # syllable spellings of the Hanzi terms
     cdef object homophone
     cdef KeyAutomaton homophones
     cdef object initials
@@ -324,7 +324,7 @@ cdef class FastPrefilter:
     cdef dict astral_cache
 
     def __init__(self, tables, KeyAutomaton keys, KeyAutomaton free, modes, han_modes,
-                 leet_digits, syllables_any, homophone,
+                 leet_digits, KeyAutomaton syllables, homophone,
                  KeyAutomaton homophones, initials, astral):
         cdef const uint8_t[::1] fold_len = tables.fold_len
         cdef const uint32_t[::1] fold = tables.fold
@@ -356,7 +356,7 @@ cdef class FastPrefilter:
 
         for d in range(10):
             self.leet[d] = ord(leet_digits[d])
-        self.syllables_any = syllables_any
+        self.syllables = syllables
         self.homophone = homophone
         self.homophones = homophones
         self.initials = initials
@@ -439,7 +439,7 @@ cdef class FastPrefilter:
             return MAYBE
         if not han:
             return CLEAN
-        if self.syllables_any is not None and self._homophone_hit(u, m):
+        if self.syllables is not None and self._homophone_hit(u, m):
             return MAYBE
         return MAYBE if self._han_latin_hit(u, m) else CLEAN
 
@@ -543,7 +543,7 @@ cdef class FastPrefilter:
                 s = self.syllable[c] if c < 0x10000 else 0
                 spelled[j] = s if s else c
                 j += 1
-            if not self.syllables_any(PyUnicode_FromKindAndData(UCS4, spelled, j)):
+            if not _occurs(&self.syllables.trie, spelled, j):
                 return False
             return bool(self.homophone(PyUnicode_FromKindAndData(UCS4, soft, j)))
         finally:
@@ -908,6 +908,17 @@ cdef class FastPrefilter:
         return False
 
 
+cdef bint _occurs(const Trie* t, const uint32_t* text, Py_ssize_t n) noexcept:
+    """Some key of ``t`` occurs in ``text[:n]``."""
+    cdef int32_t s = 0
+    cdef Py_ssize_t i
+    for i in range(n):
+        s = step(t, s, text[i])
+        if t.state[s].out >= 0:
+            return True
+    return False
+
+
 cdef bint _walk_hit(const Keys* keys, View* v, Py_ssize_t lo, Py_ssize_t hi) noexcept:
     """A key of ``keys`` occurs in ``v.combined[lo:hi]`` where the exact path could accept it."""
     cdef const Trie* t = keys.trie
@@ -933,9 +944,12 @@ cdef bint _descent_hit(const Keys* keys, View* v, uint32_t* text, Py_ssize_t p,
     cdef int32_t s = t.root_next[k] if k else 0, ki
     cdef Py_ssize_t e = p + 1
     while s > 0:
-        ki = t.key[s]
-        if ki >= 0 and _key_hit(v, keys.modes[ki], keys.han_modes[ki], offset + p):
-            return True
+        # (a key ends at s when s is its own output: the record is read anyway, the key
+        # array only then)
+        if t.state[s].out == s:
+            ki = t.key[s]
+            if _key_hit(v, keys.modes[ki], keys.han_modes[ki], offset + p):
+                return True
         if e >= limit:
             return False
         k = class_of(t, text[e])

@@ -519,7 +519,7 @@ class Prefilter:
             mode_of,
             han_mode_of,
             "".join(LEET.get(d, d) for d in "0123456789"),
-            self._syllables.any if self._syllables else None,
+            self._syllables.compiled if self._syllables else None,
             self._homophone,
             self._homophones.compiled if self._homophones else None,
             self._initials,
