@@ -20,7 +20,9 @@ class FastPrefilter:
         homophones: KeyAutomaton | None,
         initials: frozenset[str],
         astral: Callable[[int], tuple[tuple[int, int, int], ...] | None],
+        python: Callable[[str], bool],
     ) -> None: ...
+    def may_match(self, text: str) -> bool: ...
     def check(self, text: str) -> int: ...
 
 class PinyinSpeller:

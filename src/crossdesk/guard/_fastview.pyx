@@ -321,11 +321,12 @@ cdef class FastPrefilter:
     cdef object initials
     cdef Pinyin pinyin
     cdef object astral
+    cdef object python  # the Python pre-filter, for texts this pass does not handle
     cdef dict astral_cache
 
     def __init__(self, tables, KeyAutomaton keys, KeyAutomaton free, modes, han_modes,
                  leet_digits, KeyAutomaton syllables, homophone,
-                 KeyAutomaton homophones, initials, astral):
+                 KeyAutomaton homophones, initials, astral, python):
         cdef const uint8_t[::1] fold_len = tables.fold_len
         cdef const uint32_t[::1] fold = tables.fold
         cdef const uint8_t[::1] flag_table = tables.flags
@@ -361,6 +362,7 @@ cdef class FastPrefilter:
         self.homophones = homophones
         self.initials = initials
         self.astral = astral
+        self.python = python
         self.astral_cache = {}
 
     def __dealloc__(self):
@@ -376,8 +378,18 @@ cdef class FastPrefilter:
             self.astral_cache[key] = info
         return info
 
+    def may_match(self, str text):
+        """``Prefilter.may_match``: this pass's answer, the Python pre-filter's when unsure."""
+        cdef int answer = self._answer(text)
+        if answer >= 0:
+            return answer == 1
+        return self.python(text)
+
     def check(self, str text):
         """0: no key can match; 1: the exact path must look; -1: ask the Python pre-filter."""
+        return self._answer(text)
+
+    cdef int _answer(self, str text) except -2:
         cdef Py_ssize_t n = PyUnicode_GET_LENGTH(text)
         # chat messages are short: their folded text fits on the stack (no malloc per call,
         # and nothing shared between calls, which may run in several threads at once)

@@ -6,7 +6,7 @@ import contextlib
 import functools
 import gc
 import re
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from importlib import resources
 from itertools import compress
@@ -131,9 +131,14 @@ class Guard:
             for li, lexicon in enumerate(self.lexicons)
             for rule in lexicon.rules
         ]
-        self._active_by: dict[str | None, list[bool]] = {
-            d: [lx.applies_to(d) for lx in self.lexicons] for d in (None, "inbound", "outbound")
+        self._gates_by: dict[str | None, tuple[list[bool], Callable[[str], bool] | None]] = {
+            d: self._gates(d) for d in (None, "inbound", "outbound")
         }
+
+    def _gates(self, direction: str | None) -> tuple[list[bool], Callable[[str], bool] | None]:
+        """(which lexicons apply, the pre-filter's gate or None when none applies)."""
+        active = [lx.applies_to(direction) for lx in self.lexicons]
+        return active, self._prefilter.gate if True in active else None
 
     def _syllable_keys(self) -> dict[str, list[str]]:
         """Syllable spelling → the Hanzi terms homophones of it may stand for (pre-filter)."""
@@ -165,8 +170,9 @@ class Guard:
         Returns:
             Hits with offsets into ``text`` and the most severe action.
         """
-        active = self._active(direction)
-        terms = self._any_active(active) and self._prefilter.may_match(text)
+        gates = self._gates_by.get(direction)
+        active, may_match = gates if gates is not None else self._gates(direction)
+        terms = may_match is not None and may_match(text)
         contacts = self.contacts.enabled and may_have_contact(text)
         if not (terms or contacts or self._rules):
             return _CLEAN  # most messages: both compiled gates said no
@@ -179,16 +185,6 @@ class Guard:
         gates on the benchmark corpus, so each text is scanned on its own.)
         """
         return [self.scan(text, direction) for text in texts]
-
-    def _active(self, direction: str | None) -> list[bool]:
-        active = self._active_by.get(direction)
-        if active is None:
-            active = [lx.applies_to(direction) for lx in self.lexicons]
-        return active
-
-    @staticmethod
-    def _any_active(active: list[bool]) -> bool:
-        return True in active
 
     def _scan(self, text: str, active: list[bool], terms: bool, contacts: bool) -> GuardResult:
         hits: list[Hit] = []

@@ -524,6 +524,7 @@ class Prefilter:
             self._homophones.compiled if self._homophones else None,
             self._initials,
             folded_info,
+            self.may_match_python,
         )
 
     def _free_keys(self, modes: array[int], han_modes: array[int]) -> KeyAutomaton:
@@ -719,6 +720,12 @@ class Prefilter:
                 if tok in self._initials or _RUNS.sub(r"\1", tok) in self._initials:
                     return True
         return False
+
+    @property
+    def gate(self) -> Callable[[str], bool]:
+        """:meth:`may_match` as the cheapest callable: the compiled pass's own (no Python
+        frame per message) when it is built."""
+        return self._fast.may_match if self._fast is not None else self.may_match_python
 
     def may_match(self, text: str) -> bool:
         """False only when no term, variant or homophone can match ``text``."""

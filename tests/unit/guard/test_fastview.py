@@ -127,3 +127,17 @@ def test_long_clean_messages_get_the_same_answer(pieces: list[str]) -> None:
 def test_the_dev_set_as_one_long_message_gets_the_same_answer() -> None:
     _agrees(" ".join(DEV_TEXTS[:40]))
     _agrees("".join(DEV_TEXTS[:40]))
+
+
+@pytest.mark.parametrize(
+    ("text", "answer", "expected"),
+    [("add me on wh@ts@pp", -1, True), ("how much is shipping?", 0, False), ("加我微信", 1, True)],
+)
+def test_the_gate_asks_the_python_prefilter_only_when_unsure(
+    text: str, answer: int, expected: bool
+) -> None:
+    prefilter = GUARD._prefilter
+    assert prefilter._fast is not None
+    assert prefilter._fast.check(text) == answer
+    assert prefilter.gate(text) is expected
+    assert prefilter.may_match(text) is expected
