@@ -16,7 +16,7 @@ class FastPrefilter:
         han_modes: Any,
         leet_digits: str,
         syllables: KeyAutomaton | None,
-        homophone: Callable[[str], bool],
+        syllable_terms: list[list[str]],
         homophones: KeyAutomaton | None,
         initials: frozenset[str],
         astral: Callable[[int], tuple[tuple[int, int, int], ...] | None],

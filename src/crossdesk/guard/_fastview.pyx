@@ -16,6 +16,7 @@ from libc.stdint cimport int32_t, uint8_t, uint16_t, uint32_t
 from libc.stdlib cimport calloc, free, malloc
 from libc.string cimport memcpy
 from cpython.unicode cimport Py_UNICODE_ISALPHA
+from cpython.array cimport array
 
 from crossdesk.guard._automaton cimport KeyAutomaton, Trie, child_of, class_of, step
 
@@ -316,7 +317,10 @@ cdef class FastPrefilter:
     cdef list owners
     cdef uint32_t leet[10]
     cdef KeyAutomaton syllables  # syllable spellings of the Hanzi terms
-    cdef object homophone
+    # per syllable key: the Hanzi terms it spells, as characters term_chars[term_at[k]:
+    # term_at[k + 1]], one term after another
+    cdef const uint32_t* term_chars
+    cdef const int32_t* term_at
     cdef KeyAutomaton homophones
     cdef object initials
     cdef Pinyin pinyin
@@ -325,7 +329,7 @@ cdef class FastPrefilter:
     cdef dict astral_cache
 
     def __init__(self, tables, KeyAutomaton keys, KeyAutomaton free, modes, han_modes,
-                 leet_digits, KeyAutomaton syllables, homophone,
+                 leet_digits, KeyAutomaton syllables, syllable_terms,
                  KeyAutomaton homophones, initials, astral, python):
         cdef const uint8_t[::1] fold_len = tables.fold_len
         cdef const uint32_t[::1] fold = tables.fold
@@ -358,7 +362,8 @@ cdef class FastPrefilter:
         for d in range(10):
             self.leet[d] = ord(leet_digits[d])
         self.syllables = syllables
-        self.homophone = homophone
+        if syllables is not None:
+            self._keep_terms(syllable_terms)
         self.homophones = homophones
         self.initials = initials
         self.astral = astral
@@ -367,6 +372,20 @@ cdef class FastPrefilter:
 
     def __dealloc__(self):
         free(self.word_key_start)
+
+    cdef void _keep_terms(self, list syllable_terms) except *:
+        chars = array("I", "".join("".join(terms) for terms in syllable_terms).encode("utf-32-le"))
+        at = array("i", [0])
+        total = 0
+        for terms in syllable_terms:
+            total += sum(len(term) for term in terms)
+            at.append(total)
+        chars.append(0)  # (never read: keeps the buffer non-empty)
+        cdef const uint32_t[::1] char_view = chars
+        cdef const int32_t[::1] at_view = at
+        self.owners.extend([char_view, at_view])
+        self.term_chars = &char_view[0]
+        self.term_at = &at_view[0]
 
     cdef object _astral_info(self, uint32_t cp):
         key = <int>cp
@@ -555,11 +574,31 @@ cdef class FastPrefilter:
                 s = self.syllable[c] if c < 0x10000 else 0
                 spelled[j] = s if s else c
                 j += 1
-            if not _occurs(&self.syllables.trie, spelled, j):
-                return False
-            return bool(self.homophone(PyUnicode_FromKindAndData(UCS4, soft, j)))
+            return self._reads_like_term(soft, spelled, j)
         finally:
             _release(soft, local)
+
+    cdef bint _reads_like_term(self, const uint32_t* soft, const uint32_t* spelled,
+                               Py_ssize_t n) noexcept:
+        """A window reads like a term (same syllables) and keeps enough of its characters:
+        at least one, and all but one (or half, for terms of four or more)."""
+        cdef const Trie* t = &self.syllables.trie
+        cdef int32_t s = 0, o, ki, length, kept, a, x
+        cdef Py_ssize_t end
+        for end in range(1, n + 1):
+            s = step(t, s, spelled[end - 1])
+            o = t.state[s].out
+            while o >= 0:
+                ki = t.key[o]
+                length = t.key_length[ki]
+                for a in range(self.term_at[ki], self.term_at[ki + 1], length):
+                    kept = 0
+                    for x in range(length):
+                        kept += soft[end - length + x] == self.term_chars[a + x]
+                    if kept and length - kept <= max(1, length // 2):
+                        return True
+                o = t.state[t.state[o].fail].out
+        return False
 
     cdef bint _han_latin_hit(self, uint32_t* u, Py_ssize_t m) except -1:
         """Latin letters or leet digits in Chinese text: part-pinyin spellings and initials.
@@ -918,17 +957,6 @@ cdef class FastPrefilter:
                             &self.keys, v, v.combined + cut, p, v.gapless_len, cut):
                         return True
         return False
-
-
-cdef bint _occurs(const Trie* t, const uint32_t* text, Py_ssize_t n) noexcept:
-    """Some key of ``t`` occurs in ``text[:n]``."""
-    cdef int32_t s = 0
-    cdef Py_ssize_t i
-    for i in range(n):
-        s = step(t, s, text[i])
-        if t.state[s].out >= 0:
-            return True
-    return False
 
 
 cdef bint _walk_hit(const Keys* keys, View* v, Py_ssize_t lo, Py_ssize_t hi) noexcept:

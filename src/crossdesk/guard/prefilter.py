@@ -520,7 +520,7 @@ class Prefilter:
             han_mode_of,
             "".join(LEET.get(d, d) for d in "0123456789"),
             self._syllables.compiled if self._syllables else None,
-            self._homophone,
+            self._syllable_terms,
             self._homophones.compiled if self._homophones else None,
             self._initials,
             folded_info,
