@@ -263,12 +263,10 @@ cdef void _mark_word_key_starts(uint8_t* marks, list keys, const int32_t[::1] mo
                                 const int32_t[::1] han_modes) except *:
     """Marks the BMP characters some key that must begin a word (ANCHORED) begins with."""
     cdef Py_ssize_t i
-    cdef str key
     cdef uint32_t c
     for i in range(len(keys)):
         if modes[i] == M_ANCHORED or han_modes[i] == M_ANCHORED:
-            key = keys[i]
-            c = PyUnicode_READ(PyUnicode_KIND(key), PyUnicode_DATA(key), 0)
+            c = _first(keys[i])
             if c < 0x10000:
                 marks[c] = 1
 
@@ -285,17 +283,17 @@ def free_keys(list keys, list order, modes, han_modes):
     cdef const int32_t[::1] han_mode_of = han_modes
     cdef list picked = []
     cdef Py_ssize_t i
-    cdef str key
     for i in range(len(keys)):
-        key = keys[i]
-        if mode_of[i] > M_ANCHORED and PyUnicode_READ(PyUnicode_KIND(key), PyUnicode_DATA(key), 0) != 0x20:
-            raise ValueError(f"key {key!r} counts letters but does not begin with a space")
+        if mode_of[i] > M_ANCHORED and _first(keys[i]) != 0x20:
+            raise ValueError(f"key {keys[i]!r} counts letters but does not begin with a space")
     for i in order:
-        key = keys[i]
-        if (mode_of[i] == M_FREE or han_mode_of[i] == M_FREE) and \
-                PyUnicode_READ(PyUnicode_KIND(key), PyUnicode_DATA(key), 0) != 0x20:
+        if (mode_of[i] == M_FREE or han_mode_of[i] == M_FREE) and _first(keys[i]) != 0x20:
             picked.append(i)
     return picked
+
+
+cdef inline uint32_t _first(str key) noexcept:
+    return PyUnicode_READ(PyUnicode_KIND(key), PyUnicode_DATA(key), 0)
 
 
 cdef class FastPrefilter:
@@ -374,7 +372,7 @@ cdef class FastPrefilter:
         free(self.word_key_start)
 
     cdef void _keep_terms(self, list syllable_terms) except *:
-        chars = array("I", "".join("".join(terms) for terms in syllable_terms).encode("utf-32-le"))
+        chars = array("I", [ord(c) for terms in syllable_terms for term in terms for c in term])
         at = array("i", [0])
         total = 0
         for terms in syllable_terms:
