@@ -25,6 +25,10 @@ cdef struct Trie:
     uint32_t* astral_chars  # astral code points some key holds, ascending
     uint16_t* astral_class  # their classes
     int32_t astral_count
+    # the astral classes as a table from astral_chars[0] when they span at most 0x10000
+    # code points (the syllable keys' private-use characters): NULL otherwise
+    uint16_t* astral_table
+    uint32_t astral_span
     int32_t* root_next  # per class: the state after the root (0: none)
     State* state
     uint16_t* via  # per state: the class that leads to it (siblings come in class order)
@@ -37,6 +41,9 @@ cdef inline uint16_t class_of(const Trie* t, uint32_t c) noexcept nogil:
     """The class of code point ``c`` (0 when no key holds it)."""
     if c < 0x10000:
         return t.bmp_class[c]
+    if t.astral_table != NULL:
+        c -= t.astral_chars[0]  # (wraps around below it: then above the span too)
+        return t.astral_table[c] if c < t.astral_span else 0
     cdef int32_t lo = 0, hi = t.astral_count, mid
     while lo < hi:
         mid = (lo + hi) >> 1

@@ -60,6 +60,7 @@ cdef class KeyAutomaton:
         free(self.trie.bmp_class)
         free(self.trie.astral_chars)
         free(self.trie.astral_class)
+        free(self.trie.astral_table)
         free(self.trie.root_next)
         free(self.trie.state)
         free(self.trie.via)
@@ -142,7 +143,7 @@ cdef void _number_classes(Trie* t, list keys, list order) except *:
     cdef uint16_t* bmp = <uint16_t*>_alloc(0x10000, sizeof(uint16_t))
     t.bmp_class = bmp
     cdef set astral = set()
-    cdef Py_ssize_t d, length, kind, classes = 0, a = 0
+    cdef Py_ssize_t d, length, kind, classes = 0, a = 0, i
     cdef int32_t index
     cdef uint32_t cp
     cdef void* data
@@ -173,6 +174,11 @@ cdef void _number_classes(Trie* t, list keys, list order) except *:
         t.astral_class[a] = <uint16_t>classes
         a += 1
     t.classes = <int32_t>classes
+    if a and t.astral_chars[a - 1] - t.astral_chars[0] < 0x10000:
+        t.astral_span = t.astral_chars[a - 1] - t.astral_chars[0] + 1
+        t.astral_table = <uint16_t*>_alloc(t.astral_span, sizeof(uint16_t))
+        for i in range(a):
+            t.astral_table[t.astral_chars[i] - t.astral_chars[0]] = t.astral_class[i]
 
 
 cdef void _build(Trie* t, list keys, list order) except *:

@@ -589,12 +589,14 @@ cdef class FastPrefilter:
             while o >= 0:
                 ki = t.key[o]
                 length = t.key_length[ki]
-                for a in range(self.term_at[ki], self.term_at[ki + 1], length):
+                a = self.term_at[ki]
+                while a < self.term_at[ki + 1]:  # each term this key spells
                     kept = 0
                     for x in range(length):
                         kept += soft[end - length + x] == self.term_chars[a + x]
                     if kept and length - kept <= max(1, length // 2):
                         return True
+                    a += length
                 o = t.state[t.state[o].fail].out
         return False
 

@@ -50,6 +50,19 @@ def test_a_node_with_many_children_is_searched_by_halves() -> None:
     assert KeyAutomaton(keys).find(text) == _reference(keys, text)
 
 
+@pytest.mark.parametrize(
+    "astral",
+    [
+        "😀🙏\U000f0001\U000f0002",  # within 0x10000 of each other: looked up in a table
+        "😀\U00020000\U000e0041",  # far apart: looked up by halves
+    ],
+)
+def test_astral_characters_are_classed_either_way(astral: str) -> None:
+    keys = [astral[:2], astral[1:], "a" + astral[-1], astral[0] + "b"]
+    text = f"x{astral}a{astral}{astral[0]}b\U0001f601{astral[::-1]}"
+    assert KeyAutomaton(keys).find(text) == _reference(keys, text)
+
+
 def test_no_keys_find_nothing() -> None:
     automaton = KeyAutomaton([])
     assert automaton.find("anything") == []
