@@ -10,10 +10,12 @@ has the measurements). ``matcher.Automaton`` uses ahocorasick-rs where this modu
 built; ``tests/unit/guard/test_automaton.py`` checks that both report the same matches.
 
 Layout: a character's class comes from a table (0 for a character no key holds, which sends
-the walk back to the root at once); the root moves through a dense array, the other states
-through their children's classes, sorted (a short scan or a binary search). Keys are inserted
-in sorted order, so a trie node's children are created in order and the trie is built in one
-pass along shared prefixes.
+the walk back to the root at once); the root moves through a dense array, states with more
+than 16 children through a dense row of their own, the others through their children's
+classes, sorted (a short scan or a binary search). Keys are inserted in sorted order, so a
+trie node's children are created in order and the trie is built in one pass along shared
+prefixes; the states are then numbered breadth first, so the shallow states a walk visits
+most share cache lines.
 """
 
 from libc.stdint cimport int32_t, uint16_t, uint32_t
