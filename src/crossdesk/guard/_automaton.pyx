@@ -23,13 +23,12 @@ from libc.stdlib cimport calloc, free
 from libc.string cimport memset
 
 from crossdesk.guard._automaton cimport State, Trie, child_of, class_of, step
-
-
-cdef extern from "Python.h":
-    int PyUnicode_KIND(object o)
-    void* PyUnicode_DATA(object o)
-    Py_ssize_t PyUnicode_GET_LENGTH(object o)
-    Py_UCS4 PyUnicode_READ(int kind, void* data, Py_ssize_t index)
+from crossdesk.guard._unicode cimport (
+    PyUnicode_DATA,
+    PyUnicode_GET_LENGTH,
+    PyUnicode_KIND,
+    PyUnicode_READ,
+)
 
 
 cdef enum:
@@ -74,11 +73,13 @@ cdef class KeyAutomaton:
         if self.trie.state != NULL:
             raise RuntimeError("a KeyAutomaton is built once")
         cdef list key_list = list(keys)
+        cdef list index_list
         if order is None:
-            _check_keys(key_list, range(len(key_list)))
-            order = sorted(range(len(key_list)), key=key_list.__getitem__)
-        cdef list index_list = list(order)
-        _check_keys(key_list, index_list)
+            _check_keys(key_list, range(len(key_list)))  # (before sorting: it compares them)
+            index_list = sorted(range(len(key_list)), key=key_list.__getitem__)
+        else:
+            index_list = list(order)
+            _check_keys(key_list, index_list)
         self._keys = key_list
         self._order = index_list
         self.key_count = len(index_list)

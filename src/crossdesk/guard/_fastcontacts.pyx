@@ -27,10 +27,7 @@ built on first use or by prepare(); its size is checked against TABLE_SIZE.
 from libc.stdint cimport uint8_t, uint16_t, uint32_t
 from libc.stdlib cimport free, malloc
 
-cdef extern from "Python.h":
-    int PyUnicode_KIND(object text)
-    void* PyUnicode_DATA(object text)
-    uint32_t PyUnicode_READ(int kind, void* data, Py_ssize_t index) nogil
+from crossdesk.guard._unicode cimport PyUnicode_DATA, PyUnicode_KIND, PyUnicode_READ
 
 # An entry is the folded code point (21 bits) and flags about the folded character above it.
 cdef enum:

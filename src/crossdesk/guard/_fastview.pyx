@@ -19,14 +19,13 @@ from cpython.unicode cimport Py_UNICODE_ISALPHA
 from cpython.array cimport array
 
 from crossdesk.guard._automaton cimport KeyAutomaton, Trie, child_of, class_of, step
-
-
-cdef extern from "Python.h":
-    int PyUnicode_KIND(object o)
-    void* PyUnicode_DATA(object o)
-    Py_ssize_t PyUnicode_GET_LENGTH(object o)
-    Py_UCS4 PyUnicode_READ(int kind, void* data, Py_ssize_t index)
-    object PyUnicode_FromKindAndData(int kind, const void* buffer, Py_ssize_t size)
+from crossdesk.guard._unicode cimport (
+    PyUnicode_DATA,
+    PyUnicode_FromKindAndData,
+    PyUnicode_GET_LENGTH,
+    PyUnicode_KIND,
+    PyUnicode_READ,
+)
 
 
 cdef enum:
