@@ -122,16 +122,20 @@ def asgi_client(app: object) -> httpx.AsyncClient:
 
 
 async def supervisor_reply(
-    services: Services, world: DemoWorld, account_id: str, text: str
+    services: Services,
+    world: DemoWorld,
+    account_id: str,
+    text: str,
+    *,
+    allow_untranslated: bool = True,
 ) -> SendResult:
-    """The demo supervisor's reply, untranslated, in the account's one conversation (queued
-    for the delivery worker)."""
+    """The demo supervisor's reply in the account's one conversation (queued for the delivery
+    worker); untranslated unless ``allow_untranslated`` is False."""
     async with services.sessionmaker() as session:
         supervisor = await principal_for(session, world.users["supervisor"])
-        conversation = await session.scalar(
-            select(Conversation).where(Conversation.account_id == account_id)
-        )
-        assert conversation is not None
+        conversation = (
+            await session.scalars(select(Conversation).where(Conversation.account_id == account_id))
+        ).one()
         return await send_reply(
             services,
             session,
@@ -140,5 +144,5 @@ async def supervisor_reply(
             text,
             idempotency_key=None,
             actor=audit.Actor(supervisor.user_id),
-            allow_untranslated=True,
+            allow_untranslated=allow_untranslated,
         )

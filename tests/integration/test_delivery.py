@@ -6,7 +6,7 @@ from datetime import timedelta
 import httpx
 from fastapi import FastAPI
 from sqlalchemy import select, update
-from tests.factories import DemoWorld, inbound, receive
+from tests.factories import DemoWorld, inbound, receive, supervisor_reply
 
 from crossdesk.actions.accounts import account_context, create_account
 from crossdesk.actions.identity import principal_for
@@ -30,23 +30,10 @@ from crossdesk.workers.delivery import DeliveryWorker
 
 
 async def _reply(services: Services, world: DemoWorld, text: str) -> str:
-    async with services.sessionmaker() as session:
-        supervisor = await principal_for(session, world.users["supervisor"])
-        conversation = (
-            await session.scalars(
-                select(Conversation).where(Conversation.account_id == world.account_a.id)
-            )
-        ).one()
-        result = await send_reply(
-            services,
-            session,
-            supervisor,
-            conversation,
-            text,
-            idempotency_key=None,
-            actor=audit.Actor(supervisor.user_id),
-        )
-        return result.message.id
+    sent = await supervisor_reply(
+        services, world, world.account_a.id, text, allow_untranslated=False
+    )
+    return sent.message.id
 
 
 async def _message(services: Services, message_id: str) -> Message:

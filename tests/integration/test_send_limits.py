@@ -7,11 +7,10 @@ from datetime import timedelta
 import httpx
 import pytest
 from sqlalchemy import select, update
-from tests.factories import DemoWorld, inbound, receive
+from tests.factories import DemoWorld, inbound, receive, supervisor_reply
 
 from crossdesk.actions import account_limits
 from crossdesk.actions.identity import principal_for
-from crossdesk.actions.send_reply import send_reply
 from crossdesk.db.base import utcnow
 from crossdesk.db.models import AuditEvent, Conversation, Message, Outbox
 from crossdesk.db.session import transaction
@@ -53,23 +52,10 @@ async def as_user(services: Services, world: DemoWorld, key: str) -> Principal:
 
 
 async def reply(services: Services, world: DemoWorld, text: str) -> str:
-    async with services.sessionmaker() as session:
-        supervisor = await principal_for(session, world.users["supervisor"])
-        conversation = (
-            await session.scalars(
-                select(Conversation).where(Conversation.account_id == world.account_a.id)
-            )
-        ).one()
-        result = await send_reply(
-            services,
-            session,
-            supervisor,
-            conversation,
-            text,
-            idempotency_key=None,
-            actor=audit.Actor(supervisor.user_id),
-        )
-        return result.message.id
+    sent = await supervisor_reply(
+        services, world, world.account_a.id, text, allow_untranslated=False
+    )
+    return sent.message.id
 
 
 async def messages(services: Services) -> list[Message]:
