@@ -237,16 +237,35 @@ def normalize(text: str) -> Normalized:
     Returns:
         The normalized text and its offset map; every offset lies inside ``text``.
     """
-    fast = _normalize_fast(text)
+    compiled = _compiled or _compile()
+    fast = compiled(text)
     return fast if fast is not None else normalize_reference(text)
+
+
+_compiled: Callable[[str], Normalized | None] | None = None
+
+
+def _compile() -> Callable[[str], Normalized | None]:
+    """The fast normalizer: the compiled twin of :func:`_normalize_fast` where it is built."""
+    global _compiled
+    try:
+        from crossdesk.guard._fastnorm import FastNormalizer
+    except ImportError:
+        _compiled = _normalize_fast
+    else:
+        _compiled = FastNormalizer(
+            _CLASS_AND_FOLD.__getitem__, LEET, LEET_EDGE, Normalized
+        ).normalize
+    return _compiled
 
 
 def normalize_reference(text: str) -> Normalized:
     """The character-by-character normalizer: the definition :func:`normalize` must equal.
 
-    :func:`normalize` takes C-level passes (``str.translate``, regexes, ``compress``) for text
-    without leetspeak tokens, mixed-script words or characters folding to several letters, and
-    falls back to this function for the rest; a property test checks both agree.
+    :func:`normalize` takes the fast path (``_fastnorm.pyx``, or its Python twin
+    :func:`_normalize_fast`) for text without mixed-script words or characters folding to
+    several letters, and falls back to this function for the rest; property tests check all
+    three agree.
     """
     folded = [fold_char(ch) for ch in text]
     leet = _leet_positions(text, folded)
@@ -311,6 +330,9 @@ def _invisible(ch: str) -> bool:
 
 
 # -- the fast path ------------------------------------------------------------------------
+#
+# ``_fastnorm.FastNormalizer`` is this section compiled (same steps, one walk in C); this
+# Python version is its twin where no compiler built it, and the reference its tests use.
 #
 # One class character per original character, from a cached table (``str.translate`` runs it
 # in C): a Latin / c Cyrillic / g Greek / h other letter (Hanzi, Arabic...), 9 other kept
