@@ -12,6 +12,7 @@ class FastPrefilter:
         tables: ViewTables,
         keys: KeyAutomaton | None,
         free: KeyAutomaton | None,
+        digits: KeyAutomaton | None,
         modes: Any,
         han_modes: Any,
         leet_digits: str,

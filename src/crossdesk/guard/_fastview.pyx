@@ -98,6 +98,11 @@ cdef inline bint soft_gap(uint32_t c) noexcept nogil:
         and c != 0x21 and c != 0x3F and c != 0x0A
 
 
+cdef inline bint leet_digit(uint32_t c) noexcept nogil:
+    # folding.LEET's digits: 0 1 3 4 5 7
+    return c == 0x30 or c == 0x31 or c == 0x33 or c == 0x34 or c == 0x35 or c == 0x37
+
+
 cdef inline bint leet_symbol(uint32_t c) noexcept nogil:
     return c == 0x40 or c == 0x24 or c == 0x21 or c == 0x7C or c == 0x20AC
 
@@ -128,6 +133,7 @@ cdef struct ViewPlan:
     Py_ssize_t length[MAX_VIEWS]
     int digits[MAX_VIEWS]
     bint han[MAX_VIEWS]
+    bint raw_last  # the last view reads digits as written (searched for the digit keys only)
 
 
 cdef struct View:
@@ -173,7 +179,7 @@ cdef inline int _read(Reader* r, uint32_t* u, uint32_t c, uint8_t f, uint32_t o)
     other = 0x370 <= c <= 0x4FF
     if (latin and r.seen_other) or (other and r.seen_latin):
         return MAYBE
-    if f & (F_LETTER | F_ZW):
+    if f & (F_LETTER | F_ZW) or leet_digit(c):  # (the exact path may read "a1а" as letters)
         r.seen_latin = r.seen_latin or latin
         r.seen_other = r.seen_other or other
     else:
@@ -309,7 +315,9 @@ cdef class FastPrefilter:
     # may match anywhere (searched by an automaton walk); see _views_hit
     cdef Keys keys
     cdef Keys free
-    cdef bint has_keys
+    cdef Keys digits  # the keys holding an ASCII digit: searched in the digits-as-written view
+    cdef bint has_keys, has_digit_keys
+    cdef Py_ssize_t digit_reach  # the longest key holding a digit
     cdef uint8_t* word_key_start  # per BMP code point: some ANCHORED key begins with it
     cdef list owners
     cdef uint32_t leet[10]
@@ -325,8 +333,8 @@ cdef class FastPrefilter:
     cdef object python  # the Python pre-filter, for texts this pass does not handle
     cdef dict astral_cache
 
-    def __init__(self, tables, KeyAutomaton keys, KeyAutomaton free, modes, han_modes,
-                 leet_digits, KeyAutomaton syllables, syllable_terms,
+    def __init__(self, tables, KeyAutomaton keys, KeyAutomaton free, KeyAutomaton digits,
+                 modes, han_modes, leet_digits, KeyAutomaton syllables, syllable_terms,
                  KeyAutomaton homophones, initials, astral, python):
         cdef const uint8_t[::1] fold_len = tables.fold_len
         cdef const uint32_t[::1] fold = tables.fold
@@ -335,8 +343,8 @@ cdef class FastPrefilter:
         cdef const uint32_t[::1] syllable = tables.syllable
         cdef const int32_t[::1] key_modes = modes
         cdef const int32_t[::1] key_han_modes = han_modes
-        self.owners = [fold_len, fold, flag_table, gap, syllable, keys, free, key_modes,
-                       key_han_modes]
+        self.owners = [fold_len, fold, flag_table, gap, syllable, keys, free, digits,
+                       key_modes, key_han_modes]
         self.pinyin = _pinyin_of(tables, self.owners)
         self.fold_len = &fold_len[0]
         self.fold = &fold[0]
@@ -351,6 +359,11 @@ cdef class FastPrefilter:
             self.keys.han_modes = self.free.han_modes = (
                 &key_han_modes[0] if len(han_modes) else NULL
             )
+            self.has_digit_keys = digits is not None
+            if self.has_digit_keys:
+                self.digits = self.keys
+                self.digits.trie = &digits.trie
+                self.digit_reach = max([digits.trie.key_length[i] for i in digits._order])
             self.word_key_start = <uint8_t*>calloc(0x10000, 1)
             if self.word_key_start == NULL:
                 raise MemoryError()
@@ -830,11 +843,8 @@ cdef class FastPrefilter:
         cdef Py_ssize_t spans_len = 0
         plan.count = 0
         _plan(&plan, u, m, D_LEET, han)
-        if has_digit:
-            # keys with digits (handles such as "ab12") match the digits as written
-            _plan(&plan, u, m, D_RAW, han)
-            if _letter_digit(u, m):
-                _plan(&plan, u, m, D_SPLIT, False)
+        if has_digit and _letter_digit(u, m):
+            _plan(&plan, u, m, D_SPLIT, False)
         try:
             if _joined(u, m):
                 self._joined_spans(u, m, spans_local, &spans, &spans_len)
@@ -842,6 +852,12 @@ cdef class FastPrefilter:
                     _plan(&plan, spans, spans_len, D_JOINED, False)
                     if has_digit:
                         _plan(&plan, spans, spans_len, D_SPLIT, False)
+            # keys with digits (handles such as "ab12") match the digits as written: that
+            # view is searched for them only, and for every key in its spelled-out runs
+            # (Prefilter._digit_keys); planned last
+            plan.raw_last = has_digit
+            if plan.raw_last:
+                _plan(&plan, u, m, D_RAW, han)
             return self._views_hit(&plan)
         finally:
             _release(spans, spans_local)
@@ -855,7 +871,9 @@ cdef class FastPrefilter:
         (Prefilter._free_keys): descents through the trie of all keys from the spaces of the
         spaced views (keys that begin with a space) and from the places of the gapless views
         where a word may begin (keys that must begin one); an automaton walk for the keys
-        that may match anywhere. Whatever a search meets is judged by ``_key_hit`` alone.
+        that may match anywhere. The view reading digits as written (planned last) is walked
+        with the automaton of the keys holding a digit instead. Whatever a search meets is
+        judged by ``_key_hit`` alone.
         """
         cdef View views[MAX_VIEWS]
         cdef Scratch scratch
@@ -865,7 +883,9 @@ cdef class FastPrefilter:
             cap = plan.length[i] + 4
             widest = max(widest, cap)
             size += _text_words(cap) + 4 * cap + (cap + 3) // 4
-        size += 3 * widest  # the scratch
+        # the scratch: its text takes up to three characters per one (a digit alone becomes
+        # a word break of its own in the split reading: " \x01 "), two word tables
+        size += 5 * widest
         cdef uint32_t local[STACK_WORDS]
         cdef uint32_t* block = local
         cdef uint32_t* cursor
@@ -879,9 +899,9 @@ cdef class FastPrefilter:
             for i in range(count):
                 cursor += _text_words(plan.length[i] + 4)
             scratch.text = cursor
-            scratch.word_start = <int32_t*>(cursor + widest)
+            scratch.word_start = <int32_t*>(cursor + 3 * widest)
             scratch.word_end = scratch.word_start + widest
-            cursor += 3 * widest
+            cursor += 5 * widest
             for i in range(count):
                 cap = plan.length[i] + 4
                 views[i].combined = block + at
@@ -897,11 +917,47 @@ cdef class FastPrefilter:
                 at += views[i].spaced_len + 1 + views[i].gapless_len
                 block[at] = 0  # no key holds it: a match never spans two views
                 at += 1
+            if plan.raw_last:
+                count -= 1
+                if self._written_digits_hit(&views[count]):
+                    return True
             return (self._spaced_hit(views, count) or self._free_hit(views, count)
                     or self._anchored_hit(views, count))
         finally:
             if block != local:
                 free(block)
+
+    cdef bint _written_digits_hit(self, View* v) noexcept:
+        """The view reading digits as written: the keys holding a digit anywhere, every key
+        in its spelled-out runs (Prefilter._digit_keys, Prefilter._spelled_hit)."""
+        cdef Py_ssize_t p
+        if self.has_digit_keys and self._digit_keys_hit(v):
+            return True
+        if v.runs == 0:
+            return False
+        for p in range(v.spelled_from - 1, v.spaced_len):
+            if v.combined[p] == 0x20 and _descent_hit(&self.keys, v, v.combined, p,
+                                                      v.spaced_len, 0):
+                return True
+        return _walk_hit(&self.free, v, v.spelled_from, v.spaced_len)
+
+    cdef bint _digit_keys_hit(self, View* v) noexcept:
+        """A key holding a digit occurs in ``v`` where the exact path could accept it.
+
+        Such a key lies within ``digit_reach`` characters of a digit of the view, so only
+        those stretches are walked (merged where they overlap): most of a view is letters.
+        """
+        cdef Py_ssize_t n = v.spaced_len + 1 + v.gapless_len, reach = self.digit_reach
+        cdef Py_ssize_t p, lo = 0, hi = 0  # the stretch not walked yet: [lo, hi)
+        for p in range(n):
+            if not ascii_digit(v.combined[p]):
+                continue
+            if p - reach + 1 > hi:
+                if hi > lo and _walk_hit(&self.digits, v, lo, hi):
+                    return True
+                lo = p - reach + 1
+            hi = min(p + reach, n)
+        return hi > lo and _walk_hit(&self.digits, v, lo, hi)
 
     cdef bint _spaced_hit(self, View* views, int count) noexcept:
         """A key beginning with a space (a word start of the spaced view): a descent from each
@@ -1103,7 +1159,14 @@ cdef void _build(View* v, Scratch* s, uint32_t* u, Py_ssize_t m, int digits, uin
                         continue
                     c = leet[c - 0x30]
                 elif digits == D_SPLIT:
-                    c = lit_c = 0x20
+                    # a break no key holds, which also ends letters spelled out one by one
+                    # ("غ ب ي 3 x" spells "غبي"), as in the exact path
+                    while i < m and ascii_digit(u[i]):
+                        i += 1
+                    _emit(v, s, &words, 0x20, 0x20, flags)
+                    _emit(v, s, &words, BARRIER, BARRIER, flags)
+                    _emit(v, s, &words, 0x20, 0x20, flags)
+                    continue
             elif 0x41 <= c <= 0x5A:
                 c = lit_c = c + 0x20
             elif not ascii_lower(c) and c != BARRIER:

@@ -200,6 +200,11 @@ FUNCTION_WORDS = frozenset(
 )
 
 
+# spellings this short (folded) must be a whole word: endings would make them ordinary words
+# ("wa" + "s", "qq" + "s"); the pre-filter looks for them as whole words too
+SHORT_KEY = 3
+
+
 def _folded(text: str) -> str:
     return "".join(fold_char(ch) for ch in text)
 
@@ -255,11 +260,13 @@ def word_end_ok(text: str, end: int, pattern: Pattern, last_key_char: str) -> bo
     if not tail:
         return True
     if pattern.kind in (Kind.PINYIN, Kind.INITIALS, Kind.VARIANT) and pattern.tail == "latin":
-        return tail in ("s",) and pattern.kind is Kind.VARIANT
+        return tail == "s" and pattern.kind is Kind.VARIANT and len(pattern.key) > SHORT_KEY
     if tail[0] == last_key_char:
         tail = tail.lstrip(last_key_char)  # "telegramm": the run already collapsed
         if not tail:
             return True
+    if len(pattern.key) <= SHORT_KEY:
+        return False  # "wa" takes no ending: "was" is a word of its own (as in the pre-filter)
     return tail in _folded_set(SUFFIXES.get(pattern.tail, ()))
 
 

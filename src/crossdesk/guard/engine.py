@@ -484,7 +484,7 @@ def _prefilter_keys(
             add(han, vkey, mode)
             # short keys and pinyin must be a whole word ("wa", not "warranty"); longer weak
             # variants may take an ending ("телегу")
-            whole = pinyin or (len(key) <= 3 and not stem)
+            whole = pinyin or (len(key) <= boundaries.SHORT_KEY and not stem)
             # a whole-word key collapsed from a longer spelling needs that many letters
             need = least if whole and least > len(vkey) else FREE
             add(view, " " + vkey + (" " if whole else ""), need)

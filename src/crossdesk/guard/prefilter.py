@@ -46,11 +46,12 @@ _HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 # with Cyrillic/Greek letters (look-alikes), letters drawn as symbols, masked letters ("a**").
 _NON_LATIN_LETTERS = re.compile(r"[\u0370-\u04ff\U0001f130-\U0001f189]")
 # A Latin letter and a Cyrillic/Greek one in the same word (for the exact path a word runs
-# over Hanzi and zero-width characters too: "yo线下а交易"). Searched from the Latin letters
-# only, forwards and (on the reversed text) backwards: Latin letters are rare in the texts
-# where the Cyrillic/Greek gate lets this run, so the lazy scans stay short.
+# over Hanzi and zero-width characters too: "yo线下а交易", and over leet digits it reads as
+# letters: "a1а"). Searched from the Latin letters only, forwards and (on the reversed text)
+# backwards: Latin letters are rare in the texts where the Cyrillic/Greek gate lets this run,
+# so the lazy scans stay short.
 _LATIN_THEN_OTHER = re.compile(
-    r"[a-z](?:[^\W\d_]|[\u200b-\u200f\u2060\ufeff])*?[\u0370-\u03ff\u0400-\u04ff]"
+    r"[a-z](?:[^\W\d_]|[013457\u200b-\u200f\u2060\ufeff])*?[\u0370-\u03ff\u0400-\u04ff]"
 )
 _STYLED = re.compile(r"[\U0001f130-\U0001f189]")
 _MASK = re.compile(r"\w\*")
@@ -361,6 +362,16 @@ class _View:
         self._spelled_from = len(spaced)  # where the spelled-out runs begin (see add_spelled)
         self._spelled_len: list[int] = []
 
+    @property
+    def spelled_from(self) -> int:
+        """Where the spelled-out runs begin in ``spaced``."""
+        return self._spelled_from
+
+    @property
+    def has_spelled(self) -> bool:
+        """The spaced view ends with spelled-out runs."""
+        return bool(self._spelled_len)
+
     def add_spelled(self, runs: list[str], fold: Callable[[str], str]) -> None:
         """Append spelled-out runs to the spaced view as words of their own."""
         self.spaced += " ".join(map(fold, runs)) + " "
@@ -409,6 +420,8 @@ class _View:
 # the views reading digits as letters drop them (order and tracking numbers would otherwise
 # read as random letters); keys with digits are looked for in the literal view.
 _LONG_DIGITS = re.compile(rb"[0-9]{3,}")
+_ANY_DIGITS = re.compile(rb"[0-9]+")
+_ASCII_DIGIT = re.compile(r"[0-9]")
 # what they become: a word of its own that no key holds, so nothing joins across it
 # (an ASCII byte: a non-ASCII one would make every view a wide string, slower to search)
 _BARRIER = b" \x01 "
@@ -503,6 +516,7 @@ class Prefilter:
         self._initials = initials
         self._words = _WordCache()
         self._around: dict[str, bool] = {}  # part-pinyin windows seen (chat repeats "XL码")
+        self._digits = self._digit_keys(modes, han_modes)
         self._fast = self._compiled(modes, han_modes)
 
     def _compiled(self, modes: list[int], han_modes: list[int]) -> FastPrefilter | None:
@@ -516,6 +530,7 @@ class Prefilter:
             view_tables(),
             self._keys.compiled,
             self._free_keys(mode_of, han_mode_of),
+            self._digits.compiled if self._digits is not None else None,
             mode_of,
             han_mode_of,
             "".join(LEET.get(d, d) for d in "0123456789"),
@@ -540,6 +555,27 @@ class Prefilter:
         """
         keys, order = self._keys.keys, self._keys.order
         return KeyAutomaton(keys, free_keys(keys, order, modes, han_modes))
+
+    def _digit_keys(self, modes: list[int], han_modes: list[int]) -> Automaton | None:
+        """An automaton over the keys holding an ASCII digit (handles such as "ab12"), the
+        only keys searched in the views reading digits as written; None when there are none.
+
+        Every other key that occurs there lies in a stretch without digits, which the view
+        reading digits as letters holds too, with word starts where this one has them: a run
+        of one or two digits reads as letters in a word that (as written) holds a digit, so
+        any place of it may begin a key in both views; a longer run becomes a word of its
+        own there, which only makes the words after it begin sooner. Except in the letters
+        spelled out one by one: a digit alone between them ends a run here ("buy 3 v x"
+        spells "vx") and extends it there ("evx"), so the runs are searched for every key
+        (:meth:`_spelled_hit`).
+        """
+        keys = self._keys.keys
+        share = [
+            i
+            for i in self._keys.order
+            if (modes[i] != SKIP or han_modes[i] != SKIP) and _ASCII_DIGIT.search(keys[i])
+        ]
+        return Automaton(keys, share) if share else None
 
     def _homophone(self, written: str) -> bool:
         """A Hanzi window that reads like a term and keeps enough of its characters."""
@@ -598,6 +634,10 @@ class Prefilter:
         """
         if table in _LITERAL and _LONG_DIGITS.search(raw) is not None:
             raw = _LONG_DIGITS.sub(_BARRIER, raw)
+        elif table is _SPLIT:
+            # digits as word breaks that also end letters spelled out one by one, as in the
+            # exact path ("غ ب ي 3 x" spells "غبي", not "غبيx")
+            raw = _ANY_DIGITS.sub(_BARRIER, raw)
         if joined is not None:
             raw = raw.translate(None, joined)
         words = raw.translate(table).decode().split()
@@ -616,16 +656,17 @@ class Prefilter:
             view.add_spelled(spelled, self._words.fold)
         return view
 
-    def _keys_hit(self, view: _View, han: bool = False) -> bool:
+    def _keys_hit(self, view: _View, han: bool = False, keys: Automaton | None = None) -> bool:
         """A key occurs where the exact path could accept it (word starts, letter counts).
 
         ``han``: also the Hanzi-view keys, in the gapless view (Chinese text only).
+        ``keys``: a share of the keys to look for (all of them when omitted).
         """
         spaced = view.spaced
         cut = len(spaced) + 1
         modes = self._modes
         han_modes = self._han_modes
-        for ki, start, _ in self._keys.find(spaced + "\x00" + view.gapless):
+        for ki, start, _ in (keys or self._keys).find(spaced + "\x00" + view.gapless):
             mode = modes[ki]
             if mode == FREE:
                 return True
@@ -641,21 +682,35 @@ class Prefilter:
                     return True
         return False
 
+    def _spelled_hit(self, view: _View) -> bool:
+        """A key in the spelled-out runs of ``view`` (any key: see :meth:`_digit_keys`)."""
+        if not view.has_spelled:
+            return False
+        at = view.spelled_from - 1  # (the space before the first run)
+        modes = self._modes
+        for ki, start, _ in self._keys.find(view.spaced[at:]):
+            mode = modes[ki]
+            if mode == FREE or (mode > ANCHORED and view.word_length(at + start) >= mode):
+                return True
+        return False
+
     def _hit(self, raw: bytes, table: bytes, han: bool) -> bool:
         view = self._views(raw, table)
         if self._keys_hit(view, han):
             return True
-        literal = None
-        if len(raw.translate(None, _DIGITS)) != len(raw):
+        digits = len(raw.translate(None, _DIGITS)) != len(raw)
+        if digits:
             # keys with digits (handles such as "ab12") match the digits as written
             literal = self._views(raw, _LITERAL[table])
-            if self._keys_hit(literal, han):
+            if self._digits is not None and self._keys_hit(literal, han, self._digits):
+                return True
+            if self._spelled_hit(literal):
                 return True
             if _LETTER_DIGIT.search(_LONG_DIGITS.sub(_BARRIER, raw)) and self._keys_hit(
                 self._views(raw, _SPLIT)
             ):
                 return True
-        if _JOINED.search(raw) and self._joined_hit(raw, table, literal is not None):
+        if _JOINED.search(raw) and self._joined_hit(raw, table, digits):
             return True
         if not han:
             return False

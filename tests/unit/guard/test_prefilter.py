@@ -25,6 +25,7 @@ EVASIONS = [
     ("my id ab12 ok", "ab12"),
     ("teleeegram pls", "telegram"),
     ("加我wei信", "微信"),
+    ("a1а b12", "ab12"),  # a leet digit joins Latin and Cyrillic letters into one word
 ]
 
 
@@ -125,6 +126,51 @@ def _spelled(draw: st.DrawFn) -> str:
 def test_prefilter_never_drops_an_exact_hit(text: str) -> None:
     if BIG._scan_terms(text, [True]):
         assert BIG._prefilter.may_match(text), text
+
+
+@pytest.mark.parametrize("text", ["it was sent, contact me", "my qqs", "add my vxs", "QQÖ"])
+def test_a_short_spelling_takes_no_ending(text: str) -> None:
+    # "wa" + "s" is the English "was": spellings of three letters or fewer are whole words,
+    # for the exact path as for the pre-filter
+    assert not BIG._scan_terms(text, [True])
+
+
+@pytest.mark.parametrize("text", ["12غ ب ي 3 x", "غ ب ي 3 x", "ok 4 v x 5 z"])
+def test_a_digit_ends_letters_spelled_out_one_by_one(text: str) -> None:
+    assert BIG._prefilter.may_match(text) and BIG._prefilter.may_match_python(text)
+    assert [h.term for h in BIG.scan(text).hits] in (["غبي"], ["微信"])
+
+
+# a guard without keys holding a digit: its pre-filter builds the view reading digits as
+# written only for the letters spelled out in it
+NO_DIGIT_KEYS = Guard(
+    [Lexicon("s", tuple(Term(t, "custom") for t in [*_SHORT, "whatsapp", "微信", "сука"]))]
+)
+
+
+@st.composite
+def _digits_between(draw: st.DrawFn) -> str:
+    """A term with digits beside or inside it, maybe spelled out with digits between the
+    letters: where the views reading digits as letters and as written differ."""
+    term = draw(st.sampled_from([*BIG.lexicons[0].terms, *NO_DIGIT_KEYS.lexicons[0].terms])).text
+    pieces = list(term) if draw(st.booleans()) else [term]
+    out: list[str] = []
+    for piece in pieces:
+        if draw(st.integers(0, 2)) == 0:
+            out.append(draw(st.sampled_from(["3", "1", "12", "123", "8", "0", "4"])))
+        out.append(piece)
+    gap = draw(st.sampled_from(["", " ", " . "]))
+    after = draw(st.sampled_from(["", " 4", " 77 ok", "9", " 3 x"]))
+    return draw(st.sampled_from(_CONTEXT)) + gap.join(out) + after
+
+
+@given(st.one_of(_digits_between(), _spelled()))
+@settings(max_examples=400, deadline=None)
+def test_digits_as_written_are_searched_where_they_can_matter(text: str) -> None:
+    for guard in (BIG, NO_DIGIT_KEYS):
+        if guard._scan_terms(text, [True]):
+            assert guard._prefilter.may_match(text), text
+            assert guard._prefilter.may_match_python(text), text
 
 
 @given(st.lists(st.one_of(_evasions(), st.text(max_size=40)), max_size=40))
