@@ -64,10 +64,14 @@ cdef extern from *:
     #define FV_REMOVED 0xFFFFFFFFu
     #define FV_NO_LENGTH (1 << 30)
     #define FV_BARRIER 1u
+    #define FV_RUN_BREAK 0x1Fu
     """
     const uint32_t REMOVED "FV_REMOVED"
     const int32_t NO_LENGTH "FV_NO_LENGTH"
     const uint32_t BARRIER "FV_BARRIER"
+    # a digit in the view reading digits as breaks: ends a word like a space, and letters
+    # spelled out one by one (never in a view otherwise: _build maps ASCII controls to spaces)
+    const uint32_t RUN_BREAK "FV_RUN_BREAK"
 
 
 cdef inline bint ascii_lower(uint32_t c) noexcept nogil:
@@ -883,9 +887,7 @@ cdef class FastPrefilter:
             cap = plan.length[i] + 4
             widest = max(widest, cap)
             size += _text_words(cap) + 4 * cap + (cap + 3) // 4
-        # the scratch: its text takes up to three characters per one (a digit alone becomes
-        # a word break of its own in the split reading: " \x01 "), two word tables
-        size += 5 * widest
+        size += 3 * widest  # the scratch
         cdef uint32_t local[STACK_WORDS]
         cdef uint32_t* block = local
         cdef uint32_t* cursor
@@ -899,9 +901,9 @@ cdef class FastPrefilter:
             for i in range(count):
                 cursor += _text_words(plan.length[i] + 4)
             scratch.text = cursor
-            scratch.word_start = <int32_t*>(cursor + 3 * widest)
+            scratch.word_start = <int32_t*>(cursor + widest)
             scratch.word_end = scratch.word_start + widest
-            cursor += 5 * widest
+            cursor += 3 * widest
             for i in range(count):
                 cap = plan.length[i] + 4
                 views[i].combined = block + at
@@ -1159,14 +1161,9 @@ cdef void _build(View* v, Scratch* s, uint32_t* u, Py_ssize_t m, int digits, uin
                         continue
                     c = leet[c - 0x30]
                 elif digits == D_SPLIT:
-                    # a break no key holds, which also ends letters spelled out one by one
-                    # ("غ ب ي 3 x" spells "غبي"), as in the exact path
-                    while i < m and ascii_digit(u[i]):
-                        i += 1
-                    _emit(v, s, &words, 0x20, 0x20, flags)
-                    _emit(v, s, &words, BARRIER, BARRIER, flags)
-                    _emit(v, s, &words, 0x20, 0x20, flags)
-                    continue
+                    # a break, which also ends letters spelled out one by one ("غ ب ي 3 x"
+                    # spells "غبي"), as in the exact path
+                    c = lit_c = RUN_BREAK
             elif 0x41 <= c <= 0x5A:
                 c = lit_c = c + 0x20
             elif not ascii_lower(c) and c != BARRIER:
@@ -1190,24 +1187,18 @@ cdef void _build(View* v, Scratch* s, uint32_t* u, Py_ssize_t m, int digits, uin
     # 4. letters spelled out one by one ("s e x"): each run of two or more, as one word
     v.runs = 0
     cdef Py_ssize_t run_first = -1
+    cdef bint single
     for w in range(v.words + 1):
-        if w < v.words and _single_letter(text, word_start[w], word_end[w], flags):
+        single = w < v.words and _single_letter(text, word_start[w], word_end[w], flags)
+        if single and run_first >= 0 and _broken(text, word_end[w - 1], word_start[w]):
+            pos = _add_run(v, out, pos, text, word_start, run_first, w)
+            run_first = -1
+        if single:
             if run_first < 0:
                 run_first = w
             continue
-        if run_first >= 0 and w - run_first >= 2:
-            last = 0
-            for i in range(run_first, w):
-                c = text[word_start[i]]
-                if c == last and (ascii_lower(c) or two_byte(c)):
-                    continue
-                out[pos] = c
-                pos += 1
-                last = c
-            out[pos] = 0x20
-            pos += 1
-            v.spelled_len[v.runs] = <int32_t>(w - run_first)
-            v.runs += 1
+        if run_first >= 0:
+            pos = _add_run(v, out, pos, text, word_start, run_first, w)
         run_first = -1
     v.spaced_len = pos
     out[pos] = 0
@@ -1233,6 +1224,36 @@ cdef void _build(View* v, Scratch* s, uint32_t* u, Py_ssize_t m, int digits, uin
     v.gapless_len = pos - v.spaced_len - 1
 
 
+cdef inline bint _broken(const uint32_t* text, Py_ssize_t a, Py_ssize_t b) noexcept:
+    """A digit read as a break lies between two words (text[a:b])."""
+    while a < b:
+        if text[a] == RUN_BREAK:
+            return True
+        a += 1
+    return False
+
+
+cdef Py_ssize_t _add_run(View* v, uint32_t* out, Py_ssize_t pos, const uint32_t* text,
+                         const int32_t* word_start, Py_ssize_t first, Py_ssize_t stop) noexcept:
+    """Appends the letters of one-letter words [first, stop) as one word, when two or more
+    (a letter spelled out twice in a row kept once); the new end of ``out``."""
+    cdef uint32_t c, last = 0
+    cdef Py_ssize_t i
+    if stop - first < 2:
+        return pos
+    for i in range(first, stop):
+        c = text[word_start[i]]
+        if c == last and (ascii_lower(c) or two_byte(c)):
+            continue
+        out[pos] = c
+        pos += 1
+        last = c
+    out[pos] = 0x20
+    v.spelled_len[v.runs] = <int32_t>(stop - first)
+    v.runs += 1
+    return pos + 1
+
+
 cdef struct Words:
     # the first pass of _build: characters written, a word open, its letters as written
     Py_ssize_t t
@@ -1242,9 +1263,10 @@ cdef struct Words:
 
 cdef inline void _emit(View* v, Scratch* s, Words* words, uint32_t c, uint32_t lit_c,
                        const uint8_t* flags) noexcept:
-    """Appends ``c`` (``lit_c`` as written) to the view's text; a space ends a word."""
+    """Appends ``c`` (``lit_c`` as written) to the view's text; a space (or RUN_BREAK) ends a
+    word."""
     cdef Py_ssize_t t = words.t
-    if c == 0x20:
+    if c == 0x20 or c == RUN_BREAK:
         if words.open:
             s.word_end[v.words] = <int32_t>t
             v.literal_len[v.words] = <int32_t>(t - s.word_start[v.words])

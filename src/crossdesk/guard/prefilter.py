@@ -634,10 +634,6 @@ class Prefilter:
         """
         if table in _LITERAL and _LONG_DIGITS.search(raw) is not None:
             raw = _LONG_DIGITS.sub(_BARRIER, raw)
-        elif table is _SPLIT:
-            # digits as word breaks that also end letters spelled out one by one, as in the
-            # exact path ("غ ب ي 3 x" spells "غبي", not "غبيx")
-            raw = _ANY_DIGITS.sub(_BARRIER, raw)
         if joined is not None:
             raw = raw.translate(None, joined)
         words = raw.translate(table).decode().split()
@@ -646,7 +642,15 @@ class Prefilter:
         except KeyError:
             folded = [self._words.fold(w) for w in words]
         spaced = " " + " ".join(folded) + " "
-        spelled = _spelled_out(words) if _SPELLED.search(spaced) else None
+        spelled = None
+        if _SPELLED.search(spaced):
+            # a digit read as a break still ends letters spelled out one by one, as in the
+            # exact path ("غ ب ي 3 x" spells "غبي", not "غبيx")
+            spelled = _spelled_out(
+                _ANY_DIGITS.sub(_BARRIER, raw).translate(table).decode().split()
+                if table is _SPLIT
+                else words
+            )
         kept = None
         if _SINGLES.search(spaced):
             kept = _merge_singles(folded)

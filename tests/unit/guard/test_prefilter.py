@@ -26,6 +26,7 @@ EVASIONS = [
     ("teleeegram pls", "telegram"),
     ("加我wei信", "微信"),
     ("a1а b12", "ab12"),  # a leet digit joins Latin and Cyrillic letters into one word
+    ("сук4а", "сука"),  # a leet digit read as a Latin letter, then as its Cyrillic look-alike
 ]
 
 
@@ -135,10 +136,13 @@ def test_a_short_spelling_takes_no_ending(text: str) -> None:
     assert not BIG._scan_terms(text, [True])
 
 
-@pytest.mark.parametrize("text", ["12غ ب ي 3 x", "غ ب ي 3 x", "ok 4 v x 5 z"])
-def test_a_digit_ends_letters_spelled_out_one_by_one(text: str) -> None:
+@pytest.mark.parametrize(
+    "text",
+    ["12غ ب ي 3 x", "غ ب ي 3 x", "ok 4 v x 5 z", "غ ب ي3 x", "hi 3те3леграм", "муда4к 3 x"],
+)
+def test_digits_around_and_inside_words(text: str) -> None:
     assert BIG._prefilter.may_match(text) and BIG._prefilter.may_match_python(text)
-    assert [h.term for h in BIG.scan(text).hits] in (["غبي"], ["微信"])
+    assert len(BIG.scan(text).hits) == 1
 
 
 # a guard without keys holding a digit: its pre-filter builds the view reading digits as
@@ -153,7 +157,10 @@ def _digits_between(draw: st.DrawFn) -> str:
     """A term with digits beside or inside it, maybe spelled out with digits between the
     letters: where the views reading digits as letters and as written differ."""
     term = draw(st.sampled_from([*BIG.lexicons[0].terms, *NO_DIGIT_KEYS.lexicons[0].terms])).text
-    pieces = list(term) if draw(st.booleans()) else [term]
+    # (not inside a handle with digits: "62o0x" is "62ox" with a leet digit in it, a known
+    # limit of the pre-filter, docs/guard.md)
+    split = draw(st.booleans()) and not any(ch.isdigit() for ch in term)
+    pieces = list(term) if split else [term]
     out: list[str] = []
     for piece in pieces:
         if draw(st.integers(0, 2)) == 0:
