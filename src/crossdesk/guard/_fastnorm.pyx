@@ -11,9 +11,10 @@ text to the reference normalizer (the answer None); runs of a repeated letter co
 translations, regexes, ``compress`` maps), this does in one walk plus one per leet token and
 per repeated run.
 
-Classes and folds are asked of Python once per BMP code point and kept in two flat arrays
-(filled as characters are first seen: an entry is written whole or not at all, so threads
-racing on one only both write the same value); characters above the BMP are asked each time.
+Classes and folds are asked of Python once per BMP code point and kept in two flat arrays,
+filled as characters are first seen (an entry's two writes follow each other with the GIL
+held, so another thread never reads half of one); characters above the BMP are asked each
+time.
 """
 
 from cpython.list cimport PyList_GET_ITEM
@@ -133,7 +134,7 @@ cdef class FastNormalizer:
         fold[0] = ord(both[1])
         if cp < BMP:
             self.folds[cp] = fold[0]
-            self.classes[cp] = cls[0]  # written last: readers see a class only with its fold
+            self.classes[cp] = cls[0]
         return 0
 
     cdef inline int _lookup(self, uint32_t cp, uint8_t* cls, uint32_t* fold) except -1:
