@@ -670,7 +670,8 @@ class Prefilter:
         cut = len(spaced) + 1
         modes = self._modes
         han_modes = self._han_modes
-        for ki, start, _ in (keys or self._keys).find(spaced + "\x00" + view.gapless):
+        searched = self._keys if keys is None else keys
+        for ki, start, _ in searched.find(spaced + "\x00" + view.gapless):
             mode = modes[ki]
             if mode == FREE:
                 return True
