@@ -12,7 +12,7 @@ homophone check calls back into Python, when the syllable automaton finds a key.
 ``tests/unit/guard/test_fastview.py`` checks that both answer alike.
 """
 
-from libc.stdint cimport int32_t, uint8_t, uint16_t, uint32_t
+from libc.stdint cimport int32_t, uint8_t, uint16_t, uint32_t, uint64_t
 from libc.stdlib cimport calloc, free, malloc
 from libc.string cimport memcpy
 from cpython.unicode cimport Py_UNICODE_ISALPHA
@@ -322,6 +322,11 @@ cdef class FastPrefilter:
     cdef Keys digits  # the keys holding an ASCII digit: searched in the digits-as-written view
     cdef bint has_keys, has_digit_keys
     cdef Py_ssize_t digit_reach  # the longest key holding a digit
+    # where a run of digits meets another character in those keys (spaces taken out): pairs
+    # of code points as (first << 32 | second), ascending; see _written_digits_needed
+    cdef uint64_t* digit_edges
+    cdef Py_ssize_t digit_edge_count
+    cdef bint digits_alone  # a key holding a digit has nothing else (spaces taken out)
     cdef uint8_t* word_key_start  # per BMP code point: some ANCHORED key begins with it
     cdef list owners
     cdef uint32_t leet[10]
@@ -368,6 +373,7 @@ cdef class FastPrefilter:
                 self.digits = self.keys
                 self.digits.trie = &digits.trie
                 self.digit_reach = max([digits.trie.key_length[i] for i in digits._order])
+                self._keep_digit_edges([digits._keys[i] for i in digits._order])
             self.word_key_start = <uint8_t*>calloc(0x10000, 1)
             if self.word_key_start == NULL:
                 raise MemoryError()
@@ -386,6 +392,94 @@ cdef class FastPrefilter:
 
     def __dealloc__(self):
         free(self.word_key_start)
+        free(self.digit_edges)
+
+    cdef void _keep_digit_edges(self, list keys) except *:
+        cdef set edges = set()
+        cdef str key
+        cdef Py_ssize_t j, n
+        cdef bint alone
+        for key in keys:
+            key = key.replace(" ", "")
+            n = len(key)
+            alone = True
+            for j in range(n):
+                if not ("0" <= key[j] <= "9"):
+                    alone = False
+                    continue
+                if j > 0 and not ("0" <= key[j - 1] <= "9"):
+                    edges.add((<uint64_t>ord(key[j - 1]) << 32) | <uint64_t>ord(key[j]))
+                if j + 1 < n and not ("0" <= key[j + 1] <= "9"):
+                    edges.add((<uint64_t>ord(key[j]) << 32) | <uint64_t>ord(key[j + 1]))
+            self.digits_alone = self.digits_alone or alone
+        cdef list ordered = sorted(edges)
+        self.digit_edge_count = len(ordered)
+        self.digit_edges = <uint64_t*>malloc((len(ordered) + 1) * sizeof(uint64_t))
+        if self.digit_edges == NULL:
+            raise MemoryError()
+        for j in range(len(ordered)):
+            self.digit_edges[j] = ordered[j]
+
+    cdef bint _digit_edge(self, uint32_t a, uint32_t b) noexcept:
+        """Some key holding a digit has ``a`` then ``b`` where a run of its digits begins or
+        ends (a binary search of digit_edges)."""
+        cdef uint64_t pair = (<uint64_t>a << 32) | b
+        cdef Py_ssize_t lo = 0, hi = self.digit_edge_count, mid
+        while lo < hi:
+            mid = (lo + hi) >> 1
+            if self.digit_edges[mid] < pair:
+                lo = mid + 1
+            else:
+                hi = mid
+        return lo < self.digit_edge_count and self.digit_edges[lo] == pair
+
+    cdef bint _written_digits_needed(self, uint32_t* u, Py_ssize_t m) noexcept:
+        """The view reading digits as written could hold a hit (``u``: the folded text).
+
+        Only where a key holding a digit occurs, or in letters spelled out one by one
+        (_written_digits_hit). Such a key occurs in the view only if, in ``u`` with its gaps
+        taken out (the view's words are those characters, repeated letters collapsed, which
+        keeps every pair of neighbours), a run of digits meets a character the way a run of
+        the key's digits meets it: the view's run begins or ends with the key's there.
+        Letters spelled out one by one need two one-letter words in a row.
+        """
+        cdef Py_ssize_t i = 0, j
+        cdef uint32_t c, prev = 0, last = 0
+        cdef bint in_run = False, single, prev_single = False
+        if self.has_digit_keys:
+            if self.digits_alone:
+                return True
+            for i in range(m):
+                c = u[i]
+                if _written_gap(c):
+                    continue
+                if 0x41 <= c <= 0x5A:
+                    c += 0x20  # (as _build reads it)
+                if ascii_digit(c):
+                    if not in_run and prev and self._digit_edge(prev, c):
+                        return True
+                    in_run = True
+                    last = c
+                else:
+                    if in_run and self._digit_edge(last, c):
+                        return True
+                    in_run = False
+                prev = c
+        i = 0
+        while i < m:
+            if _written_gap(u[i]):
+                i += 1
+                continue
+            j = i
+            while j < m and not _written_gap(u[j]):
+                j += 1
+            single = j - i == 1 and (ascii_lower(u[i]) or (
+                0x80 <= u[i] < 0x10000 and self.flags[u[i]] & F_ALPHA))
+            if single and prev_single:
+                return True
+            prev_single = single
+            i = j
+        return False
 
     cdef void _keep_terms(self, list syllable_terms) except *:
         chars = array("I", [ord(c) for terms in syllable_terms for term in terms for c in term])
@@ -859,7 +953,7 @@ cdef class FastPrefilter:
             # keys with digits (handles such as "ab12") match the digits as written: that
             # view is searched for them only, and for every key in its spelled-out runs
             # (Prefilter._digit_keys); planned last
-            plan.raw_last = has_digit
+            plan.raw_last = has_digit and self._written_digits_needed(u, m)
             if plan.raw_last:
                 _plan(&plan, u, m, D_RAW, han)
             return self._views_hit(&plan)
@@ -1105,6 +1199,11 @@ cdef bint _letter_digit(uint32_t* u, Py_ssize_t m) noexcept:
                 return True
         i = j
     return False
+
+
+cdef inline bint _written_gap(uint32_t c) noexcept:
+    """``c`` of the folded text is a gap in the view reading digits as written (_build)."""
+    return c < 0x80 and not ascii_lower(c) and not ascii_digit(c) and not (0x41 <= c <= 0x5A)
 
 
 cdef inline bint _piece(uint32_t c) noexcept:
