@@ -164,6 +164,7 @@ cdef struct Reader:
     uint32_t prev
     uint8_t prev_flags
     bint han, seen_latin, seen_other, symbols_open, prev_symbol, has_digit
+    bint leet_open  # in a run of leet digits that follows a letter
     Py_ssize_t m  # characters kept in ``u``
 
 
@@ -181,9 +182,16 @@ cdef inline int _read(Reader* r, uint32_t* u, uint32_t c, uint8_t f, uint32_t o)
     # a Latin letter and a Cyrillic/Greek one in one word: look-alikes
     latin = ascii_lower(c)
     other = 0x370 <= c <= 0x4FF
+    if f & F_LETTER and r.leet_open:
+        # leet digits between two letters are Latin letters for the exact path ("私1下а")
+        if r.seen_other:
+            return MAYBE
+        r.seen_latin = True
     if (latin and r.seen_other) or (other and r.seen_latin):
         return MAYBE
-    if f & (F_LETTER | F_ZW) or leet_digit(c):  # (the exact path may read "a1а" as letters)
+    r.leet_open = leet_digit(c) and (
+        (r.prev_flags & F_LETTER) != 0 or (r.leet_open and leet_digit(r.prev)))
+    if f & (F_LETTER | F_ZW) or leet_digit(c):  # (a word runs over leet digits: "a1а")
         r.seen_latin = r.seen_latin or latin
         r.seen_other = r.seen_other or other
     else:
@@ -542,6 +550,7 @@ cdef class FastPrefilter:
         r.prev = 0
         r.prev_flags = 0
         r.han = r.seen_latin = r.seen_other = r.symbols_open = r.prev_symbol = False
+        r.leet_open = False
         r.has_digit = False
         r.m = 0
         for i in range(n):

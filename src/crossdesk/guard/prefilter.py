@@ -46,12 +46,13 @@ _HAN = re.compile(r"[\u3400-\u9fff\uf900-\ufaff]")
 # with Cyrillic/Greek letters (look-alikes), letters drawn as symbols, masked letters ("a**").
 _NON_LATIN_LETTERS = re.compile(r"[\u0370-\u04ff\U0001f130-\U0001f189]")
 # A Latin letter and a Cyrillic/Greek one in the same word (for the exact path a word runs
-# over Hanzi and zero-width characters too: "yo线下а交易", and over leet digits it reads as
-# letters: "a1а"). Searched from the Latin letters only, forwards and (on the reversed text)
-# backwards: Latin letters are rare in the texts where the Cyrillic/Greek gate lets this run,
-# so the lazy scans stay short.
+# over Hanzi and zero-width characters too: "yo线下а交易", and over leet digits, which it may
+# read as Latin letters when they stand between two letters: "a1а", "私1下а"). Searched from
+# the Latin letters only, forwards and (on the reversed text) backwards: Latin letters are
+# rare in the texts where the Cyrillic/Greek gate lets this run, so the lazy scans stay short.
 _LATIN_THEN_OTHER = re.compile(
-    r"[a-z](?:[^\W\d_]|[013457\u200b-\u200f\u2060\ufeff])*?[\u0370-\u03ff\u0400-\u04ff]"
+    r"(?:[a-z]|(?<=[^\W\d_])[013457]+(?=[^\W\d_]))"
+    r"(?:[^\W\d_]|[013457\u200b-\u200f\u2060\ufeff])*?[\u0370-\u03ff\u0400-\u04ff]"
 )
 _STYLED = re.compile(r"[\U0001f130-\U0001f189]")
 _MASK = re.compile(r"\w\*")
