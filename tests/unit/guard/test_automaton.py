@@ -104,3 +104,17 @@ def test_the_matcher_answers_alike_without_the_compiled_automaton(
     assert twin.compiled is None
     assert twin.find(text) == compiled.find(text)
     assert twin.any(text) == compiled.any(text)
+
+
+@given(_KEYS, st.data(), st.text(_ALPHABET, max_size=40))
+@settings(max_examples=300, deadline=None)
+def test_a_share_of_the_keys_reports_their_indexes_into_all_of_them(
+    keys: list[str], data: st.DataObject, text: str
+) -> None:
+    picked = sorted(data.draw(st.sets(st.sampled_from(range(len(keys))))) if keys else [])
+    share = sorted(picked, key=keys.__getitem__)
+    expected = [m for m in Automaton(keys).find(text) if m[0] in picked]
+    assert Automaton(keys, share).find(text) == expected
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(matcher, "KeyAutomaton", None)
+        assert Automaton(keys, share).find(text) == expected
