@@ -103,8 +103,8 @@ cdef inline bint soft_gap(uint32_t c) noexcept nogil:
 
 
 cdef inline bint leet_digit(uint32_t c) noexcept nogil:
-    # folding.LEET's digits: 0 1 3 4 5 7
-    return c == 0x30 or c == 0x31 or c == 0x33 or c == 0x34 or c == 0x35 or c == 0x37
+    # folding.LEET's digits: 0 1 3 4 5 7 (bits 0b10111011 from "0")
+    return c - 0x30 < 8 and (0xBB >> (c - 0x30)) & 1
 
 
 cdef inline bint leet_symbol(uint32_t c) noexcept nogil:
@@ -182,16 +182,17 @@ cdef inline int _read(Reader* r, uint32_t* u, uint32_t c, uint8_t f, uint32_t o)
     # a Latin letter and a Cyrillic/Greek one in one word: look-alikes
     latin = ascii_lower(c)
     other = 0x370 <= c <= 0x4FF
-    if f & F_LETTER and r.leet_open:
+    cdef bint leet = leet_digit(c)
+    if r.leet_open and f & F_LETTER:
         # leet digits between two letters are Latin letters for the exact path ("私1下а")
         if r.seen_other:
             return MAYBE
         r.seen_latin = True
     if (latin and r.seen_other) or (other and r.seen_latin):
         return MAYBE
-    r.leet_open = leet_digit(c) and (
-        (r.prev_flags & F_LETTER) != 0 or (r.leet_open and leet_digit(r.prev)))
-    if f & (F_LETTER | F_ZW) or leet_digit(c):  # (a word runs over leet digits: "a1а")
+    # (open only right after a letter or another leet digit of the same run)
+    r.leet_open = leet and (r.leet_open or (r.prev_flags & F_LETTER) != 0)
+    if f & (F_LETTER | F_ZW) or leet:  # (a word runs over leet digits: "a1а")
         r.seen_latin = r.seen_latin or latin
         r.seen_other = r.seen_other or other
     else:
@@ -441,52 +442,44 @@ cdef class FastPrefilter:
                 hi = mid
         return lo < self.digit_edge_count and self.digit_edges[lo] == pair
 
-    cdef bint _written_digits_needed(self, uint32_t* u, Py_ssize_t m) noexcept:
-        """The view reading digits as written could hold a hit (``u``: the folded text).
+    cdef bint _written_digits_needed(self, uint32_t* u, Py_ssize_t m, bint spelled) noexcept:
+        """The view reading digits as written could hold a hit (``u``: the folded text;
+        ``spelled``: the view reading them as letters has letters spelled out one by one).
 
         Only where a key holding a digit occurs, or in letters spelled out one by one
-        (_written_digits_hit). Such a key occurs in the view only if, in ``u`` with its gaps
-        taken out (the view's words are those characters, repeated letters collapsed, which
-        keeps every pair of neighbours), a run of digits meets a character the way a run of
-        the key's digits meets it: the view's run begins or ends with the key's there.
-        Letters spelled out one by one need two one-letter words in a row.
+        (_written_digits_hit), which that view has only if the one reading digits as letters
+        has them too (its one-letter words are the same, in the same order, with leet
+        digits read as letters between them). A key holding a digit occurs only if, in ``u``
+        with its gaps taken out (the view's words are those characters, repeated letters
+        collapsed, which keeps every pair of neighbours), a run of digits meets a character
+        the way a run of the key's digits meets it: the view's run begins or ends with the
+        key's there.
         """
-        cdef Py_ssize_t i = 0, j
+        cdef Py_ssize_t i
         cdef uint32_t c, prev = 0, last = 0
-        cdef bint in_run = False, single, prev_single = False
-        if self.has_digit_keys:
-            if self.digits_alone:
-                return True
-            for i in range(m):
-                c = u[i]
-                if _written_gap(c):
-                    continue
-                if 0x41 <= c <= 0x5A:
-                    c += 0x20  # (as _build reads it)
-                if ascii_digit(c):
-                    if not in_run and prev and self._digit_edge(prev, c):
-                        return True
-                    in_run = True
-                    last = c
-                else:
-                    if in_run and self._digit_edge(last, c):
-                        return True
-                    in_run = False
-                prev = c
-        i = 0
-        while i < m:
-            if _written_gap(u[i]):
-                i += 1
+        cdef bint in_run = False
+        if spelled:
+            return True
+        if not self.has_digit_keys:
+            return False
+        if self.digits_alone:
+            return True
+        for i in range(m):
+            c = u[i]
+            if _written_gap(c):
                 continue
-            j = i
-            while j < m and not _written_gap(u[j]):
-                j += 1
-            single = j - i == 1 and (ascii_lower(u[i]) or (
-                0x80 <= u[i] < 0x10000 and self.flags[u[i]] & F_ALPHA))
-            if single and prev_single:
-                return True
-            prev_single = single
-            i = j
+            if 0x41 <= c <= 0x5A:
+                c += 0x20  # (as _build reads it)
+            if ascii_digit(c):
+                if not in_run and prev and self._digit_edge(prev, c):
+                    return True
+                in_run = True
+                last = c
+            else:
+                if in_run and self._digit_edge(last, c):
+                    return True
+                in_run = False
+            prev = c
         return False
 
     cdef void _keep_terms(self, list syllable_terms) except *:
@@ -962,7 +955,7 @@ cdef class FastPrefilter:
             # keys with digits (handles such as "ab12") match the digits as written: that
             # view is searched for them only, and for every key in its spelled-out runs
             # (Prefilter._digit_keys); planned last
-            plan.raw_last = has_digit and self._written_digits_needed(u, m)
+            plan.raw_last = has_digit
             if plan.raw_last:
                 _plan(&plan, u, m, D_RAW, han)
             return self._views_hit(&plan)
@@ -1008,6 +1001,11 @@ cdef class FastPrefilter:
             scratch.word_end = scratch.word_start + widest
             cursor += 3 * widest
             for i in range(count):
+                if plan.raw_last and i == count - 1 and not self._written_digits_needed(
+                        plan.source[i], plan.length[i], views[0].runs > 0):
+                    plan.raw_last = False  # (that view could hold no hit: not built)
+                    count -= 1
+                    break
                 cap = plan.length[i] + 4
                 views[i].combined = block + at
                 views[i].literal_len = <int32_t*>cursor
