@@ -551,6 +551,16 @@ cdef class FastPrefilter:
         r.m = 0
         for i in range(n):
             cp = PyUnicode_READ(kind, data, i)
+            if ascii_lower(cp) and not (r.seen_other or r.leet_open or r.prev_symbol
+                                        or edge_symbol(r.prev)):
+                # most characters of Latin text: what _read does for them, without the
+                # tests that cannot fire (kept as they are, a Latin letter in the word)
+                r.seen_latin = True
+                r.prev = cp
+                r.prev_flags = self.flags[cp]
+                u[r.m] = cp
+                r.m += 1
+                continue
             if cp == BARRIER:
                 return UNSURE
             if cp < 0x10000:
