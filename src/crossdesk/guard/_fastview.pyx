@@ -567,6 +567,16 @@ cdef class FastPrefilter:
                 count = self.fold_len[cp]
                 if count == SAME_LEN:  # most characters: no need to read the big tables
                     f = self.flags[cp]
+                    if f & F_HAN and not (f & (F_INSTANT | F_GAP) or r.leet_open
+                                          or r.prev_symbol or edge_symbol(r.prev)):
+                        # most characters of Chinese text, as _read takes them (a letter of
+                        # no script it compares, kept as it is)
+                        r.han = True
+                        r.prev = cp
+                        r.prev_flags = f
+                        u[r.m] = cp
+                        r.m += 1
+                        continue
                     answer = _read(&r, u, cp, f, self.gap[cp] if f & F_GAP else cp)
                     if answer != GO_ON:
                         return answer
