@@ -270,6 +270,63 @@ def word_end_ok(text: str, end: int, pattern: Pattern, last_key_char: str) -> bo
     return tail in _folded_set(SUFFIXES.get(pattern.tail, ()))
 
 
+def spelled_run_ok(text: str, start: int, end: int, pattern: Pattern) -> bool:
+    """A short or pinyin spelling spelled out one letter at a time is the whole run.
+
+    "w a t e r" holds no "wa", "b v x" no "vx": such spellings are whole words, and letters
+    spelled out one by one make one word (as the pre-filter reads them). A digit or a longer
+    word next to the run ends it ("buy 3 v x" holds "vx").
+    """
+    if pattern.head == "han" or pattern.tail == "han" or pattern.kind is Kind.STEM:
+        return True
+    if pattern.kind is not Kind.PINYIN and len(pattern.key) > SHORT_KEY:
+        return True
+    if _lone_letter(text, start) and _lone_letter(text, _piece_before(text, start)):
+        return False
+    return not (_lone_letter(text, end - 1) and _lone_letter(text, _piece_after(text, end)))
+
+
+def _invisible(ch: str) -> bool:
+    return not fold_char(ch) and gap_kind(ch) == "invisible"
+
+
+def _visible_gap(ch: str) -> bool:
+    return not fold_char(ch) and gap_kind(ch) != "invisible"
+
+
+def _lone_letter(text: str, i: int) -> bool:
+    """text[i] is one letter with a visible gap (or the text's edge) on both sides."""
+    if not 0 <= i < len(text):
+        return False
+    folded = fold_char(text[i])
+    if len(folded) != 1 or not folded.isalpha():
+        return False
+    before, after = i - 1, i + 1
+    while before >= 0 and _invisible(text[before]):
+        before -= 1
+    while after < len(text) and _invisible(text[after]):
+        after += 1
+    return (before < 0 or _visible_gap(text[before])) and (
+        after >= len(text) or _visible_gap(text[after])
+    )
+
+
+def _piece_before(text: str, start: int) -> int:
+    """The last character of the piece before the gap ending at ``start`` (or -1)."""
+    i = start - 1
+    while i >= 0 and not fold_char(text[i]):
+        i -= 1
+    return i
+
+
+def _piece_after(text: str, end: int) -> int:
+    """The first character of the piece after the gap beginning at ``end`` (or len)."""
+    i = end
+    while i < len(text) and not fold_char(text[i]):
+        i += 1
+    return i
+
+
 def gaps_ok(text: str, norm: Normalized, start: int, end: int, pattern: Pattern) -> bool:
     """Check every gap bridged by the normalized match [start, end)."""
     hanzi = pattern.head == "han" and pattern.tail == "han"

@@ -277,6 +277,7 @@ class Guard:
             and boundaries.word_end_ok(text, end, p, p.key[-1])
             and boundaries.gaps_ok(text, norm, ns, ne, p)
             and boundaries.scripts_ok(text, start, end, p)
+            and boundaries.spelled_run_ok(text, start, end, p)
         ):
             return False
         if p.weak and not _has_cue(text, start, end):

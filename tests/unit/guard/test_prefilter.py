@@ -137,6 +137,20 @@ def test_a_short_spelling_takes_no_ending(text: str) -> None:
 
 
 @pytest.mark.parametrize(
+    ("text", "found"),
+    [("b v x", False), ("a.v x", False), ("x v x ok", False), ("add me on v x", True),
+     ("buy 3 v x", True), ("v x, ok", True)],
+)  # fmt: skip
+def test_a_short_spelling_spelled_out_is_the_whole_run_for_the_exact_path_too(
+    text: str, found: bool
+) -> None:
+    # letters spelled out one by one make one word: "b v x" is not "vx"
+    assert bool(BIG._scan_terms(text, [True])) is found
+    if found:
+        assert BIG._prefilter.may_match(text)
+
+
+@pytest.mark.parametrize(
     "text",
     [
         "12غ ب ي 3 x",
