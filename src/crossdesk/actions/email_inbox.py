@@ -27,7 +27,6 @@ marketplaces send From a no-reply address with the customer in Reply-To), else F
 import asyncio
 import contextlib
 import logging
-import mimetypes
 from dataclasses import dataclass, replace
 from pathlib import Path
 
@@ -61,10 +60,10 @@ from crossdesk.domain import (
     MessageStatus,
     new_id,
 )
+from crossdesk.domain.media_types import extension_for
 from crossdesk.services import Services
 from crossdesk.workers.attachments import (
     DEFAULT_MAX_BYTES,
-    EXTENSIONS,
     AttachmentRefused,
     attachments_root,
     checked_type,
@@ -116,9 +115,8 @@ def _kind(content_type: str) -> str:
 def _part_name(part: MailPart, number: int) -> str:
     if part.filename:
         return part.filename[:300]
-    extension = EXTENSIONS.get(part.content_type) or mimetypes.guess_extension(part.content_type)
     stem = "image" if part.inline else "attachment"
-    return f"{stem}-{number}{extension or ''}"
+    return f"{stem}-{number}{extension_for(part.content_type)}"
 
 
 def mail_event(account: ChannelAccount, mail: ParsedMail, *, new_thread: bool) -> InboundEvent:

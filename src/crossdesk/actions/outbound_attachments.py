@@ -24,13 +24,13 @@ from typing import BinaryIO
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from crossdesk.actions.outbound_file_checks import EXTENSIONS as FILE_EXTENSIONS
 from crossdesk.actions.outbound_file_checks import CheckedFile, check_file, stream_size
 from crossdesk.actions.send_reply import SendResult, send_reply
 from crossdesk.channels.registry import get_adapter
 from crossdesk.db.base import utcnow
 from crossdesk.db.models import Attachment, ChannelAccount, Conversation, Message
 from crossdesk.domain import ChannelKind, Permission, new_id
+from crossdesk.domain.media_types import extension_for
 from crossdesk.errors import InvalidInput, PermissionDenied
 from crossdesk.risk import audit
 from crossdesk.risk.rbac import Principal
@@ -121,7 +121,7 @@ async def stage_file(
         global_cap=services.settings.outbound_files.max_bytes,
     )
     attachment_id = new_id()
-    extension = FILE_EXTENSIONS.get(checked.content_type, "")
+    extension = extension_for(checked.content_type)
     relative = f"{principal.workspace_id}/{attachment_id}{extension}"
     root = attachments_root(services)
     digest = await asyncio.to_thread(_write, stream, root / relative)

@@ -14,6 +14,7 @@ from pathlib import PurePath
 from typing import BinaryIO
 
 from crossdesk.channels.base import ChannelAdapter
+from crossdesk.domain.media_types import extension_for
 from crossdesk.errors import InvalidInput, PayloadTooLarge
 from crossdesk.workers.attachments import ALLOWED_TYPES, sniff
 
@@ -73,29 +74,6 @@ _KINDS = {
     "audio/amr": "audio",
     "audio/aac": "audio",
 }
-EXTENSIONS = {
-    "image/jpeg": ".jpg",
-    "image/png": ".png",
-    "image/gif": ".gif",
-    "image/webp": ".webp",
-    "application/pdf": ".pdf",
-    "text/plain": ".txt",
-    "video/mp4": ".mp4",
-    "video/quicktime": ".mov",
-    "video/3gpp": ".3gp",
-    "video/webm": ".webm",
-    "audio/mpeg": ".mp3",
-    "audio/ogg": ".ogg",
-    "audio/mp4": ".m4a",
-    "audio/amr": ".amr",
-    "audio/aac": ".aac",
-    "application/zip": ".zip",
-    "application/msword": ".doc",
-    "application/vnd.ms-excel": ".xls",
-    _OOXML["word/"]: ".docx",
-    _OOXML["xl/"]: ".xlsx",
-    _OOXML["ppt/"]: ".pptx",
-}
 
 
 class FileRefused(InvalidInput):
@@ -122,7 +100,7 @@ def safe_filename(name: str | None, content_type: str) -> str:
     base = PurePath((name or "").replace("\\", "/")).name
     base = "".join(ch for ch in base if ch.isprintable() and ch not in '<>:"/|?*').strip(" .")
     if not base:
-        base = "file" + EXTENSIONS.get(content_type, "")
+        base = "file" + extension_for(content_type)
     return base[:200]
 
 

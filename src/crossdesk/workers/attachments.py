@@ -26,7 +26,6 @@ records the relative path in ``attachment.storage_path``.
 import asyncio
 import contextlib
 import logging
-import mimetypes
 import os
 import time
 from collections.abc import Awaitable, Callable, Iterable, Mapping
@@ -46,6 +45,7 @@ from crossdesk.channels.whatsapp_bridge import media as bridge_media
 from crossdesk.db.models import Attachment, ChannelAccount, Message
 from crossdesk.db.session import transaction
 from crossdesk.domain import ChannelKind
+from crossdesk.domain.media_types import extension_for
 from crossdesk.errors import PermanentSendError, RetryableSendError
 from crossdesk.services import Services
 from crossdesk.workers.attachment_sweep import sweep_orphans
@@ -101,15 +101,6 @@ ALLOWED_TYPES = frozenset(
     }
 )
 INLINE_IMAGE_TYPES = frozenset({"image/jpeg", "image/png", "image/gif", "image/webp"})
-EXTENSIONS = {
-    "image/jpeg": ".jpg",
-    "image/png": ".png",
-    "image/gif": ".gif",
-    "image/webp": ".webp",
-    "application/pdf": ".pdf",
-    "application/octet-stream": ".bin",
-    "text/plain": ".txt",
-}
 
 
 class AttachmentRefused(Exception):
@@ -477,7 +468,7 @@ def write_checked(
     """Write bytes already checked as ``content_type`` (see ``checked_type``) into the
     attachment store as ``<workspace>/<name><ext>``: fsynced, then renamed into place, so a
     crash never leaves half a file under the final name (blocking: run it in a thread)."""
-    extension = EXTENSIONS.get(content_type) or mimetypes.guess_extension(content_type) or ""
+    extension = extension_for(content_type)
     relative = f"{workspace_id}/{name}{extension}"
     target = attachments_root(services) / relative
     target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
