@@ -191,7 +191,7 @@ class Guard:
         if terms:
             hits.extend(self._scan_terms(text, active))
         if contacts:
-            for name, start, end in find_contacts(text):
+            for name, start, end in find_contacts(text, gated=True):
                 c = self.contacts
                 hits.append(
                     Hit(name, "contacts", c.category, c.action, c.severity, start, end,
