@@ -16,7 +16,7 @@ The delivery worker hands the stored file to the adapter (``Attachment.local_pat
 import asyncio
 import contextlib
 import hashlib
-import os
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -35,7 +35,7 @@ from crossdesk.errors import InvalidInput, PermissionDenied
 from crossdesk.risk import audit
 from crossdesk.risk.rbac import Principal
 from crossdesk.services import Services
-from crossdesk.workers.attachments import attachments_root
+from crossdesk.workers.attachments import attachments_root, write_atomically
 
 MAX_CAPTION = 1024  # WhatsApp, Telegram and the Messenger platform all cap captions here
 
@@ -129,22 +129,16 @@ async def stage_file(
 
 
 def _write(stream: BinaryIO, target: Path) -> str:
-    """Copy the upload next to its final name, fsync, then rename; returns its SHA-256."""
-    target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    temporary = target.with_suffix(target.suffix + ".part")
+    """Store the upload under ``target`` (``write_atomically``); returns its SHA-256."""
     digest = hashlib.sha256()
-    stream.seek(0)
-    try:
-        with temporary.open("wb") as handle:
-            while chunk := stream.read(1024 * 1024):
-                digest.update(chunk)
-                handle.write(chunk)
-            handle.flush()
-            os.fsync(handle.fileno())
-        temporary.replace(target)
-    finally:
-        with contextlib.suppress(FileNotFoundError):
-            temporary.unlink()
+
+    def chunks() -> Iterator[bytes]:
+        stream.seek(0)
+        while chunk := stream.read(1024 * 1024):
+            digest.update(chunk)
+            yield chunk
+
+    write_atomically(target, chunks())
     return digest.hexdigest()
 
 

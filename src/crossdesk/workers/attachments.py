@@ -468,18 +468,23 @@ def write_checked(
     """Write bytes already checked as ``content_type`` (see ``checked_type``) into the
     attachment store as ``<workspace>/<name><ext>``: fsynced, then renamed into place, so a
     crash never leaves half a file under the final name (blocking: run it in a thread)."""
-    extension = extension_for(content_type)
-    relative = f"{workspace_id}/{name}{extension}"
-    target = attachments_root(services) / relative
+    relative = f"{workspace_id}/{name}{extension_for(content_type)}"
+    write_atomically(attachments_root(services) / relative, (data,))
+    return Stored(relative, content_type, len(data))
+
+
+def write_atomically(target: Path, chunks: Iterable[bytes]) -> None:
+    """Write ``chunks`` next to ``target``, fsync, then rename into place: a crash never
+    leaves half a file under the final name, and the partial file never stays behind."""
     target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
     temporary = target.with_suffix(target.suffix + ".part")
     try:
         with temporary.open("wb") as handle:
-            handle.write(data)
+            for chunk in chunks:
+                handle.write(chunk)
             handle.flush()
             os.fsync(handle.fileno())
         temporary.replace(target)
     finally:
         with contextlib.suppress(FileNotFoundError):
             temporary.unlink()
-    return Stored(relative, content_type, len(data))
