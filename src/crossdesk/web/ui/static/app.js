@@ -184,7 +184,14 @@
   document.addEventListener("change", function (e) {
     if (e.target.matches && e.target.matches("[data-autosubmit]")) {
       var form = e.target.closest("form");
-      if (form) form.requestSubmit();
+      if (!form) return;
+      // a form swapped in a moment ago may not be wired to htmx yet (it processes new
+      // content as the swap settles): its submit would then leave as a plain GET of the
+      // page, hx-post unseen. process() wires it now, and skips a form already wired.
+      if (window.htmx && (form.hasAttribute("hx-post") || form.hasAttribute("hx-get"))) {
+        window.htmx.process(form);
+      }
+      form.requestSubmit();
     }
   });
 
