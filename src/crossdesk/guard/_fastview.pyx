@@ -230,6 +230,20 @@ cdef inline int _read(Reader* r, uint32_t* u, uint32_t c, uint8_t f, uint32_t o)
     return GO_ON
 
 
+cdef inline bint _quiet(const Reader* r) noexcept:
+    """No leet run, leet symbol or edge symbol before: a plain letter changes nothing of the
+    reader but the previous character (the first pass's fast paths)."""
+    return not (r.leet_open or r.prev_symbol or edge_symbol(r.prev))
+
+
+cdef inline void _keep_plain(Reader* r, uint32_t* u, uint32_t c, uint8_t f) noexcept:
+    """``c`` (flags ``f``) kept as it is, as _read ends for a plain letter."""
+    r.prev = c
+    r.prev_flags = f
+    u[r.m] = c
+    r.m += 1
+
+
 cdef struct Keys:
     # an automaton over (a share of) the keys, and how each key may match, by key index
     # (prefilter.Prefilter's modes)
@@ -551,15 +565,11 @@ cdef class FastPrefilter:
         r.m = 0
         for i in range(n):
             cp = PyUnicode_READ(kind, data, i)
-            if ascii_lower(cp) and not (r.seen_other or r.leet_open or r.prev_symbol
-                                        or edge_symbol(r.prev)):
+            if ascii_lower(cp) and not r.seen_other and _quiet(&r):
                 # most characters of Latin text: what _read does for them, without the
                 # tests that cannot fire (kept as they are, a Latin letter in the word)
                 r.seen_latin = True
-                r.prev = cp
-                r.prev_flags = self.flags[cp]
-                u[r.m] = cp
-                r.m += 1
+                _keep_plain(&r, u, cp, self.flags[cp])
                 continue
             if cp == BARRIER:
                 return UNSURE
@@ -567,15 +577,11 @@ cdef class FastPrefilter:
                 count = self.fold_len[cp]
                 if count == SAME_LEN:  # most characters: no need to read the big tables
                     f = self.flags[cp]
-                    if f & F_HAN and not (f & (F_INSTANT | F_GAP) or r.leet_open
-                                          or r.prev_symbol or edge_symbol(r.prev)):
+                    if f & F_HAN and not f & (F_INSTANT | F_GAP) and _quiet(&r):
                         # most characters of Chinese text, as _read takes them (a letter of
                         # no script it compares, kept as it is)
                         r.han = True
-                        r.prev = cp
-                        r.prev_flags = f
-                        u[r.m] = cp
-                        r.m += 1
+                        _keep_plain(&r, u, cp, f)
                         continue
                     answer = _read(&r, u, cp, f, self.gap[cp] if f & F_GAP else cp)
                     if answer != GO_ON:
@@ -1056,16 +1062,10 @@ cdef class FastPrefilter:
     cdef bint _written_digits_hit(self, View* v) noexcept:
         """The view reading digits as written: the keys holding a digit anywhere, every key
         in its spelled-out runs (Prefilter._digit_keys, Prefilter._spelled_hit)."""
-        cdef Py_ssize_t p
         if self.has_digit_keys and self._digit_keys_hit(v):
             return True
-        if v.runs == 0:
-            return False
-        for p in range(v.spelled_from - 1, v.spaced_len):
-            if v.combined[p] == 0x20 and _descent_hit(&self.keys, v, v.combined, p,
-                                                      v.spaced_len, 0):
-                return True
-        return _walk_hit(&self.free, v, v.spelled_from, v.spaced_len)
+        return v.runs > 0 and (self._space_descents(v, v.spelled_from - 1)
+                               or _walk_hit(&self.free, v, v.spelled_from, v.spaced_len))
 
     cdef bint _digit_keys_hit(self, View* v) noexcept:
         """A key holding a digit occurs in ``v`` where the exact path could accept it.
@@ -1088,15 +1088,19 @@ cdef class FastPrefilter:
     cdef bint _spaced_hit(self, View* views, int count) noexcept:
         """A key beginning with a space (a word start of the spaced view): a descent from each
         space of the spaced views (their words, then their spelled-out runs)."""
-        cdef Py_ssize_t p
-        cdef View* v
         cdef int i
         for i in range(count):
-            v = &views[i]
-            for p in range(v.spaced_len):
-                if v.combined[p] == 0x20 and _descent_hit(&self.keys, v, v.combined, p,
-                                                          v.spaced_len, 0):
-                    return True
+            if self._space_descents(&views[i], 0):
+                return True
+        return False
+
+    cdef bint _space_descents(self, View* v, Py_ssize_t lo) noexcept:
+        """A descent from each space of ``v``'s spaced view from ``lo`` on finds a key."""
+        cdef Py_ssize_t p
+        for p in range(lo, v.spaced_len):
+            if v.combined[p] == 0x20 and _descent_hit(&self.keys, v, v.combined, p,
+                                                      v.spaced_len, 0):
+                return True
         return False
 
     cdef bint _free_hit(self, View* views, int count) noexcept:

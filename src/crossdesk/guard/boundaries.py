@@ -219,11 +219,27 @@ def _is_letter(ch: str) -> bool:
     return bool(fold_char(ch)) and fold_char(ch)[0].isalpha() and not is_han(fold_char(ch)[0])
 
 
+def _invisible(ch: str) -> bool:
+    return not fold_char(ch) and gap_kind(ch) == "invisible"
+
+
+def _visible_gap(ch: str) -> bool:
+    return not fold_char(ch) and gap_kind(ch) != "invisible"
+
+
 def _prev_visible(text: str, pos: int) -> int:
     """Index of the nearest character before ``pos`` that is not invisible (or -1)."""
     i = pos - 1
-    while i >= 0 and gap_kind(text[i]) == "invisible" and not fold_char(text[i]):
+    while i >= 0 and _invisible(text[i]):
         i -= 1
+    return i
+
+
+def _next_visible(text: str, pos: int) -> int:
+    """Index of the nearest character after ``pos`` that is not invisible (or len)."""
+    i = pos + 1
+    while i < len(text) and _invisible(text[i]):
+        i += 1
     return i
 
 
@@ -286,14 +302,6 @@ def spelled_run_ok(text: str, start: int, end: int, pattern: Pattern) -> bool:
     return not (_lone_letter(text, end - 1) and _lone_letter(text, _piece_after(text, end)))
 
 
-def _invisible(ch: str) -> bool:
-    return not fold_char(ch) and gap_kind(ch) == "invisible"
-
-
-def _visible_gap(ch: str) -> bool:
-    return not fold_char(ch) and gap_kind(ch) != "invisible"
-
-
 def _lone_letter(text: str, i: int) -> bool:
     """text[i] is one letter with a visible gap (or the text's edge) on both sides."""
     if not 0 <= i < len(text):
@@ -301,11 +309,7 @@ def _lone_letter(text: str, i: int) -> bool:
     folded = fold_char(text[i])
     if len(folded) != 1 or not folded.isalpha():
         return False
-    before, after = i - 1, i + 1
-    while before >= 0 and _invisible(text[before]):
-        before -= 1
-    while after < len(text) and _invisible(text[after]):
-        after += 1
+    before, after = _prev_visible(text, i), _next_visible(text, i)
     return (before < 0 or _visible_gap(text[before])) and (
         after >= len(text) or _visible_gap(text[after])
     )
